@@ -1,0 +1,154 @@
+package dev.forgeupload.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The whole configuration, read once from the environment ({@code FORGE_*} variables). Defaults
+ * sit beside the fields; a bad value stops start-up with one line naming the variable.
+ */
+public record Config(
+    String httpHost,
+    int httpPort,
+    Path dataDir,
+    String databaseUrl,
+    String databaseUser,
+    String databasePassword,
+    long maxUploadBytes,
+    int maxMetadataBytes,
+    boolean trustProxy,
+    String logFormat,
+    String logLevel,
+    Duration uploadExpiry,
+    Duration readTimeout,
+    Duration lockLease,
+    Duration lockWait,
+    Duration stallTimeout,
+    Duration checkpointInterval,
+    Duration shutdownTimeout) {
+
+  /** Reads the configuration from an environment map (tests pass their own). */
+  public static Config fromEnv(Map<String, String> env) {
+    Reader r = new Reader(env);
+    Config config =
+        new Config(
+            r.string("FORGE_HTTP_HOST", "127.0.0.1"),
+            (int) r.longValue("FORGE_HTTP_PORT", 8080, 0, 65535),
+            Path.of(r.string("FORGE_DATA_DIR", "./data")).toAbsolutePath().normalize(),
+            r.optional("FORGE_DATABASE_URL"),
+            r.optional("FORGE_DATABASE_USER"),
+            r.optional("FORGE_DATABASE_PASSWORD"),
+            r.longValue("FORGE_MAX_UPLOAD_BYTES", 1L << 40, 1, Long.MAX_VALUE),
+            (int) r.longValue("FORGE_MAX_METADATA_BYTES", 16 * 1024, 64, 1024 * 1024),
+            r.bool("FORGE_TRUST_PROXY", false),
+            r.oneOf("FORGE_LOG_FORMAT", "text", "text", "json"),
+            r.oneOf("FORGE_LOG_LEVEL", "info", "trace", "debug", "info", "warn", "error"),
+            r.seconds("FORGE_UPLOAD_EXPIRY_SECONDS", 7 * 24 * 3600, 1),
+            r.seconds("FORGE_READ_TIMEOUT_SECONDS", 30, 1),
+            r.seconds("FORGE_LOCK_LEASE_SECONDS", 6, 2),
+            r.seconds("FORGE_LOCK_WAIT_SECONDS", 3, 0),
+            r.seconds("FORGE_STALL_SECONDS", 3, 1),
+            r.seconds("FORGE_CHECKPOINT_SECONDS", 1, 0),
+            r.seconds("FORGE_SHUTDOWN_TIMEOUT_SECONDS", 20, 1));
+    if (config.databaseUrl() != null && !config.databaseUrl().startsWith("jdbc:postgresql:")) {
+      throw new ConfigException(
+          "FORGE_DATABASE_URL must be a jdbc:postgresql: URL, got '" + config.databaseUrl() + "'");
+    }
+    return config;
+  }
+
+  /** True when the embedded PostgreSQL must be started (no external database configured). */
+  public boolean embeddedDatabase() {
+    return databaseUrl == null;
+  }
+
+  public Path stagingDir() {
+    return dataDir.resolve("staging");
+  }
+
+  /** The effective configuration for the start-up log, secrets redacted. */
+  public Map<String, Object> describe() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("http", httpHost + ":" + httpPort);
+    m.put("data_dir", dataDir);
+    m.put("database", databaseUrl == null ? "embedded" : redactUrl(databaseUrl));
+    m.put("database_user", databaseUser);
+    m.put("database_password", databasePassword == null ? null : "***");
+    m.put("max_upload_bytes", maxUploadBytes);
+    m.put("trust_proxy", trustProxy);
+    m.put("upload_expiry", uploadExpiry);
+    m.put("read_timeout", readTimeout);
+    m.put("lock_lease", lockLease);
+    return m;
+  }
+
+  private static String redactUrl(String url) {
+    return url.replaceAll("(?i)(password=)[^&]*", "$1***").replaceAll("//[^/@]*@", "//***@");
+  }
+
+  /** Thrown for a bad configuration value; its message names the variable. */
+  public static final class ConfigException extends RuntimeException {
+    public ConfigException(String message) {
+      super(message);
+    }
+  }
+
+  private record Reader(Map<String, String> env) {
+    String optional(String name) {
+      String v = env.get(name);
+      return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    String string(String name, String def) {
+      String v = optional(name);
+      return v == null ? def : v;
+    }
+
+    long longValue(String name, long def, long min, long max) {
+      String v = optional(name);
+      if (v == null) {
+        return def;
+      }
+      try {
+        long n = Long.parseLong(v);
+        if (n < min || n > max) {
+          throw new NumberFormatException();
+        }
+        return n;
+      } catch (NumberFormatException e) {
+        throw new ConfigException(
+            name + " must be an integer between " + min + " and " + max + ", got '" + v + "'");
+      }
+    }
+
+    Duration seconds(String name, long def, long min) {
+      return Duration.ofSeconds(longValue(name, def, min, 10L * 365 * 24 * 3600));
+    }
+
+    boolean bool(String name, boolean def) {
+      String v = optional(name);
+      if (v == null) {
+        return def;
+      }
+      return switch (v.toLowerCase(Locale.ROOT)) {
+        case "true", "1", "yes" -> true;
+        case "false", "0", "no" -> false;
+        default -> throw new ConfigException(name + " must be true or false, got '" + v + "'");
+      };
+    }
+
+    String oneOf(String name, String def, String... allowed) {
+      String v = string(name, def).toLowerCase(Locale.ROOT);
+      for (String a : allowed) {
+        if (a.equals(v)) {
+          return v;
+        }
+      }
+      throw new ConfigException(
+          name + " must be one of " + String.join("|", allowed) + ", got '" + v + "'");
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package dev.forgeupload.core;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The tus {@code Upload-Metadata} header: comma-separated {@code key base64value} pairs. */
+public final class Metadata {
+  private Metadata() {}
+
+  /**
+   * Parses the header strictly: keys are non-empty ASCII without spaces or commas and unique;
+   * values are valid base64 decoding to UTF-8. Throws IllegalArgumentException with a reason.
+   */
+  public static Map<String, String> parse(String header) {
+    if (header == null || header.isBlank()) {
+      return Collections.emptyMap();
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String pair : header.split(",", -1)) {
+      String p = pair.strip();
+      if (p.isEmpty()) {
+        throw new IllegalArgumentException("Upload-Metadata has an empty pair");
+      }
+      int space = p.indexOf(' ');
+      String key = space < 0 ? p : p.substring(0, space);
+      String encoded = space < 0 ? "" : p.substring(space + 1).strip();
+      if (!key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+        throw new IllegalArgumentException("Upload-Metadata key '" + printable(key) + "' is invalid");
+      }
+      if (encoded.indexOf(' ') >= 0) {
+        throw new IllegalArgumentException("Upload-Metadata value for '" + key + "' has a space");
+      }
+      String value;
+      try {
+        value = new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "Upload-Metadata value for '" + key + "' is not valid base64");
+      }
+      if (out.put(key, value) != null) {
+        throw new IllegalArgumentException("Upload-Metadata key '" + key + "' is repeated");
+      }
+    }
+    return out;
+  }
+
+  public static String filename(Map<String, String> metadata) {
+    return first(metadata, "filename", "name");
+  }
+
+  public static String contentType(Map<String, String> metadata) {
+    return first(metadata, "filetype", "type", "mimetype", "contentType");
+  }
+
+  private static String first(Map<String, String> metadata, String... keys) {
+    for (String k : keys) {
+      String v = metadata.get(k);
+      if (v != null && !v.isBlank()) {
+        return v;
+      }
+    }
+    return null;
+  }
+
+  private static String printable(String s) {
+    return s.replaceAll("[^\\x21-\\x7e]", "?");
+  }
+}

@@ -1,0 +1,41 @@
+package dev.forgeupload.core;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.UUID;
+
+/**
+ * Port: where the bytes of unfinished (and not yet stored) uploads live. The local-disk
+ * implementation is the default; an S3-multipart one can replace it to make nodes stateless.
+ * Offsets here are never ahead of what the repository says was durably received, except while a
+ * writer holds the upload's lock.
+ */
+public interface StagingStore {
+
+  /** Opens a writer positioned at {@code offset}; bytes after it are discarded first. */
+  Writer openWriter(UUID id, long offset) throws IOException;
+
+  /** Streams {@code [from, from+count)} of the staged bytes. */
+  InputStream read(UUID id, long from, long count) throws IOException;
+
+  /** Size of what is on disk (may exceed the committed offset after a crash). */
+  long size(UUID id) throws IOException;
+
+  void delete(UUID id) throws IOException;
+
+  /** A single writer for one upload, used while its lock is held. */
+  interface Writer extends AutoCloseable {
+    void write(byte[] buf, int off, int len) throws IOException;
+
+    /** Makes everything written so far durable; returns the durable end offset. */
+    long sync() throws IOException;
+
+    /** Drops bytes after {@code offset} (rollback of an unverified or rejected body). */
+    void truncate(long offset) throws IOException;
+
+    long position();
+
+    @Override
+    void close() throws IOException;
+  }
+}

@@ -1,0 +1,337 @@
+package dev.forgeupload.core;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The upload write path and lifecycle, independent of HTTP. The rule that keeps crashes safe: the
+ * repository's offset never runs ahead of bytes that were fsynced to staging; a writer opened
+ * under the lock first cuts staging back to that offset.
+ */
+public final class UploadService {
+  private static final Logger log = LoggerFactory.getLogger(UploadService.class);
+  private static final int BUFFER_BYTES = 256 * 1024;
+  private static final long CHECKPOINT_MIN_BYTES = 8L << 20;
+
+  private final UploadRepository repo;
+  private final StagingStore staging;
+  private final Clock clock;
+  private final long maxUploadBytes;
+  private final Duration expiry;
+  private final Duration checkpointInterval;
+
+  public UploadService(
+      UploadRepository repo,
+      StagingStore staging,
+      Clock clock,
+      long maxUploadBytes,
+      Duration expiry,
+      Duration checkpointInterval) {
+    this.repo = repo;
+    this.staging = staging;
+    this.clock = clock;
+    this.maxUploadBytes = maxUploadBytes;
+    this.expiry = expiry;
+    this.checkpointInterval = checkpointInterval;
+  }
+
+  public long maxUploadBytes() {
+    return maxUploadBytes;
+  }
+
+  public OffsetDateTime newExpiry() {
+    return OffsetDateTime.now(clock).plus(expiry);
+  }
+
+  public Upload create(NewUpload n) {
+    if (n.length() != null && n.length() > maxUploadBytes) {
+      throw UploadException.tooLarge(
+          "Upload-Length " + n.length() + " exceeds the maximum of " + maxUploadBytes);
+    }
+    Upload u = repo.create(n);
+    log.info(
+        "UploadCreated id={} length={} kind={} filename_len={}",
+        u.id(),
+        u.length(),
+        u.kind().dbName(),
+        u.filename() == null ? 0 : u.filename().length());
+    return n.kind() == UploadKind.FINAL ? repo.refreshFinal(u.id()).orElse(u) : u;
+  }
+
+  /** The current upload; 404 when unknown, 410 when terminated or expired. */
+  public Upload get(UUID id) {
+    Upload u = repo.find(id).orElseThrow(UploadException::notFound);
+    if (u.kind() == UploadKind.FINAL && !u.isComplete()) {
+      u = repo.refreshFinal(id).orElse(u);
+    }
+    if (u.state().isGone()) {
+      throw UploadException.gone(u.state());
+    }
+    if (u.isExpired(OffsetDateTime.now(clock))) {
+      throw UploadException.gone(UploadState.EXPIRED);
+    }
+    return u;
+  }
+
+  public Optional<Upload> find(UUID id) {
+    return repo.find(id);
+  }
+
+  /** What a PATCH brings besides its body. */
+  public record Patch(
+      long clientOffset,
+      Long declaredLength,
+      Long contentLength,
+      Checksum checksum,
+      boolean trailerExpected,
+      Supplier<String> trailerChecksum) {}
+
+  /**
+   * Appends a PATCH body. The caller holds the upload's lock. Bytes received before the client
+   * went away are kept (unless a checksum covers the body); a checksum mismatch keeps the offset.
+   */
+  public Upload append(UUID id, Patch p, InputStream body) throws IOException {
+    Upload u = get(id);
+    if (u.kind() == UploadKind.FINAL) {
+      throw new UploadException(
+          403, "final_upload", "a final (concatenated) upload cannot be patched");
+    }
+    if (p.declaredLength() != null) {
+      u = declareLength(u, p.declaredLength());
+    }
+    if (p.clientOffset() != u.offset()) {
+      throw UploadException.offsetMismatch(u.offset(), p.clientOffset());
+    }
+    if (u.isComplete()) {
+      return u; // idempotent: clients send an extra empty PATCH after the last byte
+    }
+    long start = u.offset();
+    long limit = (u.hasLength() ? u.length() : maxUploadBytes) - start;
+    if (p.contentLength() != null && p.contentLength() > limit) {
+      throw UploadException.tooLarge(
+          "body of " + p.contentLength() + " bytes at offset " + start + " exceeds "
+              + (u.hasLength() ? "Upload-Length " + u.length() : "the maximum " + maxUploadBytes));
+    }
+    boolean atomic = p.checksum() != null || p.trailerExpected();
+    MessageDigest digest = p.checksum() == null ? null : p.checksum().newDigest();
+    long committed = start;
+    try (StagingStore.Writer w = staging.openWriter(id, start)) {
+      byte[] buf = new byte[BUFFER_BYTES];
+      long written = 0;
+      long lastCheckpoint = System.nanoTime();
+      try {
+        while (true) {
+          int want = (int) Math.min(buf.length, limit - written + 1);
+          int n = body.read(buf, 0, want);
+          if (n < 0) {
+            break;
+          }
+          if (written + n > limit) {
+            w.truncate(committed);
+            throw UploadException.tooLarge(
+                "body runs past "
+                    + (u.hasLength() ? "Upload-Length " + u.length() : "the maximum upload size"));
+          }
+          w.write(buf, 0, n);
+          if (digest != null) {
+            digest.update(buf, 0, n);
+          }
+          written += n;
+          if (!atomic
+              && w.position() - committed >= CHECKPOINT_MIN_BYTES
+              && System.nanoTime() - lastCheckpoint >= checkpointInterval.toNanos()) {
+            committed = commit(id, committed, w.sync());
+            lastCheckpoint = System.nanoTime();
+          }
+        }
+      } catch (BodyReadException e) {
+        // The client went away or stalled past the read timeout.
+        if (atomic) {
+          w.truncate(start);
+        } else if (w.position() > committed) {
+          committed = commit(id, committed, w.sync());
+        }
+        log.info(
+            "UploadInterrupted id={} kept_offset={} error={}",
+            id,
+            atomic ? start : committed,
+            e.toString());
+        throw e;
+      }
+      Checksum checksum = p.checksum();
+      if (checksum == null && p.trailerChecksum() != null) {
+        String trailer = p.trailerChecksum().get();
+        if (trailer != null && !trailer.isBlank()) {
+          try {
+            checksum = Checksum.parse(trailer);
+          } catch (UploadException e) {
+            w.truncate(start);
+            rollback(id, committed, start);
+            throw e;
+          }
+          digest = digestOf(id, start, w.position() - start, checksum);
+        }
+      }
+      if (checksum != null && !checksum.matches(digest.digest())) {
+        w.truncate(start);
+        rollback(id, committed, start);
+        throw UploadException.checksumMismatch(checksum.algorithm());
+      }
+      long end = w.position() > committed ? w.sync() : committed;
+      if (end != committed) {
+        committed = commit(id, committed, end);
+      }
+    }
+    Upload after = repo.find(id).orElseThrow(UploadException::notFound);
+    if (after.isComplete()) {
+      onComplete(after);
+    }
+    return after;
+  }
+
+  private MessageDigest digestOf(UUID id, long from, long count, Checksum checksum)
+      throws IOException {
+    MessageDigest md = checksum.newDigest();
+    try (InputStream in = staging.read(id, from, count)) {
+      byte[] buf = new byte[BUFFER_BYTES];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        md.update(buf, 0, n);
+      }
+    }
+    return md;
+  }
+
+  private long commit(UUID id, long expected, long newOffset) {
+    repo.advanceOffset(id, expected, newOffset, newExpiry())
+        .orElseThrow(
+            () ->
+                new UploadException(
+                    409, "offset_changed", "the upload changed while this request wrote to it"));
+    return newOffset;
+  }
+
+  private void rollback(UUID id, long committed, long start) {
+    if (committed != start) {
+      repo.advanceOffset(id, committed, start, newExpiry());
+    }
+  }
+
+  private Upload declareLength(Upload u, long length) {
+    if (length > maxUploadBytes) {
+      throw UploadException.tooLarge(
+          "Upload-Length " + length + " exceeds the maximum of " + maxUploadBytes);
+    }
+    if (u.hasLength()) {
+      if (u.length() != length) {
+        throw UploadException.badRequest(
+            "Upload-Length " + length + " differs from the declared " + u.length());
+      }
+      return u;
+    }
+    if (length < u.offset() || !repo.declareLength(u.id(), length)) {
+      throw UploadException.badRequest(
+          "Upload-Length " + length + " is less than the offset " + u.offset());
+    }
+    Upload after = get(u.id());
+    if (after.isComplete()) {
+      onComplete(after);
+    }
+    return after;
+  }
+
+  /** Runs when the last byte is in; safe to run more than once for the same upload. */
+  private void onComplete(Upload u) {
+    log.info("UploadFinished id={} bytes={}", u.id(), u.offset());
+    if (u.kind() == UploadKind.PARTIAL) {
+      for (UUID finalId : repo.finalsContaining(u.id())) {
+        repo.refreshFinal(finalId);
+      }
+    }
+  }
+
+  /** Terminates an upload: the staged bytes go, the row stays as {@code deleted}. */
+  public void terminate(UUID id) throws IOException {
+    Upload u = repo.find(id).orElseThrow(UploadException::notFound);
+    if (u.state() == UploadState.DELETED) {
+      return;
+    }
+    repo.markState(id, UploadState.DELETED, null);
+    staging.delete(id);
+    log.info("UploadTerminated id={}", id);
+  }
+
+  /** The bytes of a complete upload (a final upload streams its parts in order). */
+  public InputStream openContent(Upload u, long from, long count) throws IOException {
+    if (u.kind() != UploadKind.FINAL) {
+      return staging.read(u.id(), from, count);
+    }
+    List<InputStream> streams = new ArrayList<>();
+    long skip = from;
+    long remaining = count;
+    for (UUID partId : u.concatParts()) {
+      Upload part = repo.find(partId).orElseThrow(UploadException::notFound);
+      long len = part.offset();
+      if (skip >= len) {
+        skip -= len;
+        continue;
+      }
+      long take = Math.min(len - skip, remaining);
+      if (take <= 0) {
+        break;
+      }
+      streams.add(lazy(partId, skip, take));
+      remaining -= take;
+      skip = 0;
+    }
+    return new SequenceInputStream(Collections.enumeration(streams));
+  }
+
+  private InputStream lazy(UUID id, long from, long count) {
+    return new InputStream() {
+      private InputStream in;
+
+      private InputStream in() {
+        if (in == null) {
+          try {
+            in = staging.read(id, from, count);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+        return in;
+      }
+
+      @Override
+      public int read() throws IOException {
+        return in().read();
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        return in().read(b, off, len);
+      }
+
+      @Override
+      public void close() throws IOException {
+        if (in != null) {
+          in.close();
+        }
+      }
+    };
+  }
+}

@@ -1,0 +1,27 @@
+package dev.forgeupload.core;
+
+import java.util.Locale;
+
+/** Lifecycle of an upload; the database stores the lower-case name. */
+public enum UploadState {
+  UPLOADING,
+  QUEUED,
+  STORING,
+  STORED,
+  FAILED,
+  EXPIRED,
+  DELETED;
+
+  public String dbName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public static UploadState fromDb(String value) {
+    return valueOf(value.toUpperCase(Locale.ROOT));
+  }
+
+  /** Gone for the client: terminated or expired uploads answer 410. */
+  public boolean isGone() {
+    return this == DELETED || this == EXPIRED;
+  }
+}

@@ -1,0 +1,261 @@
+package dev.forgeupload.db;
+
+import static dev.forgeupload.db.generated.Tables.UPLOADS;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.forgeupload.core.NewUpload;
+import dev.forgeupload.core.Upload;
+import dev.forgeupload.core.UploadKind;
+import dev.forgeupload.core.UploadRepository;
+import dev.forgeupload.core.UploadState;
+import dev.forgeupload.db.generated.tables.records.UploadsRecord;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.impl.DSL;
+
+/** {@link UploadRepository} on PostgreSQL through jOOQ's generated classes. */
+public final class JooqUploadRepository implements UploadRepository {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final TypeReference<Map<String, String>> MAP = new TypeReference<>() {};
+
+  private final DSLContext dsl;
+
+  public JooqUploadRepository(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  @Override
+  public Upload create(NewUpload n) {
+    UploadsRecord r =
+        dsl.insertInto(UPLOADS)
+            .set(UPLOADS.ID, n.id())
+            .set(UPLOADS.OWNER, n.owner())
+            .set(UPLOADS.FILENAME, n.filename())
+            .set(UPLOADS.CONTENT_TYPE, n.contentType())
+            .set(UPLOADS.LENGTH, n.length())
+            .set(UPLOADS.UPLOAD_TYPE, n.kind().dbName())
+            .set(
+                UPLOADS.CONCAT_PARTS,
+                n.concatParts() == null ? null : n.concatParts().toArray(UUID[]::new))
+            .set(UPLOADS.METADATA, JSONB.valueOf(toJson(n.metadata())))
+            .set(UPLOADS.METADATA_HEADER, n.metadataHeader())
+            .set(UPLOADS.CREATOR_ADDRESS, n.creatorAddress())
+            .set(UPLOADS.EXPIRES_AT, n.expiresAt())
+            .set(
+                UPLOADS.COMPLETED_AT,
+                n.length() != null && n.length() == 0 && n.kind() != UploadKind.FINAL
+                    ? DSL.currentOffsetDateTime()
+                    : DSL.val((OffsetDateTime) null))
+            .returning()
+            .fetchOne();
+    return toUpload(r);
+  }
+
+  @Override
+  public Optional<Upload> find(UUID id) {
+    return dsl.selectFrom(UPLOADS).where(UPLOADS.ID.eq(id)).fetchOptional().map(this::toUpload);
+  }
+
+  @Override
+  public Optional<Upload> advanceOffset(
+      UUID id, long expected, long newOffset, OffsetDateTime expiresAt) {
+    return dsl.update(UPLOADS)
+        .set(UPLOADS.OFFSET, newOffset)
+        .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
+        .set(UPLOADS.EXPIRES_AT, expiresAt)
+        .set(
+            UPLOADS.COMPLETED_AT,
+            DSL.when(
+                    UPLOADS.LENGTH.eq(newOffset),
+                    DSL.coalesce(UPLOADS.COMPLETED_AT, DSL.currentOffsetDateTime()))
+                .otherwise(UPLOADS.COMPLETED_AT))
+        .where(UPLOADS.ID.eq(id).and(UPLOADS.OFFSET.eq(expected)))
+        .returning()
+        .fetchOptional()
+        .map(this::toUpload);
+  }
+
+  @Override
+  public boolean declareLength(UUID id, long length) {
+    int n =
+        dsl.update(UPLOADS)
+            .set(UPLOADS.LENGTH, length)
+            .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
+            .set(
+                UPLOADS.COMPLETED_AT,
+                DSL.when(
+                        UPLOADS.OFFSET.eq(length),
+                        DSL.coalesce(UPLOADS.COMPLETED_AT, DSL.currentOffsetDateTime()))
+                    .otherwise(UPLOADS.COMPLETED_AT))
+            .where(UPLOADS.ID.eq(id))
+            .and(UPLOADS.LENGTH.isNull().or(UPLOADS.LENGTH.eq(length)))
+            .and(UPLOADS.OFFSET.le(length))
+            .execute();
+    return n == 1;
+  }
+
+  @Override
+  public Optional<Upload> refreshFinal(UUID id) {
+    Optional<Upload> found = find(id);
+    if (found.isEmpty()
+        || found.get().kind() != UploadKind.FINAL
+        || found.get().isComplete()
+        || found.get().concatParts() == null) {
+      return found;
+    }
+    List<UUID> partIds = found.get().concatParts();
+    Map<UUID, UploadsRecord> parts =
+        dsl.selectFrom(UPLOADS).where(UPLOADS.ID.in(partIds)).fetchMap(UPLOADS.ID);
+    long total = 0;
+    boolean lengthsKnown = true;
+    boolean allComplete = true;
+    for (UUID p : partIds) {
+      UploadsRecord r = parts.get(p);
+      if (r == null || r.getLength() == null) {
+        lengthsKnown = false;
+        allComplete = false;
+        continue;
+      }
+      total += r.getLength();
+      allComplete &= r.getCompletedAt() != null;
+    }
+    if (!lengthsKnown) {
+      return found;
+    }
+    dsl.update(UPLOADS)
+        .set(UPLOADS.LENGTH, total)
+        .set(UPLOADS.OFFSET, allComplete ? total : 0L)
+        .set(
+            UPLOADS.COMPLETED_AT,
+            allComplete ? DSL.currentOffsetDateTime() : DSL.val((OffsetDateTime) null))
+        .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
+        .where(UPLOADS.ID.eq(id).and(UPLOADS.COMPLETED_AT.isNull()))
+        .execute();
+    return find(id);
+  }
+
+  @Override
+  public List<UUID> finalsContaining(UUID partId) {
+    return dsl.select(UPLOADS.ID)
+        .from(UPLOADS)
+        .where(UPLOADS.UPLOAD_TYPE.eq(UploadKind.FINAL.dbName()))
+        .and(DSL.condition("{0} = any({1})", DSL.val(partId), UPLOADS.CONCAT_PARTS))
+        .and(UPLOADS.COMPLETED_AT.isNull())
+        .fetch(UPLOADS.ID);
+  }
+
+  @Override
+  public boolean markState(UUID id, UploadState state, String error) {
+    return dsl.update(UPLOADS)
+            .set(UPLOADS.STATE, state.dbName())
+            .set(UPLOADS.ERROR, error)
+            .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
+            .where(UPLOADS.ID.eq(id))
+            .execute()
+        == 1;
+  }
+
+  @Override
+  public Page list(ListQuery q) {
+    Condition where = DSL.noCondition();
+    if (q.state() != null) {
+      where = where.and(UPLOADS.STATE.eq(q.state().dbName()));
+    }
+    if (q.filenameContains() != null && !q.filenameContains().isBlank()) {
+      where = where.and(UPLOADS.FILENAME.containsIgnoreCase(q.filenameContains()));
+    }
+    if (q.cursor() != null) {
+      Cursor c = Cursor.decode(q.cursor());
+      where = where.and(DSL.row(UPLOADS.CREATED_AT, UPLOADS.ID).lt(c.createdAt(), c.id()));
+    }
+    List<UploadsRecord> rows =
+        dsl.selectFrom(UPLOADS)
+            .where(where)
+            .orderBy(UPLOADS.CREATED_AT.desc(), UPLOADS.ID.desc())
+            .limit(q.limit() + 1)
+            .fetch();
+    List<Upload> items = new ArrayList<>();
+    for (int i = 0; i < Math.min(q.limit(), rows.size()); i++) {
+      items.add(toUpload(rows.get(i)));
+    }
+    String next = null;
+    if (rows.size() > q.limit()) {
+      Upload last = items.get(items.size() - 1);
+      next = new Cursor(last.createdAt(), last.id()).encode();
+    }
+    return new Page(items, next);
+  }
+
+  private Upload toUpload(UploadsRecord r) {
+    return new Upload(
+        r.getId(),
+        r.getOwner(),
+        r.getFilename(),
+        r.getContentType(),
+        r.getLength(),
+        r.getOffset(),
+        UploadState.fromDb(r.getState()),
+        UploadKind.fromDb(r.getUploadType()),
+        r.getConcatParts() == null ? null : Arrays.asList(r.getConcatParts()),
+        fromJson(r.getMetadata()),
+        r.getMetadataHeader(),
+        r.getSha256(),
+        r.getStorageKey(),
+        r.getError(),
+        r.getCreatorAddress(),
+        r.getCreatedAt(),
+        r.getUpdatedAt(),
+        r.getCompletedAt(),
+        r.getStoredAt(),
+        r.getExpiresAt());
+  }
+
+  private static String toJson(Map<String, String> m) {
+    try {
+      return JSON.writeValueAsString(m == null ? Map.of() : m);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Map<String, String> fromJson(JSONB j) {
+    try {
+      return j == null ? Map.of() : JSON.readValue(j.data(), MAP);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Opaque keyset cursor: base64url of {@code createdAt|id}. */
+  record Cursor(OffsetDateTime createdAt, UUID id) {
+    String encode() {
+      String raw = createdAt + "|" + id;
+      return Base64.getUrlEncoder()
+          .withoutPadding()
+          .encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Cursor decode(String s) {
+      try {
+        String raw = new String(Base64.getUrlDecoder().decode(s), StandardCharsets.UTF_8);
+        int bar = raw.indexOf('|');
+        return new Cursor(
+            OffsetDateTime.parse(raw.substring(0, bar)), UUID.fromString(raw.substring(bar + 1)));
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("cursor is not valid");
+      }
+    }
+  }
+}

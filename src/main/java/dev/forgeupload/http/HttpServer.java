@@ -1,0 +1,80 @@
+package dev.forgeupload.http;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServlet;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Map;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.ForwardedRequestCustomizer;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.VirtualThreads;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/** Jetty wiring in one place: connector, timeouts, graceful stop, servlets by path. */
+public final class HttpServer {
+  private final Server server;
+  private final ServerConnector connector;
+
+  public HttpServer(
+      String host,
+      int port,
+      boolean trustProxy,
+      Duration readTimeout,
+      Duration stopTimeout,
+      Map<String, HttpServlet> servlets) {
+    QueuedThreadPool pool = new QueuedThreadPool(400, 8);
+    pool.setName("http");
+    if (VirtualThreads.areSupported()) {
+      pool.setVirtualThreadsExecutor(VirtualThreads.getDefaultVirtualThreadsExecutor());
+    }
+    server = new Server(pool);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setSendDateHeader(true);
+    http.setRequestHeaderSize(64 * 1024);
+    if (trustProxy) {
+      http.addCustomizer(new ForwardedRequestCustomizer());
+    }
+    connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    connector.setHost(host);
+    connector.setPort(port);
+    connector.setIdleTimeout(readTimeout.toMillis());
+    server.addConnector(connector);
+
+    ServletContextHandler context = new ServletContextHandler("/");
+    context.addFilter(RequestIdFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST));
+    servlets.forEach((path, servlet) -> context.addServlet(new ServletHolder(servlet), path));
+    ErrorHandler errors = new ErrorHandler();
+    errors.setShowStacks(false);
+    errors.setShowMessageInTitle(false);
+    context.setErrorHandler(errors);
+    server.setErrorHandler(errors);
+
+    server.setHandler(new GracefulHandler(context));
+    server.setStopTimeout(stopTimeout.toMillis());
+    server.setStopAtShutdown(false);
+  }
+
+  public void start() throws Exception {
+    server.start();
+  }
+
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  public void stop() throws Exception {
+    server.stop();
+  }
+
+  public void join() throws InterruptedException {
+    server.join();
+  }
+}
