@@ -1,0 +1,64 @@
+package dev.forgeupload.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigTest {
+
+  @Test
+  void defaults_follow_the_contract() {
+    Config c = Config.fromEnv(Map.of());
+    assertThat(c.httpHost()).isEqualTo("127.0.0.1");
+    assertThat(c.httpPort()).isEqualTo(8080);
+    assertThat(c.dataDir().getFileName().toString()).isEqualTo("data");
+    assertThat(c.embeddedDatabase()).isTrue();
+    assertThat(c.trustProxy()).isFalse();
+    assertThat(c.logFormat()).isEqualTo("text");
+  }
+
+  @Test
+  void values_are_read_from_the_environment() {
+    Config c =
+        Config.fromEnv(
+            Map.of(
+                "FORGE_HTTP_PORT", "9001",
+                "FORGE_MAX_UPLOAD_BYTES", "1024",
+                "FORGE_TRUST_PROXY", "true",
+                "FORGE_DATABASE_URL", "jdbc:postgresql://db/forge",
+                "FORGE_READ_TIMEOUT_SECONDS", "7"));
+    assertThat(c.httpPort()).isEqualTo(9001);
+    assertThat(c.maxUploadBytes()).isEqualTo(1024);
+    assertThat(c.trustProxy()).isTrue();
+    assertThat(c.embeddedDatabase()).isFalse();
+    assertThat(c.readTimeout()).isEqualTo(Duration.ofSeconds(7));
+  }
+
+  @Test
+  void a_bad_value_names_the_variable() {
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_HTTP_PORT", "http")))
+        .hasMessageContaining("FORGE_HTTP_PORT")
+        .hasMessageContaining("'http'");
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_MAX_UPLOAD_BYTES", "-5")))
+        .hasMessageContaining("FORGE_MAX_UPLOAD_BYTES");
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_TRUST_PROXY", "maybe")))
+        .hasMessageContaining("FORGE_TRUST_PROXY");
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_LOG_FORMAT", "xml")))
+        .hasMessageContaining("FORGE_LOG_FORMAT");
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_DATABASE_URL", "mysql://x")))
+        .hasMessageContaining("FORGE_DATABASE_URL");
+  }
+
+  @Test
+  void the_password_never_appears_in_the_described_config() {
+    Config c =
+        Config.fromEnv(
+            Map.of(
+                "FORGE_DATABASE_URL", "jdbc:postgresql://db/forge?user=u&password=s3cret",
+                "FORGE_DATABASE_PASSWORD", "hunter2"));
+    assertThat(c.describe().toString()).doesNotContain("s3cret").doesNotContain("hunter2");
+  }
+}
