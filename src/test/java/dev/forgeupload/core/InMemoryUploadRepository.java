@@ -1,0 +1,96 @@
+package dev.forgeupload.core;
+
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A fake {@link UploadRepository} for fast tests of its callers (regular uploads only). */
+final class InMemoryUploadRepository implements UploadRepository {
+  final Map<UUID, Upload> rows = new ConcurrentHashMap<>();
+  final List<Long> offsetWrites = new ArrayList<>();
+
+  private static OffsetDateTime now() {
+    return OffsetDateTime.now(ZoneOffset.UTC);
+  }
+
+  @Override
+  public Upload create(NewUpload n) {
+    Upload u =
+        new Upload(n.id(), n.owner(), n.filename(), n.contentType(), n.length(), 0,
+            UploadState.UPLOADING, n.kind(), n.concatParts(), n.metadata(), n.metadataHeader(),
+            null, null, null, n.creatorAddress(), now(), now(),
+            n.length() != null && n.length() == 0 ? now() : null, null, n.expiresAt());
+    rows.put(u.id(), u);
+    return u;
+  }
+
+  @Override
+  public Optional<Upload> find(UUID id) {
+    return Optional.ofNullable(rows.get(id));
+  }
+
+  @Override
+  public synchronized Optional<Upload> advanceOffset(
+      UUID id, long expected, long newOffset, OffsetDateTime expiresAt) {
+    Upload u = rows.get(id);
+    if (u == null || u.offset() != expected) {
+      return Optional.empty();
+    }
+    offsetWrites.add(newOffset);
+    OffsetDateTime completed =
+        u.length() != null && u.length() == newOffset
+            ? (u.completedAt() == null ? now() : u.completedAt())
+            : u.completedAt();
+    Upload v = with(u, u.length(), newOffset, completed, u.state());
+    rows.put(id, v);
+    return Optional.of(v);
+  }
+
+  @Override
+  public synchronized boolean declareLength(UUID id, long length) {
+    Upload u = rows.get(id);
+    if (u == null || (u.length() != null && u.length() != length) || u.offset() > length) {
+      return false;
+    }
+    rows.put(id, with(u, length, u.offset(), u.offset() == length ? now() : null, u.state()));
+    return true;
+  }
+
+  @Override
+  public Optional<Upload> refreshFinal(UUID id) {
+    return find(id);
+  }
+
+  @Override
+  public List<UUID> finalsContaining(UUID partId) {
+    return List.of();
+  }
+
+  @Override
+  public boolean markState(UUID id, UploadState state, String error) {
+    Upload u = rows.get(id);
+    if (u == null) {
+      return false;
+    }
+    rows.put(id, with(u, u.length(), u.offset(), u.completedAt(), state));
+    return true;
+  }
+
+  @Override
+  public Page list(ListQuery query) {
+    return new Page(new ArrayList<>(rows.values()), null);
+  }
+
+  private static Upload with(
+      Upload u, Long length, long offset, OffsetDateTime completed, UploadState state) {
+    return new Upload(u.id(), u.owner(), u.filename(), u.contentType(), length, offset, state,
+        u.kind(), u.concatParts(), u.metadata(), u.metadataHeader(), u.sha256(), u.storageKey(),
+        u.error(), u.creatorAddress(), u.createdAt(), now(), completed, u.storedAt(),
+        u.expiresAt());
+  }
+}

@@ -1,0 +1,237 @@
+package dev.forgeupload.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.forgeupload.staging.DiskStagingStore;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class UploadServiceTest {
+  @TempDir Path dir;
+  InMemoryUploadRepository repo;
+  DiskStagingStore staging;
+  UploadService service;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    repo = new InMemoryUploadRepository();
+    staging = new DiskStagingStore(dir);
+    service =
+        new UploadService(repo, staging, Clock.systemUTC(), 1 << 30, Duration.ofDays(1),
+            Duration.ZERO);
+  }
+
+  private Upload create(Long length) {
+    return service.create(
+        new NewUpload(UUID.randomUUID(), null, length, UploadKind.REGULAR, null, Map.of(), null,
+            "127.0.0.1", service.newExpiry()));
+  }
+
+  private static byte[] random(int n) {
+    byte[] b = new byte[n];
+    new Random(n).nextBytes(b);
+    return b;
+  }
+
+  private static UploadService.Patch patch(long offset) {
+    return new UploadService.Patch(offset, null, null, null, false, null);
+  }
+
+  private byte[] staged(Upload u) throws IOException {
+    try (InputStream in = staging.read(u.id(), 0, staging.size(u.id()))) {
+      return in.readAllBytes();
+    }
+  }
+
+  @Test
+  void appends_in_several_patches_and_completes() throws IOException {
+    byte[] data = random(1000);
+    Upload u = create(1000L);
+    service.append(u.id(), patch(0), new ByteArrayInputStream(data, 0, 400));
+    Upload done = service.append(u.id(), patch(400), new ByteArrayInputStream(data, 400, 600));
+    assertThat(done.offset()).isEqualTo(1000);
+    assertThat(done.isComplete()).isTrue();
+    assertThat(staged(u)).isEqualTo(data);
+  }
+
+  @Test
+  void a_wrong_offset_is_409_and_writes_nothing() throws IOException {
+    Upload u = create(10L);
+    assertThatThrownBy(() -> service.append(u.id(), patch(3), new ByteArrayInputStream(new byte[3])))
+        .isInstanceOfSatisfying(UploadException.class, e -> assertThat(e.status()).isEqualTo(409));
+    assertThat(staging.size(u.id())).isZero();
+  }
+
+  @Test
+  void a_body_past_the_length_is_413_and_nothing_is_kept() throws IOException {
+    Upload u = create(10L);
+    assertThatThrownBy(
+            () -> service.append(u.id(), patch(0), new ByteArrayInputStream(random(11))))
+        .isInstanceOfSatisfying(UploadException.class, e -> assertThat(e.status()).isEqualTo(413));
+    assertThat(repo.find(u.id()).orElseThrow().offset()).isZero();
+    assertThat(staging.size(u.id())).isZero();
+  }
+
+  @Test
+  void a_checksum_mismatch_is_460_and_the_offset_is_unchanged() throws Exception {
+    Upload u = create(100L);
+    byte[] data = random(100);
+    byte[] wrong = MessageDigest.getInstance("SHA-256").digest(new byte[] {1});
+    Checksum c = Checksum.parse("sha256 " + Base64.getEncoder().encodeToString(wrong));
+    assertThatThrownBy(
+            () ->
+                service.append(
+                    u.id(),
+                    new UploadService.Patch(0, null, null, c, false, null),
+                    new ByteArrayInputStream(data)))
+        .isInstanceOfSatisfying(UploadException.class, e -> assertThat(e.status()).isEqualTo(460));
+    assertThat(repo.find(u.id()).orElseThrow().offset()).isZero();
+    assertThat(staging.size(u.id())).isZero();
+  }
+
+  @Test
+  void a_trailer_checksum_is_verified_against_the_staged_bytes() throws Exception {
+    Upload u = create(100L);
+    byte[] data = random(100);
+    String good =
+        "sha1 " + Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1").digest(data));
+    Upload done =
+        service.append(
+            u.id(),
+            new UploadService.Patch(0, null, null, null, true, () -> good),
+            new ByteArrayInputStream(data));
+    assertThat(done.offset()).isEqualTo(100);
+
+    Upload v = create(100L);
+    String bad = "sha1 " + Base64.getEncoder().encodeToString(new byte[20]);
+    assertThatThrownBy(
+            () ->
+                service.append(
+                    v.id(),
+                    new UploadService.Patch(0, null, null, null, true, () -> bad),
+                    new ByteArrayInputStream(data)))
+        .isInstanceOfSatisfying(UploadException.class, e -> assertThat(e.status()).isEqualTo(460));
+    assertThat(repo.find(v.id()).orElseThrow().offset()).isZero();
+  }
+
+  @Test
+  void bytes_received_before_the_client_went_away_are_kept() throws IOException {
+    Upload u = create(1000L);
+    byte[] data = random(1000);
+    InputStream breaking = new BreakingStream(data, 300);
+    assertThatThrownBy(() -> service.append(u.id(), patch(0), breaking))
+        .isInstanceOf(BodyReadException.class);
+    assertThat(repo.find(u.id()).orElseThrow().offset()).isEqualTo(300);
+    assertThat(staged(u)).isEqualTo(Arrays.copyOf(data, 300));
+  }
+
+  @Test
+  void checksummed_bytes_are_dropped_when_the_client_goes_away() throws Exception {
+    Upload u = create(1000L);
+    byte[] data = random(1000);
+    Checksum c =
+        Checksum.parse(
+            "md5 " + Base64.getEncoder().encodeToString(MessageDigest.getInstance("MD5").digest(data)));
+    assertThatThrownBy(
+            () ->
+                service.append(
+                    u.id(),
+                    new UploadService.Patch(0, null, null, c, false, null),
+                    new BreakingStream(data, 300)))
+        .isInstanceOf(BodyReadException.class);
+    assertThat(repo.find(u.id()).orElseThrow().offset()).isZero();
+  }
+
+  @Test
+  void a_deferred_length_is_set_by_a_later_patch_and_cannot_change() throws IOException {
+    Upload u = create(null);
+    service.append(u.id(), patch(0), new ByteArrayInputStream(random(10)));
+    Upload done =
+        service.append(
+            u.id(),
+            new UploadService.Patch(10, 20L, null, null, false, null),
+            new ByteArrayInputStream(random(10)));
+    assertThat(done.length()).isEqualTo(20);
+    assertThat(done.isComplete()).isTrue();
+    assertThatThrownBy(
+            () ->
+                service.append(
+                    u.id(),
+                    new UploadService.Patch(20, 30L, null, null, false, null),
+                    new ByteArrayInputStream(new byte[0])))
+        .isInstanceOfSatisfying(UploadException.class, e -> assertThat(e.status()).isEqualTo(400));
+  }
+
+  @Test
+  void an_extra_empty_patch_after_completion_is_idempotent() throws IOException {
+    Upload u = create(5L);
+    service.append(u.id(), patch(0), new ByteArrayInputStream(random(5)));
+    int writes = repo.offsetWrites.size();
+    Upload again = service.append(u.id(), patch(5), new ByteArrayInputStream(new byte[0]));
+    assertThat(again.offset()).isEqualTo(5);
+    assertThat(repo.offsetWrites).hasSize(writes);
+  }
+
+  @Test
+  void stale_staged_bytes_past_the_committed_offset_are_cut_before_writing() throws IOException {
+    Upload u = create(10L);
+    service.append(u.id(), patch(0), new ByteArrayInputStream("abcd".getBytes()));
+    try (StagingStore.Writer w = staging.openWriter(u.id(), 4)) {
+      w.write("XXXX".getBytes(), 0, 4); // written but never committed (crash before commit)
+    }
+    service.append(u.id(), patch(4), new ByteArrayInputStream("efghij".getBytes()));
+    assertThat(new String(staged(u))).isEqualTo("abcdefghij");
+  }
+
+  @Test
+  void terminated_uploads_are_gone() throws IOException {
+    Upload u = create(5L);
+    service.terminate(u.id());
+    assertThatThrownBy(() -> service.get(u.id()))
+        .isInstanceOfSatisfying(UploadException.class, e -> assertThat(e.status()).isEqualTo(410));
+    assertThatThrownBy(() -> service.get(UUID.randomUUID()))
+        .isInstanceOfSatisfying(UploadException.class, e -> assertThat(e.status()).isEqualTo(404));
+  }
+
+  /** Delivers {@code failAfter} bytes, then fails like a dropped connection. */
+  private static final class BreakingStream extends InputStream {
+    private final byte[] data;
+    private final int failAfter;
+    private int pos;
+
+    BreakingStream(byte[] data, int failAfter) {
+      this.data = data;
+      this.failAfter = failAfter;
+    }
+
+    @Override
+    public int read() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (pos >= failAfter) {
+        throw new BodyReadException(new IOException("connection reset"));
+      }
+      int n = Math.min(len, failAfter - pos);
+      System.arraycopy(data, pos, b, off, n);
+      pos += n;
+      return n;
+    }
+  }
+}
