@@ -1,0 +1,272 @@
+package dev.forgeupload.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * ForgeUpload as a separate JVM ({@code java -cp <test classpath> dev.forgeupload.Main}), for
+ * tests that kill it (SIGKILL), stop it (SIGTERM) or run two of them. Its stdout and stderr go to
+ * {@code target/e2e-logs/<name>-<n>.log}. {@link #start} returns once {@code GET /readyz} is 200.
+ */
+public final class ServerProcess implements AutoCloseable {
+  private static final AtomicInteger STARTS = new AtomicInteger();
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+
+  private final String name;
+  private final Path dataDir;
+  private final Map<String, String> env;
+  private final Process process;
+  private final int port;
+  private final Path log;
+
+  private ServerProcess(String name, Path dataDir, Map<String, String> env) throws IOException {
+    this.name = name;
+    this.dataDir = dataDir;
+    this.env = Map.copyOf(env);
+    this.port = freePort();
+    Path logs = targetDir().resolve("e2e-logs");
+    Files.createDirectories(logs);
+    this.log = logs.resolve(name + "-" + STARTS.incrementAndGet() + ".log");
+
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx768m");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("dev.forgeupload.Main");
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    Map<String, String> penv = pb.environment();
+    penv.keySet().removeIf(k -> k.startsWith("FORGE_"));
+    penv.put("FORGE_HTTP_HOST", "127.0.0.1");
+    penv.put("FORGE_HTTP_PORT", Integer.toString(port));
+    penv.put("FORGE_DATA_DIR", dataDir.toString());
+    penv.putAll(env);
+    pb.redirectErrorStream(true);
+    Files.writeString(
+        log,
+        "# " + String.join(" ", cmd.subList(0, 2)) + " ... dev.forgeupload.Main env=" + env
+            + " port=" + port + "\n",
+        StandardCharsets.UTF_8);
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    this.process = pb.start();
+  }
+
+  /**
+   * Starts a server on a free port with {@code FORGE_DATA_DIR=dataDir} and the given extra
+   * environment (for example {@code FORGE_DATABASE_URL}; without it the server runs its embedded
+   * PostgreSQL under the data dir). Waits for readiness.
+   */
+  public static ServerProcess start(String name, Path dataDir, Map<String, String> env) {
+    ServerProcess p;
+    try {
+      Files.createDirectories(dataDir);
+      p = new ServerProcess(name, dataDir, env);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    try {
+      p.awaitReady();
+    } catch (RuntimeException | Error e) {
+      p.close();
+      throw e;
+    }
+    return p;
+  }
+
+  /** Environment for an external (shared) database, e.g. one from {@link TestDatabase}. */
+  public static Map<String, String> externalDb(String jdbcUrl) {
+    Map<String, String> m = new HashMap<>();
+    m.put("FORGE_DATABASE_URL", jdbcUrl);
+    m.put("FORGE_DATABASE_USER", "postgres");
+    return m;
+  }
+
+  /** A new server on the same data dir and environment (new port). */
+  public ServerProcess restart() {
+    if (process.isAlive()) {
+      throw new IllegalStateException(name + " is still running (pid " + pid() + ")");
+    }
+    return start(name, dataDir, env);
+  }
+
+  private void awaitReady() {
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            name + " exited with " + process.exitValue() + " before it was ready; log " + log
+                + ":\n" + logTail());
+      }
+      try {
+        HttpURLConnection c =
+            (HttpURLConnection) URI.create(baseUrl() + "/readyz").toURL().openConnection();
+        c.setConnectTimeout(500);
+        c.setReadTimeout(2000);
+        int status = c.getResponseCode();
+        c.disconnect();
+        if (status == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      sleep(100);
+    }
+    throw new IllegalStateException(
+        name + " not ready within " + READY_TIMEOUT + "; log " + log + ":\n" + logTail());
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String baseUrl() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  public String filesUrl() {
+    return baseUrl() + "/files/";
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public Path logFile() {
+    return log;
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** SIGKILL: no shutdown hook runs. Returns once the process is gone. */
+  public void kill9() {
+    process.toHandle().destroyForcibly();
+    waitFor(Duration.ofSeconds(30));
+  }
+
+  /** SIGTERM: the JVM runs its shutdown hooks (graceful stop). Does not wait. */
+  public void sigterm() {
+    process.destroy();
+  }
+
+  /** Waits for the process to exit; true when it did within the timeout. */
+  public boolean waitFor(Duration timeout) {
+    try {
+      return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  public int exitValue() {
+    return process.exitValue();
+  }
+
+  /** The last lines of the server's log, for assertion messages. */
+  public String logTail() {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    } catch (IOException e) {
+      return "(log unreadable: " + e + ")";
+    }
+  }
+
+  /**
+   * Stops the server if it still runs (SIGTERM, then SIGKILL), then the embedded PostgreSQL left
+   * on its data dir by a SIGKILL, so tests leave no processes behind.
+   */
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroy();
+      if (!waitFor(Duration.ofSeconds(20))) {
+        process.toHandle().destroyForcibly();
+        waitFor(Duration.ofSeconds(10));
+      }
+    }
+    if (!env.containsKey("FORGE_DATABASE_URL")) {
+      stopEmbeddedPostgres(dataDir);
+    }
+  }
+
+  /** The PostgreSQL that a server in embedded mode started on this data dir, if it still runs. */
+  public static Optional<ProcessHandle> embeddedPostgres(Path dataDir) {
+    Path pidFile = dataDir.resolve("postgres").resolve("postmaster.pid");
+    try {
+      if (!Files.exists(pidFile)) {
+        return Optional.empty();
+      }
+      List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
+      if (lines.isEmpty()) {
+        return Optional.empty();
+      }
+      long pid = Long.parseLong(lines.get(0).trim());
+      return ProcessHandle.of(pid)
+          .filter(ProcessHandle::isAlive)
+          .filter(h -> h.info().command().map(c -> c.contains("postgres")).orElse(false));
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static void stopEmbeddedPostgres(Path dataDir) {
+    embeddedPostgres(dataDir)
+        .ifPresent(
+            h -> {
+              h.destroy();
+              try {
+                h.onExit().get(20, TimeUnit.SECONDS);
+              } catch (Exception e) {
+                h.destroyForcibly();
+              }
+            });
+  }
+
+  /** {@code <project>/target}. */
+  public static Path targetDir() {
+    return Path.of(System.getProperty("basedir", ".")).toAbsolutePath().resolve("target");
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name + "(pid " + process.pid() + ", port " + port + ", log " + log + ")";
+  }
+}
