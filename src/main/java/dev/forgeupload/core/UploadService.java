@@ -129,6 +129,7 @@ public final class UploadService {
     boolean atomic = p.checksum() != null || p.trailerExpected();
     MessageDigest digest = p.checksum() == null ? null : p.checksum().newDigest();
     long committed = start;
+    Upload after = u;
     try (StagingStore.Writer w = staging.openWriter(id, start)) {
       byte[] buf = new byte[BUFFER_BYTES];
       long written = 0;
@@ -136,8 +137,8 @@ public final class UploadService {
       try {
         while (true) {
           int want = (int) Math.min(buf.length, limit - written + 1);
-          int n = body.read(buf, 0, want);
-          if (n < 0) {
+          int n = fill(body, buf, want);
+          if (n <= 0) {
             break;
           }
           if (written + n > limit) {
@@ -191,16 +192,40 @@ public final class UploadService {
         rollback(id, committed, start);
         throw UploadException.checksumMismatch(checksum.algorithm());
       }
-      long end = w.position() > committed ? w.sync() : committed;
-      if (end != committed) {
-        committed = commit(id, committed, end);
+      if (w.position() > committed) {
+        after = advance(id, committed, w.sync());
+      } else if (committed != start) {
+        after = repo.find(id).orElseThrow(UploadException::notFound);
       }
     }
-    Upload after = repo.find(id).orElseThrow(UploadException::notFound);
     if (after.isComplete()) {
       onComplete(after);
     }
     return after;
+  }
+
+  /**
+   * Reads until {@code want} bytes or the end of the body: the network hands over small pieces,
+   * the disk likes large writes. Returns the bytes read, 0 at the end.
+   */
+  private static int fill(InputStream body, byte[] buf, int want) throws IOException {
+    int filled = 0;
+    while (filled < want) {
+      int n;
+      try {
+        n = body.read(buf, filled, want - filled);
+      } catch (BodyReadException e) {
+        if (filled == 0) {
+          throw e;
+        }
+        break; // keep what arrived; the next read fails again and ends the body
+      }
+      if (n < 0) {
+        break;
+      }
+      filled += n;
+    }
+    return filled;
   }
 
   private MessageDigest digestOf(UUID id, long from, long count, Checksum checksum)
@@ -217,12 +242,15 @@ public final class UploadService {
   }
 
   private long commit(UUID id, long expected, long newOffset) {
-    repo.advanceOffset(id, expected, newOffset, newExpiry())
+    return advance(id, expected, newOffset).offset();
+  }
+
+  private Upload advance(UUID id, long expected, long newOffset) {
+    return repo.advanceOffset(id, expected, newOffset, newExpiry())
         .orElseThrow(
             () ->
                 new UploadException(
                     409, "offset_changed", "the upload changed while this request wrote to it"));
-    return newOffset;
   }
 
   private void rollback(UUID id, long committed, long start) {

@@ -265,11 +265,8 @@ final class TusProtocol {
                 uploads.newExpiry()));
     resp.setHeader("Location", baseUrl + uploadPath + u.id());
     if (hasBody) {
-      // creation-with-upload: nobody else knows the id yet, but take the lock for uniformity
-      try (UploadLocks.Lock lock = locks.acquire(u.id(), Duration.ZERO).orElseThrow()) {
-        req.setAttribute(LOCK_ATTRIBUTE, lock);
-        u = uploads.append(u.id(), patchOf(req, 0), new BodyStream(req.getInputStream()));
-      }
+      // creation-with-upload: no lock needed, nobody else knows the id before this response
+      u = uploads.append(u.id(), patchOf(req, 0), new BodyStream(req.getInputStream()));
     }
     if (kind != UploadKind.FINAL || u.isComplete()) {
       resp.setHeader("Upload-Offset", Long.toString(u.offset()));
