@@ -8,7 +8,8 @@ import java.util.UUID;
 /** Port: upload rows in the metadata database (PostgreSQL is the source of truth). */
 public interface UploadRepository {
 
-  Upload create(NewUpload upload);
+  /** Inserts a new upload whose first {@code offset} bytes are already durable in staging. */
+  Upload create(NewUpload upload, long offset);
 
   Optional<Upload> find(UUID id);
 

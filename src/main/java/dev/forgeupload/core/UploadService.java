@@ -58,11 +58,8 @@ public final class UploadService {
   }
 
   public Upload create(NewUpload n) {
-    if (n.length() != null && n.length() > maxUploadBytes) {
-      throw UploadException.tooLarge(
-          "Upload-Length " + n.length() + " exceeds the maximum of " + maxUploadBytes);
-    }
-    Upload u = repo.create(n);
+    validateLength(n.length());
+    Upload u = repo.create(n, 0);
     log.info(
         "UploadCreated id={} length={} kind={} filename_len={}",
         u.id(),
@@ -110,42 +107,100 @@ public final class UploadService {
       throw new UploadException(
           403, "final_upload", "a final (concatenated) upload cannot be patched");
     }
-    if (p.declaredLength() != null) {
-      u = declareLength(u, p.declaredLength());
-    }
     if (p.clientOffset() != u.offset()) {
       throw UploadException.offsetMismatch(u.offset(), p.clientOffset());
+    }
+    if (p.declaredLength() != null) {
+      u = declareLength(u, p.declaredLength());
     }
     if (u.isComplete()) {
       return u; // idempotent: clients send an extra empty PATCH after the last byte
     }
     long start = u.offset();
     long limit = (u.hasLength() ? u.length() : maxUploadBytes) - start;
+    Progress progress = new Progress(id, start);
+    receive(id, start, limit, u.hasLength(), p, body, progress);
+    Upload after = progress.last == null ? u : progress.last;
+    if (after.isComplete()) {
+      onComplete(after);
+    }
+    return after;
+  }
+
+  /**
+   * creation-with-upload: the body goes to staging first and the row is inserted with its offset,
+   * one commit. A client that goes away mid-body never learned the upload's URL, so nothing is
+   * kept.
+   */
+  public Upload createWithBody(NewUpload n, Patch p, InputStream body) throws IOException {
+    if (n.kind() == UploadKind.FINAL) {
+      throw UploadException.badRequest("a final upload cannot carry a body");
+    }
+    validateLength(n.length());
+    long limit = n.length() != null ? n.length() : maxUploadBytes;
+    long end;
+    try {
+      end = receive(n.id(), 0, limit, n.length() != null, p, body, null);
+    } catch (IOException | RuntimeException e) {
+      staging.delete(n.id());
+      throw e;
+    }
+    Upload u = repo.create(n, end);
+    log.info("UploadCreated id={} length={} offset={} kind={}", u.id(), u.length(), end,
+        u.kind().dbName());
+    if (u.isComplete()) {
+      onComplete(u);
+    }
+    return u;
+  }
+
+  /** Offsets committed by one PATCH so far (checkpoints), and the row after the last one. */
+  private final class Progress {
+    final UUID id;
+    long committed;
+    Upload last;
+
+    Progress(UUID id, long start) {
+      this.id = id;
+      this.committed = start;
+    }
+
+    void commit(long newOffset) {
+      last = advance(id, committed, newOffset);
+      committed = newOffset;
+    }
+  }
+
+  /**
+   * Streams a body into staging at {@code start}, at most {@code limit} bytes, verifies its
+   * checksum (header or trailer) and makes it durable. With {@code progress}, long bodies are
+   * checkpointed and the end is committed; without, nothing touches the repository. Returns the
+   * durable end offset. On failure staging is cut back to what is committed (or to {@code start}
+   * for a checksummed body).
+   */
+  private long receive(
+      UUID id, long start, long limit, boolean hasLength, Patch p, InputStream body,
+      Progress progress)
+      throws IOException {
+    String limitName = hasLength ? "Upload-Length" : "the maximum upload size";
     if (p.contentLength() != null && p.contentLength() > limit) {
       throw UploadException.tooLarge(
-          "body of " + p.contentLength() + " bytes at offset " + start + " exceeds "
-              + (u.hasLength() ? "Upload-Length " + u.length() : "the maximum " + maxUploadBytes));
+          "body of " + p.contentLength() + " bytes at offset " + start + " runs past " + limitName);
     }
-    boolean atomic = p.checksum() != null || p.trailerExpected();
+    boolean atomic = p.checksum() != null || p.trailerExpected() || progress == null;
     MessageDigest digest = p.checksum() == null ? null : p.checksum().newDigest();
-    long committed = start;
-    Upload after = u;
     try (StagingStore.Writer w = staging.openWriter(id, start)) {
       byte[] buf = new byte[BUFFER_BYTES];
       long written = 0;
       long lastCheckpoint = System.nanoTime();
       try {
         while (true) {
-          int want = (int) Math.min(buf.length, limit - written + 1);
-          int n = fill(body, buf, want);
+          int n = fill(body, buf, (int) Math.min(buf.length, limit - written + 1));
           if (n <= 0) {
             break;
           }
           if (written + n > limit) {
-            w.truncate(committed);
-            throw UploadException.tooLarge(
-                "body runs past "
-                    + (u.hasLength() ? "Upload-Length " + u.length() : "the maximum upload size"));
+            throw UploadException.tooLarge("body runs past " + limitName);
           }
           w.write(buf, 0, n);
           if (digest != null) {
@@ -153,24 +208,25 @@ public final class UploadService {
           }
           written += n;
           if (!atomic
-              && w.position() - committed >= CHECKPOINT_MIN_BYTES
+              && w.position() - progress.committed >= CHECKPOINT_MIN_BYTES
               && System.nanoTime() - lastCheckpoint >= checkpointInterval.toNanos()) {
-            committed = commit(id, committed, w.sync());
+            progress.commit(w.sync());
             lastCheckpoint = System.nanoTime();
           }
         }
       } catch (BodyReadException e) {
-        // The client went away or stalled past the read timeout.
+        // The client went away or stalled past the read timeout: keep what arrived, unless a
+        // checksum covers the whole body.
         if (atomic) {
           w.truncate(start);
-        } else if (w.position() > committed) {
-          committed = commit(id, committed, w.sync());
+        } else if (w.position() > progress.committed) {
+          progress.commit(w.sync());
         }
-        log.info(
-            "UploadInterrupted id={} kept_offset={} error={}",
-            id,
-            atomic ? start : committed,
-            e.toString());
+        log.info("UploadInterrupted id={} kept_offset={} error={}", id,
+            atomic ? start : progress.committed, e.toString());
+        throw e;
+      } catch (UploadException e) {
+        w.truncate(progress == null ? start : progress.committed);
         throw e;
       }
       Checksum checksum = p.checksum();
@@ -180,28 +236,30 @@ public final class UploadService {
           try {
             checksum = Checksum.parse(trailer);
           } catch (UploadException e) {
-            w.truncate(start);
-            rollback(id, committed, start);
+            rollback(w, start, progress);
             throw e;
           }
           digest = digestOf(id, start, w.position() - start, checksum);
         }
       }
       if (checksum != null && !checksum.matches(digest.digest())) {
-        w.truncate(start);
-        rollback(id, committed, start);
+        rollback(w, start, progress);
         throw UploadException.checksumMismatch(checksum.algorithm());
       }
-      if (w.position() > committed) {
-        after = advance(id, committed, w.sync());
-      } else if (committed != start) {
-        after = repo.find(id).orElseThrow(UploadException::notFound);
+      long end = w.sync();
+      if (progress != null && end > progress.committed) {
+        progress.commit(end);
       }
+      return end;
     }
-    if (after.isComplete()) {
-      onComplete(after);
+  }
+
+  private void rollback(StagingStore.Writer w, long start, Progress progress) throws IOException {
+    w.truncate(start);
+    if (progress != null && progress.committed != start) {
+      repo.advanceOffset(progress.id, progress.committed, start, newExpiry());
+      progress.committed = start;
     }
-    return after;
   }
 
   /**
@@ -241,10 +299,6 @@ public final class UploadService {
     return md;
   }
 
-  private long commit(UUID id, long expected, long newOffset) {
-    return advance(id, expected, newOffset).offset();
-  }
-
   private Upload advance(UUID id, long expected, long newOffset) {
     return repo.advanceOffset(id, expected, newOffset, newExpiry())
         .orElseThrow(
@@ -253,17 +307,15 @@ public final class UploadService {
                     409, "offset_changed", "the upload changed while this request wrote to it"));
   }
 
-  private void rollback(UUID id, long committed, long start) {
-    if (committed != start) {
-      repo.advanceOffset(id, committed, start, newExpiry());
+  private void validateLength(Long length) {
+    if (length != null && length > maxUploadBytes) {
+      throw UploadException.tooLarge(
+          "Upload-Length " + length + " exceeds the maximum of " + maxUploadBytes);
     }
   }
 
   private Upload declareLength(Upload u, long length) {
-    if (length > maxUploadBytes) {
-      throw UploadException.tooLarge(
-          "Upload-Length " + length + " exceeds the maximum of " + maxUploadBytes);
-    }
+    validateLength(length);
     if (u.hasLength()) {
       if (u.length() != length) {
         throw UploadException.badRequest(

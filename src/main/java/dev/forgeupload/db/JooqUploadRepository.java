@@ -37,7 +37,7 @@ public final class JooqUploadRepository implements UploadRepository {
   }
 
   @Override
-  public Upload create(NewUpload n) {
+  public Upload create(NewUpload n, long offset) {
     UploadsRecord r =
         dsl.insertInto(UPLOADS)
             .set(UPLOADS.ID, n.id())
@@ -45,6 +45,7 @@ public final class JooqUploadRepository implements UploadRepository {
             .set(UPLOADS.FILENAME, n.filename())
             .set(UPLOADS.CONTENT_TYPE, n.contentType())
             .set(UPLOADS.LENGTH, n.length())
+            .set(UPLOADS.OFFSET, offset)
             .set(UPLOADS.UPLOAD_TYPE, n.kind().dbName())
             .set(
                 UPLOADS.CONCAT_PARTS,
@@ -55,7 +56,7 @@ public final class JooqUploadRepository implements UploadRepository {
             .set(UPLOADS.EXPIRES_AT, n.expiresAt())
             .set(
                 UPLOADS.COMPLETED_AT,
-                n.length() != null && n.length() == 0 && n.kind() != UploadKind.FINAL
+                n.length() != null && n.length() == offset && n.kind() != UploadKind.FINAL
                     ? DSL.currentOffsetDateTime()
                     : DSL.val((OffsetDateTime) null))
             .returning()

@@ -251,23 +251,23 @@ final class TusProtocol {
         }
       }
     }
+    NewUpload n =
+        new NewUpload(
+            UploadIds.newId(),
+            owner,
+            length,
+            kind,
+            parts,
+            metadata,
+            metaHeader,
+            req.getRemoteAddr(),
+            uploads.newExpiry());
+    // creation-with-upload: no lock needed, nobody knows the id before this response
     Upload u =
-        uploads.create(
-            new NewUpload(
-                UploadIds.newId(),
-                owner,
-                length,
-                kind,
-                parts,
-                metadata,
-                metaHeader,
-                req.getRemoteAddr(),
-                uploads.newExpiry()));
+        hasBody
+            ? uploads.createWithBody(n, patchOf(req, 0), new BodyStream(req.getInputStream()))
+            : uploads.create(n);
     resp.setHeader("Location", baseUrl + uploadPath + u.id());
-    if (hasBody) {
-      // creation-with-upload: no lock needed, nobody else knows the id before this response
-      u = uploads.append(u.id(), patchOf(req, 0), new BodyStream(req.getInputStream()));
-    }
     if (kind != UploadKind.FINAL || u.isComplete()) {
       resp.setHeader("Upload-Offset", Long.toString(u.offset()));
     }

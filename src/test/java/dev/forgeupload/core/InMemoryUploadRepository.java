@@ -19,12 +19,12 @@ final class InMemoryUploadRepository implements UploadRepository {
   }
 
   @Override
-  public Upload create(NewUpload n) {
+  public Upload create(NewUpload n, long offset) {
     Upload u =
-        new Upload(n.id(), n.owner(), n.filename(), n.contentType(), n.length(), 0,
+        new Upload(n.id(), n.owner(), n.filename(), n.contentType(), n.length(), offset,
             UploadState.UPLOADING, n.kind(), n.concatParts(), n.metadata(), n.metadataHeader(),
             null, null, null, n.creatorAddress(), now(), now(),
-            n.length() != null && n.length() == 0 ? now() : null, null, n.expiresAt());
+            n.length() != null && n.length() == offset ? now() : null, null, n.expiresAt());
     rows.put(u.id(), u);
     return u;
   }

@@ -198,6 +198,30 @@ class UploadServiceTest {
   }
 
   @Test
+  void creation_with_upload_inserts_the_row_with_its_offset() throws IOException {
+    byte[] data = random(64);
+    NewUpload n =
+        new NewUpload(UUID.randomUUID(), null, 64L, UploadKind.REGULAR, null, Map.of(), null,
+            "127.0.0.1", service.newExpiry());
+    Upload u = service.createWithBody(n, patch(0), new ByteArrayInputStream(data));
+    assertThat(u.offset()).isEqualTo(64);
+    assertThat(u.isComplete()).isTrue();
+    assertThat(staged(u)).isEqualTo(data);
+    assertThat(repo.offsetWrites).isEmpty();
+  }
+
+  @Test
+  void creation_with_upload_interrupted_keeps_nothing() {
+    NewUpload n =
+        new NewUpload(UUID.randomUUID(), null, 64L, UploadKind.REGULAR, null, Map.of(), null,
+            "127.0.0.1", service.newExpiry());
+    assertThatThrownBy(() -> service.createWithBody(n, patch(0), new BreakingStream(random(64), 10)))
+        .isInstanceOf(BodyReadException.class);
+    assertThat(repo.find(n.id())).isEmpty();
+    assertThat(dir.resolve(n.id() + ".bin")).doesNotExist();
+  }
+
+  @Test
   void terminated_uploads_are_gone() throws IOException {
     Upload u = create(5L);
     service.terminate(u.id());
