@@ -253,7 +253,39 @@ class TusProtocolIT {
 
     assertThat(behind.statusCode()).isEqualTo(409);
     assertThat(ahead.statusCode()).isEqualTo(409);
+    assertThat(behind.headers().firstValue("Tus-Resumable")).hasValue("1.0.0");
     assertThat(tus.offset(url)).isEqualTo(40);
+  }
+
+  @Test
+  void creation_with_upload_with_wrong_content_type_returns_415_and_creates_nothing() {
+    HttpResponse<byte[]> r =
+        tus.send(
+            tus.request(tus.filesUrl())
+                .header("Upload-Length", "10")
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(random(10, 21)))
+                .build());
+
+    assertThat(r.statusCode()).isEqualTo(415);
+    assertThat(r.headers().firstValue("Location")).isEmpty();
+  }
+
+  @Test
+  void expired_upload_returns_410_on_head_and_patch() throws Exception {
+    try (TestServer shortLived = TestServer.start(Map.of("FORGE_UPLOAD_EXPIRY_SECONDS", "1"))) {
+      TusClient c = new TusClient(shortLived.baseUrl());
+      String url = c.create(10);
+      HttpResponse<byte[]> fresh = c.head(url);
+      assertThat(fresh.statusCode()).isEqualTo(200);
+      assertThat(httpDate(fresh.headers().firstValue("Upload-Expires").orElseThrow()))
+          .isBefore(Instant.now().plusSeconds(5));
+
+      Thread.sleep(2100);
+
+      assertThat(c.head(url).statusCode()).isEqualTo(410);
+      assertThat(c.patch(url, 0, random(10, 22)).statusCode()).isEqualTo(410);
+    }
   }
 
   @Test
