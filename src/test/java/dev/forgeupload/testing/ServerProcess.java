@@ -14,6 +14,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -24,6 +26,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ServerProcess implements AutoCloseable {
   private static final AtomicInteger STARTS = new AtomicInteger();
+  private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+
+  static {
+    // A test JVM that dies early must not leave servers behind.
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly), "server-reaper"));
+  }
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
 
   private final String name;
@@ -63,6 +72,8 @@ public final class ServerProcess implements AutoCloseable {
         StandardCharsets.UTF_8);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     this.process = pb.start();
+    LIVE.add(process);
+    process.onExit().thenRun(() -> LIVE.remove(process));
   }
 
   /**
