@@ -27,8 +27,8 @@ public interface StagingStore {
   interface Writer extends AutoCloseable {
     void write(byte[] buf, int off, int len) throws IOException;
 
-    /** Makes everything written so far durable; returns the durable end offset. */
-    long sync() throws IOException;
+    /** Makes everything written so far durable; safe to call while another thread writes. */
+    void force() throws IOException;
 
     /** Drops bytes after {@code offset} (rollback of an unverified or rejected body). */
     void truncate(long offset) throws IOException;

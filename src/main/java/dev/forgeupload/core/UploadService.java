@@ -13,6 +13,10 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +37,13 @@ public final class UploadService {
   private final long maxUploadBytes;
   private final Duration expiry;
   private final Duration checkpointInterval;
+  private final ExecutorService checkpoints =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "checkpoint");
+            t.setDaemon(true);
+            return t;
+          });
 
   public UploadService(
       UploadRepository repo,
@@ -154,11 +165,16 @@ public final class UploadService {
     return u;
   }
 
-  /** Offsets committed by one PATCH so far (checkpoints), and the row after the last one. */
+  /**
+   * Offsets committed by one PATCH so far, and the row after the last commit. A checkpoint runs
+   * in the background (fsync, then the offset) so the disk flushes while the network keeps
+   * delivering; at most one is in flight, and it is awaited before anything else commits.
+   */
   private final class Progress {
     final UUID id;
-    long committed;
-    Upload last;
+    volatile long committed;
+    volatile Upload last;
+    private CompletableFuture<Void> pending;
 
     Progress(UUID id, long start) {
       this.id = id;
@@ -168,6 +184,50 @@ public final class UploadService {
     void commit(long newOffset) {
       last = advance(id, committed, newOffset);
       committed = newOffset;
+    }
+
+    boolean idle() {
+      return pending == null || pending.isDone();
+    }
+
+    void checkpointAsync(StagingStore.Writer w, long position) throws IOException {
+      await();
+      pending =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  w.force();
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+                commit(position);
+              },
+              checkpoints);
+    }
+
+    void await() throws IOException {
+      if (pending == null) {
+        return;
+      }
+      try {
+        pending.join();
+      } catch (CompletionException e) {
+        if (e.getCause() instanceof UncheckedIOException io) {
+          throw io.getCause();
+        }
+        throw e.getCause() instanceof RuntimeException r ? r : e;
+      } finally {
+        pending = null;
+      }
+    }
+
+    /** Commits everything written so far (after the pending checkpoint). */
+    void commitAll(StagingStore.Writer w) throws IOException {
+      await();
+      if (w.position() > committed) {
+        w.force();
+        commit(w.position());
+      }
     }
   }
 
@@ -190,71 +250,92 @@ public final class UploadService {
     boolean atomic = p.checksum() != null || p.trailerExpected() || progress == null;
     MessageDigest digest = p.checksum() == null ? null : p.checksum().newDigest();
     try (StagingStore.Writer w = staging.openWriter(id, start)) {
-      byte[] buf = new byte[BUFFER_BYTES];
-      long written = 0;
-      long lastCheckpoint = System.nanoTime();
       try {
-        while (true) {
-          int n = fill(body, buf, (int) Math.min(buf.length, limit - written + 1));
-          if (n <= 0) {
-            break;
+        byte[] buf = new byte[BUFFER_BYTES];
+        long written = 0;
+        long lastCheckpointAt = System.nanoTime();
+        long lastCheckpointPos = start;
+        try {
+          while (true) {
+            int n = fill(body, buf, (int) Math.min(buf.length, limit - written + 1));
+            if (n <= 0) {
+              break;
+            }
+            if (written + n > limit) {
+              throw UploadException.tooLarge("body runs past " + limitName);
+            }
+            w.write(buf, 0, n);
+            if (digest != null) {
+              digest.update(buf, 0, n);
+            }
+            written += n;
+            if (!atomic
+                && w.position() - lastCheckpointPos >= CHECKPOINT_MIN_BYTES
+                && System.nanoTime() - lastCheckpointAt >= checkpointInterval.toNanos()
+                && progress.idle()) {
+              lastCheckpointPos = w.position();
+              lastCheckpointAt = System.nanoTime();
+              progress.checkpointAsync(w, lastCheckpointPos);
+            }
           }
-          if (written + n > limit) {
-            throw UploadException.tooLarge("body runs past " + limitName);
+        } catch (BodyReadException e) {
+          // The client went away or stalled past the read timeout: keep what arrived, unless a
+          // checksum covers the whole body.
+          if (atomic) {
+            w.truncate(start);
+          } else {
+            progress.commitAll(w);
           }
-          w.write(buf, 0, n);
-          if (digest != null) {
-            digest.update(buf, 0, n);
+          log.info("UploadInterrupted id={} kept_offset={} error={}", id,
+              atomic ? start : progress.committed, e.toString());
+          throw e;
+        } catch (UploadException e) {
+          if (progress != null) {
+            progress.await();
           }
-          written += n;
-          if (!atomic
-              && w.position() - progress.committed >= CHECKPOINT_MIN_BYTES
-              && System.nanoTime() - lastCheckpoint >= checkpointInterval.toNanos()) {
-            progress.commit(w.sync());
-            lastCheckpoint = System.nanoTime();
+          w.truncate(progress == null ? start : progress.committed);
+          throw e;
+        }
+        Checksum checksum = p.checksum();
+        if (checksum == null && p.trailerChecksum() != null) {
+          String trailer = p.trailerChecksum().get();
+          if (trailer != null && !trailer.isBlank()) {
+            try {
+              checksum = Checksum.parse(trailer);
+            } catch (UploadException e) {
+              rollback(w, start, progress);
+              throw e;
+            }
+            digest = digestOf(id, start, w.position() - start, checksum);
           }
         }
-      } catch (BodyReadException e) {
-        // The client went away or stalled past the read timeout: keep what arrived, unless a
-        // checksum covers the whole body.
-        if (atomic) {
-          w.truncate(start);
-        } else if (w.position() > progress.committed) {
-          progress.commit(w.sync());
+        if (checksum != null && !checksum.matches(digest.digest())) {
+          rollback(w, start, progress);
+          throw UploadException.checksumMismatch(checksum.algorithm());
         }
-        log.info("UploadInterrupted id={} kept_offset={} error={}", id,
-            atomic ? start : progress.committed, e.toString());
-        throw e;
-      } catch (UploadException e) {
-        w.truncate(progress == null ? start : progress.committed);
-        throw e;
-      }
-      Checksum checksum = p.checksum();
-      if (checksum == null && p.trailerChecksum() != null) {
-        String trailer = p.trailerChecksum().get();
-        if (trailer != null && !trailer.isBlank()) {
+        if (progress != null) {
+          progress.commitAll(w);
+        } else {
+          w.force();
+        }
+        return w.position();
+      } finally {
+        if (progress != null && !progress.idle()) {
+          // never close the file under a running checkpoint
           try {
-            checksum = Checksum.parse(trailer);
-          } catch (UploadException e) {
-            rollback(w, start, progress);
-            throw e;
+            progress.await();
+          } catch (IOException | RuntimeException e) {
+            log.warn("CheckpointFailed id={} error={}", id, e.toString());
           }
-          digest = digestOf(id, start, w.position() - start, checksum);
         }
       }
-      if (checksum != null && !checksum.matches(digest.digest())) {
-        rollback(w, start, progress);
-        throw UploadException.checksumMismatch(checksum.algorithm());
-      }
-      long end = w.sync();
-      if (progress != null && end > progress.committed) {
-        progress.commit(end);
-      }
-      return end;
     }
   }
 
   private void rollback(StagingStore.Writer w, long start, Progress progress) throws IOException {
+    if (progress != null) {
+      progress.await();
+    }
     w.truncate(start);
     if (progress != null && progress.committed != start) {
       repo.advanceOffset(progress.id, progress.committed, start, newExpiry());

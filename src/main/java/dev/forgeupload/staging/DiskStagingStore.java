@@ -73,7 +73,7 @@ public final class DiskStagingStore implements StagingStore {
 
   private static final class DiskWriter implements Writer {
     private final FileChannel ch;
-    private long position;
+    private volatile long position;
 
     DiskWriter(FileChannel ch) throws IOException {
       this.ch = ch;
@@ -90,9 +90,8 @@ public final class DiskStagingStore implements StagingStore {
     }
 
     @Override
-    public long sync() throws IOException {
+    public void force() throws IOException {
       ch.force(false);
-      return position;
     }
 
     @Override

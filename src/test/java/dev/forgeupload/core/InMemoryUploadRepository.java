@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /** A fake {@link UploadRepository} for fast tests of its callers (regular uploads only). */
 final class InMemoryUploadRepository implements UploadRepository {
   final Map<UUID, Upload> rows = new ConcurrentHashMap<>();
-  final List<Long> offsetWrites = new ArrayList<>();
+  final List<Long> offsetWrites = java.util.Collections.synchronizedList(new ArrayList<>());
 
   private static OffsetDateTime now() {
     return OffsetDateTime.now(ZoneOffset.UTC);

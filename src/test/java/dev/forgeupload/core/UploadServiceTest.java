@@ -222,6 +222,82 @@ class UploadServiceTest {
   }
 
   @Test
+  void a_long_body_is_checkpointed_in_increasing_committed_offsets() throws IOException {
+    int size = 40 << 20;
+    Upload u = create((long) size);
+    Upload done = service.append(u.id(), patch(0), new PatternStream(size, Long.MAX_VALUE));
+    assertThat(done.offset()).isEqualTo(size);
+    assertThat(repo.offsetWrites).hasSizeGreaterThan(2).isSorted().endsWith((long) size);
+    try (InputStream in = staging.read(u.id(), 0, size)) {
+      assertThat(PatternStream.matches(in, size)).isTrue();
+    }
+  }
+
+  @Test
+  void a_checkpointed_body_cut_off_keeps_every_byte_that_arrived() throws IOException {
+    int size = 40 << 20;
+    long cut = (25L << 20) + 12345;
+    Upload u = create((long) size);
+    assertThatThrownBy(() -> service.append(u.id(), patch(0), new PatternStream(size, cut)))
+        .isInstanceOf(BodyReadException.class);
+    assertThat(repo.offsetWrites.size()).isGreaterThan(1);
+    assertThat(repo.find(u.id()).orElseThrow().offset()).isEqualTo(cut);
+    assertThat(staging.size(u.id())).isEqualTo(cut);
+  }
+
+  /** {@code size} bytes of a position-derived pattern; fails like a dropped connection at cut. */
+  private static final class PatternStream extends InputStream {
+    private final long size;
+    private final long cut;
+    private long pos;
+
+    PatternStream(long size, long cut) {
+      this.size = size;
+      this.cut = cut;
+    }
+
+    static byte at(long i) {
+      return (byte) (i * 31 + (i >>> 11));
+    }
+
+    static boolean matches(InputStream in, long size) throws IOException {
+      byte[] buf = new byte[65536];
+      long i = 0;
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        for (int k = 0; k < n; k++, i++) {
+          if (buf[k] != at(i)) {
+            return false;
+          }
+        }
+      }
+      return i == size;
+    }
+
+    @Override
+    public int read() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (pos >= cut) {
+        throw new BodyReadException(new IOException("connection reset"));
+      }
+      if (pos >= size) {
+        return -1;
+      }
+      int n = (int) Math.min(len, Math.min(size, cut) - pos);
+      n = Math.min(n, 64 * 1024);
+      for (int k = 0; k < n; k++) {
+        b[off + k] = at(pos + k);
+      }
+      pos += n;
+      return n;
+    }
+  }
+
+  @Test
   void terminated_uploads_are_gone() throws IOException {
     Upload u = create(5L);
     service.terminate(u.id());
