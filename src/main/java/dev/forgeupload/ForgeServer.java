@@ -15,32 +15,57 @@ import dev.forgeupload.staging.DiskStagingStore;
 import dev.forgeupload.tus.ForgeTusService;
 import jakarta.servlet.http.HttpServlet;
 import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The running system: builds the object graph by hand, starts and stops it in order. */
+/**
+ * The running system: builds the object graph by hand and starts it in order; stops it in the
+ * reverse order, also when start-up fails half-way (an embedded PostgreSQL must not outlive us).
+ */
 public final class ForgeServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ForgeServer.class);
 
-  private final EmbeddedDatabase embedded;
-  private final Database db;
-  private final PgUploadLocks locks;
-  private final HttpServer http;
+  private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private final AtomicBoolean ready = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private HttpServer http;
 
-  private ForgeServer(Config config) throws Exception {
+  private ForgeServer() {}
+
+  public static ForgeServer start(Config config) throws Exception {
+    ForgeServer server = new ForgeServer();
+    try {
+      server.startAll(config);
+      return server;
+    } catch (Exception | Error e) {
+      server.close();
+      throw e;
+    }
+  }
+
+  private <T extends AutoCloseable> T started(T resource) {
+    started.push(resource);
+    return resource;
+  }
+
+  private void startAll(Config config) throws Exception {
     log.info("Starting config={}", config.describe());
-    embedded = config.embeddedDatabase() ? EmbeddedDatabase.start(config.dataDir()) : null;
-    String url = embedded != null ? embedded.jdbcUrl() : config.databaseUrl();
-    String user = embedded != null ? embedded.user() : config.databaseUser();
-    db = new Database(url, user, config.databasePassword(), 40);
+    String url = config.databaseUrl();
+    String user = config.databaseUser();
+    if (config.embeddedDatabase()) {
+      EmbeddedDatabase embedded = started(EmbeddedDatabase.start(config.dataDir()));
+      url = embedded.jdbcUrl();
+      user = embedded.user();
+    }
+    Database db = started(new Database(url, user, config.databasePassword(), 40));
     db.migrate();
     JooqUploadRepository repo = new JooqUploadRepository(db.dsl());
-    locks = new PgUploadLocks(db.dsl(), config.lockLease());
+    PgUploadLocks locks = started(new PgUploadLocks(db.dsl(), config.lockLease()));
     UploadService uploads =
         new UploadService(
             repo,
@@ -73,13 +98,10 @@ public final class ForgeServer implements AutoCloseable {
             config.readTimeout(),
             config.shutdownTimeout(),
             servlets);
+    started(http::stop);
     http.start();
     ready.set(true);
     log.info("Ready url=http://{}:{}/files/", config.httpHost(), http.port());
-  }
-
-  public static ForgeServer start(Config config) throws Exception {
-    return new ForgeServer(config);
   }
 
   public int port() {
@@ -94,18 +116,12 @@ public final class ForgeServer implements AutoCloseable {
     }
     ready.set(false);
     log.info("Stopping");
-    try {
-      http.stop();
-    } catch (Exception e) {
-      log.warn("HttpStopFailed error={}", e.toString());
-    }
-    locks.close();
-    db.close();
-    if (embedded != null) {
+    while (!started.isEmpty()) {
+      AutoCloseable c = started.pop();
       try {
-        embedded.close();
+        c.close();
       } catch (Exception e) {
-        log.warn("EmbeddedPostgresStopFailed error={}", e.toString());
+        log.warn("StopFailed {} error={}", c.getClass().getSimpleName(), e.toString());
       }
     }
     log.info("Stopped");
