@@ -125,7 +125,13 @@ public final class UploadService {
       u = declareLength(u, p.declaredLength());
     }
     if (u.isComplete()) {
-      return u; // idempotent: clients send an extra empty PATCH after the last byte
+      // Idempotent: clients send an extra empty PATCH after the last byte. Read it to the end
+      // so the connection stays usable (an unread body makes the server close it under the
+      // client's feet).
+      if (body.read() >= 0) {
+        throw UploadException.tooLarge("the upload is already complete");
+      }
+      return u;
     }
     long start = u.offset();
     long limit = (u.hasLength() ? u.length() : maxUploadBytes) - start;

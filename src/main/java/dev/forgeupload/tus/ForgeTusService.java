@@ -1,5 +1,6 @@
 package dev.forgeupload.tus;
 
+import dev.forgeupload.core.BodyReadException;
 import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadLocks;
 import dev.forgeupload.core.UploadService;
@@ -148,8 +149,12 @@ public final class ForgeTusService extends TusFileUploadService {
       ErrorWriter.tus(resp, e.getStatus(), e.getMessage());
     } catch (UploadException e) {
       ErrorWriter.tus(resp, e.status(), e.getMessage());
-    } catch (dev.forgeupload.core.BodyReadException e) {
-      log.debug("ClientGone method={} uri={} error={}", method, req.getRequestURI(), e.toString());
+    } catch (BodyReadException e) {
+      // The body could not be read: the client went away (nobody to answer), sent a malformed
+      // body, or stalled past the read timeout. Answer if the connection still can.
+      log.info("BodyUnreadable method={} uri={} error={}", method, req.getRequestURI(),
+          e.getCause());
+      ErrorWriter.tus(resp, 400, "the request body could not be read");
     }
   }
 

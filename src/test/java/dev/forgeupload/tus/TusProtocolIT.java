@@ -360,6 +360,50 @@ class TusProtocolIT {
     assertThat(tus.get(url).body()).isEqualTo(data);
   }
 
+  @Test
+  void extra_chunked_empty_patch_keeps_the_connection_open_for_the_next_request()
+      throws Exception {
+    // tus-java-client ends an upload whose size is a multiple of its request size with a chunked,
+    // empty PATCH sent with Expect: 100-continue. The body must be read, or the server closes the
+    // connection and the client can lose the 204.
+    byte[] data = random(64, 16);
+    String url = tus.upload(data, null);
+    try (java.net.Socket s = tus.connect()) {
+      java.io.OutputStream out = s.getOutputStream();
+      java.io.InputStream in = s.getInputStream();
+      String head =
+          "PATCH " + TusClient.path(url) + " HTTP/1.1\r\nHost: " + tus.hostHeader()
+              + "\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 64\r\nContent-Type: " + OCTET
+              + "\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n";
+      out.write(head.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      out.flush();
+      TusClient.RawResponse cont = TusClient.readResponse(in);
+      assertThat(cont.status()).isEqualTo(100);
+      out.write("0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      out.flush();
+      TusClient.RawResponse first = TusClient.readResponse(in);
+      assertThat(first.status()).isEqualTo(204);
+      assertThat(first.header("Upload-Offset")).isEqualTo("64");
+      assertThat(first.header("Connection")).isNull();
+      String head2 =
+          "HEAD " + TusClient.path(url) + " HTTP/1.1\r\nHost: " + tus.hostHeader()
+              + "\r\nTus-Resumable: 1.0.0\r\n\r\n";
+      out.write(head2.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      out.flush();
+      String status = new String(in.readNBytes(12), java.nio.charset.StandardCharsets.ISO_8859_1);
+      assertThat(status).isEqualTo("HTTP/1.1 200");
+    }
+  }
+
+  @Test
+  void a_body_on_an_already_complete_upload_is_413() {
+    byte[] data = random(64, 17);
+    String url = tus.upload(data, null);
+    HttpResponse<byte[]> r = tus.patch(url, 64, new byte[] {1, 2, 3});
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(tus.get(url).body()).isEqualTo(data);
+  }
+
   // ---- checksum
 
   @ParameterizedTest
