@@ -6,6 +6,17 @@ import dev.forgeupload.db.Database;
 import dev.forgeupload.db.JooqUploadRepository;
 import dev.forgeupload.db.PgUploadLocks;
 import dev.forgeupload.embedded.EmbeddedDatabase;
+import dev.forgeupload.embedded.EmbeddedRedis;
+import dev.forgeupload.embedded.EmbeddedS3;
+import dev.forgeupload.objectstore.MinioObjectStore;
+import dev.forgeupload.queue.RedisJobQueue;
+import dev.forgeupload.queue.RedisUploadEvents;
+import dev.forgeupload.worker.Reconciler;
+import dev.forgeupload.worker.StoreWorker;
+import java.net.URI;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.RedisClient;
 import dev.forgeupload.http.ApiServlet;
 import dev.forgeupload.http.ContentResponder;
 import dev.forgeupload.http.HealthServlet;
@@ -38,9 +49,14 @@ public final class ForgeServer implements AutoCloseable {
   private ForgeServer() {}
 
   public static ForgeServer start(Config config) throws Exception {
+    return start(config, true);
+  }
+
+  /** Starts the HTTP server and workers ({@code http}), or workers alone. */
+  public static ForgeServer start(Config config, boolean http) throws Exception {
     ForgeServer server = new ForgeServer();
     try {
-      server.startAll(config);
+      server.startAll(config, http);
       return server;
     } catch (Exception | Error e) {
       server.close();
@@ -53,8 +69,8 @@ public final class ForgeServer implements AutoCloseable {
     return resource;
   }
 
-  private void startAll(Config config) throws Exception {
-    log.info("Starting config={}", config.describe());
+  private void startAll(Config config, boolean http) throws Exception {
+    log.info("Starting mode={} config={}", http ? "server" : "worker", config.describe());
     String url = config.databaseUrl();
     String user = config.databaseUser();
     if (config.embeddedDatabase()) {
@@ -64,16 +80,73 @@ public final class ForgeServer implements AutoCloseable {
     }
     Database db = started(new Database(url, user, config.databasePassword(), 40));
     db.migrate();
+
+    String redisUrl = config.redisUrl();
+    if (config.embeddedRedis()) {
+      redisUrl = started(EmbeddedRedis.start(config.dataDir())).url();
+    }
+    // Each worker thread holds a connection in a blocking read: size the pool beyond them.
+    GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
+    pool.setMaxTotal(config.workerConcurrency() + 32);
+    pool.setMaxIdle(config.workerConcurrency() + 32);
+    RedisClient redis =
+        RedisClient.builder().fromURI(URI.create(redisUrl)).poolConfig(pool).build();
+    RedisJobQueue queue = started(new RedisJobQueue(redis));
+    RedisUploadEvents events = started(new RedisUploadEvents(redis, config.progressInterval()));
+
+    String s3Endpoint = config.s3Endpoint();
+    String s3Access = config.s3AccessKey();
+    String s3Secret = config.s3SecretKey();
+    if (config.embeddedS3()) {
+      EmbeddedS3 s3 = started(EmbeddedS3.start(config.dataDir(), EmbeddedS3.defaultJar()));
+      s3Endpoint = s3.endpoint();
+      s3Access = s3.accessKey();
+      s3Secret = s3.secretKey();
+    }
+    MinioObjectStore objects =
+        new MinioObjectStore(
+            s3Endpoint, s3Access, s3Secret, config.s3Region(), config.s3Bucket(),
+            config.s3PartBytes());
+    objects.ensureBucket();
+
     JooqUploadRepository repo = new JooqUploadRepository(db.dsl());
     PgUploadLocks locks = started(new PgUploadLocks(db.dsl(), config.lockLease()));
+    DiskStagingStore staging = new DiskStagingStore(config.stagingDir());
     UploadService uploads =
         new UploadService(
             repo,
-            new DiskStagingStore(config.stagingDir()),
+            staging,
+            objects,
+            queue,
+            events,
             Clock.systemUTC(),
             config.maxUploadBytes(),
             config.uploadExpiry(),
             config.checkpointInterval());
+
+    StoreWorker worker =
+        started(
+            new StoreWorker(
+                repo,
+                uploads,
+                queue,
+                objects,
+                events,
+                new StoreWorker.Settings(
+                    http ? config.workerConcurrency() : Math.max(1, config.workerConcurrency()),
+                    config.workerMaxAttempts(),
+                    config.workerBackoff(),
+                    config.workerClaimIdle())));
+    worker.start();
+    Reconciler reconciler =
+        started(new Reconciler(repo, queue, staging, config.workerClaimIdle()));
+    reconciler.start(config.reconcileInterval());
+    if (!http) {
+      ready.set(true);
+      log.info("WorkerReady");
+      return;
+    }
+
     ContentResponder content = new ContentResponder(uploads);
     ForgeTusService tus =
         new ForgeTusService(
@@ -87,10 +160,13 @@ public final class ForgeServer implements AutoCloseable {
     servlets.put("/files/*", new TusServlet(tus));
     servlets.put("/files", new TusServlet(tus));
     servlets.put("/api/v1/*", new ApiServlet(uploads, repo, locks, content, config.lockWait()));
-    HealthServlet health = new HealthServlet(() -> ready.get() && db.isReachable());
+    HealthServlet health =
+        new HealthServlet(
+            () -> ready.get() && db.isReachable() && queue.isReachable()
+                && objects.isReachable());
     servlets.put("/healthz", health);
     servlets.put("/readyz", health);
-    http =
+    this.http =
         new HttpServer(
             config.httpHost(),
             config.httpPort(),
@@ -98,10 +174,11 @@ public final class ForgeServer implements AutoCloseable {
             config.readTimeout(),
             config.shutdownTimeout(),
             servlets);
-    started(http::stop);
-    http.start();
+    HttpServer server = this.http;
+    started(server::stop);
+    server.start();
     ready.set(true);
-    log.info("Ready url=http://{}:{}/files/", config.httpHost(), http.port());
+    log.info("Ready url=http://{}:{}/files/", config.httpHost(), server.port());
   }
 
   public int port() {

@@ -15,7 +15,13 @@ public final class Main {
       System.exit(2);
       return;
     }
-    ForgeServer server = ForgeServer.start(config);
+    boolean worker = args.length > 0 && args[0].equals("worker");
+    if (args.length > 0 && !worker) {
+      System.err.println("usage: forgeupload [worker]");
+      System.exit(2);
+      return;
+    }
+    ForgeServer server = ForgeServer.start(config, !worker);
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
     Thread.currentThread().join();
   }

@@ -28,7 +28,20 @@ public record Config(
     Duration lockWait,
     Duration stallTimeout,
     Duration checkpointInterval,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    String redisUrl,
+    String s3Endpoint,
+    String s3AccessKey,
+    String s3SecretKey,
+    String s3Bucket,
+    String s3Region,
+    long s3PartBytes,
+    int workerConcurrency,
+    int workerMaxAttempts,
+    Duration workerBackoff,
+    Duration workerClaimIdle,
+    Duration reconcileInterval,
+    Duration progressInterval) {
 
   /** Reads the configuration from an environment map (tests pass their own). */
   public static Config fromEnv(Map<String, String> env) {
@@ -52,7 +65,39 @@ public record Config(
             r.seconds("FORGE_LOCK_WAIT_SECONDS", 3, 0),
             r.seconds("FORGE_STALL_SECONDS", 3, 1),
             r.seconds("FORGE_CHECKPOINT_SECONDS", 1, 0),
-            r.seconds("FORGE_SHUTDOWN_TIMEOUT_SECONDS", 20, 1));
+            r.seconds("FORGE_SHUTDOWN_TIMEOUT_SECONDS", 20, 1),
+            r.optional("FORGE_REDIS_URL"),
+            r.optional("FORGE_S3_ENDPOINT"),
+            r.optional("FORGE_S3_ACCESS_KEY"),
+            r.optional("FORGE_S3_SECRET_KEY"),
+            r.string("FORGE_S3_BUCKET", "forgeupload"),
+            r.string("FORGE_S3_REGION", "us-east-1"),
+            r.longValue("FORGE_S3_PART_BYTES", 16L << 20, 5L << 20, 5L << 30),
+            (int) r.longValue("FORGE_WORKER_CONCURRENCY", 2, 0, 256),
+            (int) r.longValue("FORGE_WORKER_MAX_ATTEMPTS", 10, 1, 1000),
+            r.seconds("FORGE_WORKER_BACKOFF_SECONDS", 1, 0),
+            r.seconds("FORGE_WORKER_CLAIM_IDLE_SECONDS", 30, 1),
+            r.seconds("FORGE_RECONCILE_SECONDS", 5, 1),
+            Duration.ofMillis(r.longValue("FORGE_PROGRESS_INTERVAL_MILLIS", 250, 0, 60_000)));
+    if (config.redisUrl() != null && !config.redisUrl().matches("rediss?://.+")) {
+      throw new ConfigException(
+          "FORGE_REDIS_URL must be a redis:// or rediss:// URL, got '" + config.redisUrl() + "'");
+    }
+    if (config.s3Endpoint() != null) {
+      if (!config.s3Endpoint().matches("https?://.+")) {
+        throw new ConfigException(
+            "FORGE_S3_ENDPOINT must be an http:// or https:// URL, got '" + config.s3Endpoint()
+                + "'");
+      }
+      if (config.s3AccessKey() == null || config.s3SecretKey() == null) {
+        throw new ConfigException(
+            "FORGE_S3_ACCESS_KEY and FORGE_S3_SECRET_KEY are required with FORGE_S3_ENDPOINT");
+      }
+    }
+    if (!config.s3Bucket().matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+      throw new ConfigException(
+          "FORGE_S3_BUCKET must be a valid bucket name, got '" + config.s3Bucket() + "'");
+    }
     if (config.databaseUrl() != null && !config.databaseUrl().startsWith("jdbc:postgresql:")) {
       throw new ConfigException(
           "FORGE_DATABASE_URL must be a jdbc:postgresql: URL, got '" + config.databaseUrl() + "'");
@@ -63,6 +108,14 @@ public record Config(
   /** True when the embedded PostgreSQL must be started (no external database configured). */
   public boolean embeddedDatabase() {
     return databaseUrl == null;
+  }
+
+  public boolean embeddedRedis() {
+    return redisUrl == null;
+  }
+
+  public boolean embeddedS3() {
+    return s3Endpoint == null;
   }
 
   public Path stagingDir() {
@@ -82,6 +135,12 @@ public record Config(
     m.put("upload_expiry", uploadExpiry);
     m.put("read_timeout", readTimeout);
     m.put("lock_lease", lockLease);
+    m.put("redis", redisUrl == null ? "embedded" : redactUrl(redisUrl));
+    m.put("s3", s3Endpoint == null ? "embedded" : s3Endpoint);
+    m.put("s3_bucket", s3Bucket);
+    m.put("s3_access_key", s3AccessKey == null ? null : "***");
+    m.put("worker_concurrency", workerConcurrency);
+    m.put("worker_max_attempts", workerMaxAttempts);
     return m;
   }
 

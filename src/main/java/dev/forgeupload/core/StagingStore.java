@@ -23,6 +23,11 @@ public interface StagingStore {
 
   void delete(UUID id) throws IOException;
 
+  /** Every staged upload, with how long ago it was last written. */
+  java.util.List<Entry> list();
+
+  record Entry(UUID id, java.time.Duration age) {}
+
   /** A single writer for one upload, used while its lock is held. */
   interface Writer extends AutoCloseable {
     void write(byte[] buf, int off, int len) throws IOException;

@@ -33,6 +33,9 @@ public final class UploadService {
 
   private final UploadRepository repo;
   private final StagingStore staging;
+  private final ObjectStore objects;
+  private final JobQueue queue;
+  private final UploadEvents events;
   private final Clock clock;
   private final long maxUploadBytes;
   private final Duration expiry;
@@ -48,12 +51,18 @@ public final class UploadService {
   public UploadService(
       UploadRepository repo,
       StagingStore staging,
+      ObjectStore objects,
+      JobQueue queue,
+      UploadEvents events,
       Clock clock,
       long maxUploadBytes,
       Duration expiry,
       Duration checkpointInterval) {
     this.repo = repo;
     this.staging = staging;
+    this.objects = objects;
+    this.queue = queue;
+    this.events = events;
     this.clock = clock;
     this.maxUploadBytes = maxUploadBytes;
     this.expiry = expiry;
@@ -77,7 +86,13 @@ public final class UploadService {
         u.length(),
         u.kind().dbName(),
         u.filename() == null ? 0 : u.filename().length());
-    return n.kind() == UploadKind.FINAL ? repo.refreshFinal(u.id()).orElse(u) : u;
+    if (n.kind() == UploadKind.FINAL) {
+      u = repo.refreshFinal(u.id()).orElse(u);
+    }
+    if (u.isComplete()) {
+      onComplete(u);
+    }
+    return u;
   }
 
   /** The current upload; 404 when unknown, 410 when terminated or expired. */
@@ -190,6 +205,7 @@ public final class UploadService {
     void commit(long newOffset) {
       last = advance(id, committed, newOffset);
       committed = newOffset;
+      events.progress(id, newOffset, last.length());
     }
 
     boolean idle() {
@@ -421,13 +437,52 @@ public final class UploadService {
     return after;
   }
 
-  /** Runs when the last byte is in; safe to run more than once for the same upload. */
+  /**
+   * Runs when the last byte is in; safe to run more than once for the same upload. The row is
+   * already {@code queued} (same statement as the last byte); the job is added here, and if that
+   * fails (Redis down, crash right now) the reconciler adds it from PostgreSQL later.
+   */
   private void onComplete(Upload u) {
-    log.info("UploadFinished id={} bytes={}", u.id(), u.offset());
+    log.info("UploadFinished id={} bytes={} state={}", u.id(), u.offset(), u.state().dbName());
+    events.state(u.id(), u.state(), u.offset(), u.length());
+    if (u.state() == UploadState.QUEUED) {
+      enqueueQuietly(u.id());
+    }
     if (u.kind() == UploadKind.PARTIAL) {
       for (UUID finalId : repo.finalsContaining(u.id())) {
-        repo.refreshFinal(finalId);
+        repo.refreshFinal(finalId)
+            .filter(f -> f.state() == UploadState.QUEUED)
+            .ifPresent(f -> onComplete(f));
       }
+    }
+  }
+
+  private void enqueueQuietly(UUID id) {
+    try {
+      queue.enqueue(id);
+    } catch (RuntimeException e) {
+      log.warn("EnqueueFailed id={} error={} (the reconciler will retry)", id, e.toString());
+    }
+  }
+
+  /** A failed upload goes back to the queue with fresh attempts; 409 when it is not failed. */
+  public Upload retry(UUID id) {
+    Upload u = repo.find(id).orElseThrow(UploadException::notFound);
+    if (!repo.requeueFailed(id)) {
+      throw new UploadException(
+          409, "not_failed", "only a failed upload can be retried; this one is "
+              + u.state().dbName());
+    }
+    Upload after = repo.find(id).orElseThrow(UploadException::notFound);
+    events.state(id, after.state(), after.offset(), after.length());
+    enqueueQuietly(id);
+    return after;
+  }
+
+  /** After the object store has the bytes: staging is no longer needed. */
+  public void dropStaged(Upload u) throws IOException {
+    if (u.kind() != UploadKind.FINAL) {
+      staging.delete(u.id());
     }
   }
 
@@ -439,11 +494,18 @@ public final class UploadService {
     }
     repo.markState(id, UploadState.DELETED, null);
     staging.delete(id);
+    if (u.storageKey() != null) {
+      objects.delete(u.storageKey());
+    }
+    events.state(id, UploadState.DELETED, u.offset(), u.length());
     log.info("UploadTerminated id={}", id);
   }
 
   /** The bytes of a complete upload (a final upload streams its parts in order). */
   public InputStream openContent(Upload u, long from, long count) throws IOException {
+    if (u.state() == UploadState.STORED && u.storageKey() != null) {
+      return count == 0 ? InputStream.nullInputStream() : objects.get(u.storageKey(), from, count);
+    }
     if (u.kind() != UploadKind.FINAL) {
       return staging.read(u.id(), from, count);
     }

@@ -12,7 +12,9 @@ import dev.forgeupload.core.UploadRepository;
 import dev.forgeupload.core.UploadState;
 import dev.forgeupload.db.generated.tables.records.UploadsRecord;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.Collection;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -22,6 +24,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.impl.DSL;
 
@@ -38,6 +41,9 @@ public final class JooqUploadRepository implements UploadRepository {
 
   @Override
   public Upload create(NewUpload n, long offset) {
+    boolean complete =
+        n.length() != null && n.length() == offset && n.kind() != UploadKind.FINAL;
+    boolean queued = complete && n.kind() == UploadKind.REGULAR;
     UploadsRecord r =
         dsl.insertInto(UPLOADS)
             .set(UPLOADS.ID, n.id())
@@ -56,9 +62,9 @@ public final class JooqUploadRepository implements UploadRepository {
             .set(UPLOADS.EXPIRES_AT, n.expiresAt())
             .set(
                 UPLOADS.COMPLETED_AT,
-                n.length() != null && n.length() == offset && n.kind() != UploadKind.FINAL
-                    ? DSL.currentOffsetDateTime()
-                    : DSL.val((OffsetDateTime) null))
+                complete ? DSL.currentOffsetDateTime() : DSL.val((OffsetDateTime) null))
+            .set(UPLOADS.STATE, queued ? UploadState.QUEUED.dbName() : UploadState.UPLOADING.dbName())
+            .set(UPLOADS.QUEUED_AT, queued ? DSL.currentOffsetDateTime() : DSL.val((OffsetDateTime) null))
             .returning()
             .fetchOne();
     return toUpload(r);
@@ -82,6 +88,8 @@ public final class JooqUploadRepository implements UploadRepository {
                     UPLOADS.LENGTH.eq(newOffset),
                     DSL.coalesce(UPLOADS.COMPLETED_AT, DSL.currentOffsetDateTime()))
                 .otherwise(UPLOADS.COMPLETED_AT))
+        .set(UPLOADS.STATE, queueWhen(UPLOADS.LENGTH.eq(newOffset)))
+        .set(UPLOADS.QUEUED_AT, queuedAtWhen(UPLOADS.LENGTH.eq(newOffset)))
         .where(UPLOADS.ID.eq(id).and(UPLOADS.OFFSET.eq(expected)))
         .returning()
         .fetchOptional()
@@ -100,6 +108,8 @@ public final class JooqUploadRepository implements UploadRepository {
                         UPLOADS.OFFSET.eq(length),
                         DSL.coalesce(UPLOADS.COMPLETED_AT, DSL.currentOffsetDateTime()))
                     .otherwise(UPLOADS.COMPLETED_AT))
+            .set(UPLOADS.STATE, queueWhen(UPLOADS.OFFSET.eq(length)))
+            .set(UPLOADS.QUEUED_AT, queuedAtWhen(UPLOADS.OFFSET.eq(length)))
             .where(UPLOADS.ID.eq(id))
             .and(UPLOADS.LENGTH.isNull().or(UPLOADS.LENGTH.eq(length)))
             .and(UPLOADS.OFFSET.le(length))
@@ -141,6 +151,10 @@ public final class JooqUploadRepository implements UploadRepository {
         .set(
             UPLOADS.COMPLETED_AT,
             allComplete ? DSL.currentOffsetDateTime() : DSL.val((OffsetDateTime) null))
+        .set(UPLOADS.STATE, allComplete ? UploadState.QUEUED.dbName() : UploadState.UPLOADING.dbName())
+        .set(
+            UPLOADS.QUEUED_AT,
+            allComplete ? DSL.currentOffsetDateTime() : DSL.val((OffsetDateTime) null))
         .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
         .where(UPLOADS.ID.eq(id).and(UPLOADS.COMPLETED_AT.isNull()))
         .execute();
@@ -166,6 +180,168 @@ public final class JooqUploadRepository implements UploadRepository {
             .where(UPLOADS.ID.eq(id))
             .execute()
         == 1;
+  }
+
+  /**
+   * The state after the last byte: a regular or final upload is queued for storing in the same
+   * statement that records the byte, so "complete" and "queued" can never come apart. Partial
+   * uploads are pieces of a final one and are not stored on their own.
+   */
+  private static Field<String> queueWhen(Condition complete) {
+    return DSL.when(
+            complete
+                .and(UPLOADS.STATE.eq(UploadState.UPLOADING.dbName()))
+                .and(UPLOADS.UPLOAD_TYPE.ne(UploadKind.PARTIAL.dbName())),
+            DSL.inline(UploadState.QUEUED.dbName()))
+        .otherwise(UPLOADS.STATE);
+  }
+
+  private static Field<OffsetDateTime> queuedAtWhen(Condition complete) {
+    return DSL.when(
+            complete
+                .and(UPLOADS.STATE.eq(UploadState.UPLOADING.dbName()))
+                .and(UPLOADS.UPLOAD_TYPE.ne(UploadKind.PARTIAL.dbName())),
+            DSL.currentOffsetDateTime())
+        .otherwise(UPLOADS.QUEUED_AT);
+  }
+
+  private static Condition due() {
+    return UPLOADS.STATE.eq(UploadState.QUEUED.dbName())
+        .and(UPLOADS.NEXT_ATTEMPT_AT.isNull().or(UPLOADS.NEXT_ATTEMPT_AT.le(DSL.currentOffsetDateTime())));
+  }
+
+  private static Condition silentWorker(Duration staleAfter) {
+    return UPLOADS.STATE.eq(UploadState.STORING.dbName())
+        .and(
+            DSL.condition(
+                "{0} < now() - make_interval(secs => {1})",
+                UPLOADS.CLAIMED_AT,
+                DSL.val(staleAfter.toMillis() / 1000.0)));
+  }
+
+  @Override
+  public Optional<Upload> claimForStoring(UUID id, String worker, Duration staleAfter) {
+    return dsl.update(UPLOADS)
+        .set(UPLOADS.STATE, UploadState.STORING.dbName())
+        .set(UPLOADS.CLAIMED_BY, worker)
+        .set(UPLOADS.CLAIMED_AT, DSL.currentOffsetDateTime())
+        .set(UPLOADS.ATTEMPTS, UPLOADS.ATTEMPTS.plus(1))
+        .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
+        .where(UPLOADS.ID.eq(id))
+        .and(due().or(silentWorker(staleAfter)))
+        .returning()
+        .fetchOptional()
+        .map(this::toUpload);
+  }
+
+  @Override
+  public void renewClaim(UUID id, String worker) {
+    dsl.update(UPLOADS)
+        .set(UPLOADS.CLAIMED_AT, DSL.currentOffsetDateTime())
+        .where(UPLOADS.ID.eq(id).and(UPLOADS.CLAIMED_BY.eq(worker)))
+        .and(UPLOADS.STATE.eq(UploadState.STORING.dbName()))
+        .execute();
+  }
+
+  @Override
+  public boolean markStored(UUID id, String worker, String storageKey, String sha256) {
+    return dsl.update(UPLOADS)
+            .set(UPLOADS.STATE, UploadState.STORED.dbName())
+            .set(UPLOADS.STORAGE_KEY, storageKey)
+            .set(UPLOADS.SHA256, sha256)
+            .set(UPLOADS.STORED_AT, DSL.currentOffsetDateTime())
+            .set(UPLOADS.ERROR, (String) null)
+            .set(UPLOADS.CLAIMED_BY, (String) null)
+            .set(UPLOADS.CLAIMED_AT, (OffsetDateTime) null)
+            .set(UPLOADS.NEXT_ATTEMPT_AT, (OffsetDateTime) null)
+            .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
+            .where(UPLOADS.ID.eq(id))
+            .and(UPLOADS.STATE.eq(UploadState.STORING.dbName()))
+            .and(UPLOADS.CLAIMED_BY.eq(worker))
+            .execute()
+        == 1;
+  }
+
+  @Override
+  public Optional<Upload> markAttemptFailed(
+      UUID id, String worker, String error, int maxAttempts, Duration backoffBase) {
+    Condition exhausted = UPLOADS.ATTEMPTS.ge(maxAttempts);
+    Field<OffsetDateTime> retryAt =
+        DSL.field(
+            "now() + make_interval(secs => least(60, {0} * power(2, greatest({1} - 1, 0))))",
+            OffsetDateTime.class,
+            DSL.val(backoffBase.toMillis() / 1000.0),
+            UPLOADS.ATTEMPTS);
+    return dsl.update(UPLOADS)
+        .set(
+            UPLOADS.STATE,
+            DSL.when(exhausted, DSL.inline(UploadState.FAILED.dbName()))
+                .otherwise(DSL.inline(UploadState.QUEUED.dbName())))
+        .set(UPLOADS.ERROR, error)
+        .set(
+            UPLOADS.NEXT_ATTEMPT_AT,
+            DSL.when(exhausted, DSL.val((OffsetDateTime) null)).otherwise(retryAt))
+        .set(UPLOADS.CLAIMED_BY, (String) null)
+        .set(UPLOADS.CLAIMED_AT, (OffsetDateTime) null)
+        .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
+        .where(UPLOADS.ID.eq(id))
+        .and(UPLOADS.STATE.eq(UploadState.STORING.dbName()))
+        .and(UPLOADS.CLAIMED_BY.eq(worker))
+        .returning()
+        .fetchOptional()
+        .map(this::toUpload);
+  }
+
+  @Override
+  public List<UUID> dueForStoring(Duration staleAfter, int limit) {
+    return dsl.select(UPLOADS.ID)
+        .from(UPLOADS)
+        .where(due().or(silentWorker(staleAfter)))
+        .orderBy(UPLOADS.QUEUED_AT)
+        .limit(limit)
+        .fetch(UPLOADS.ID);
+  }
+
+  @Override
+  public boolean requeueFailed(UUID id) {
+    return dsl.update(UPLOADS)
+            .set(UPLOADS.STATE, UploadState.QUEUED.dbName())
+            .set(UPLOADS.ATTEMPTS, 0)
+            .set(UPLOADS.NEXT_ATTEMPT_AT, (OffsetDateTime) null)
+            .set(UPLOADS.QUEUED_AT, DSL.currentOffsetDateTime())
+            .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
+            .where(UPLOADS.ID.eq(id).and(UPLOADS.STATE.eq(UploadState.FAILED.dbName())))
+            .execute()
+        == 1;
+  }
+
+  @Override
+  public List<UUID> expireDue(int limit) {
+    var due =
+        DSL.select(UPLOADS.ID)
+            .from(UPLOADS)
+            .where(UPLOADS.STATE.eq(UploadState.UPLOADING.dbName()))
+            .and(UPLOADS.COMPLETED_AT.isNull())
+            .and(UPLOADS.EXPIRES_AT.lt(DSL.currentOffsetDateTime()))
+            .limit(limit)
+            .forUpdate()
+            .skipLocked();
+    return dsl.update(UPLOADS)
+        .set(UPLOADS.STATE, UploadState.EXPIRED.dbName())
+        .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
+        .where(UPLOADS.ID.in(due))
+        .returningResult(UPLOADS.ID)
+        .fetch(UPLOADS.ID);
+  }
+
+  @Override
+  public Map<UUID, UploadState> states(Collection<UUID> ids) {
+    Map<UUID, UploadState> out = new java.util.HashMap<>();
+    dsl.select(UPLOADS.ID, UPLOADS.STATE)
+        .from(UPLOADS)
+        .where(UPLOADS.ID.in(ids))
+        .forEach(r -> out.put(r.value1(), UploadState.fromDb(r.value2())));
+    return out;
   }
 
   @Override

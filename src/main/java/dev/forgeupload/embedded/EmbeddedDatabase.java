@@ -2,12 +2,9 @@ package dev.forgeupload.embedded;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,37 +37,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
     return new EmbeddedDatabase(pg);
   }
 
-  /**
-   * A server killed with SIGKILL leaves its PostgreSQL running on the data directory; stop it so
-   * this start can own the directory.
-   */
   private static void stopOrphan(Path pgData) throws IOException {
-    Path pidFile = pgData.resolve("postmaster.pid");
-    if (!Files.exists(pidFile)) {
-      return;
-    }
-    List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
-    if (lines.isEmpty()) {
-      return;
-    }
-    long pid;
-    try {
-      pid = Long.parseLong(lines.get(0).trim());
-    } catch (NumberFormatException e) {
-      return;
-    }
-    Optional<ProcessHandle> ph = ProcessHandle.of(pid);
-    if (ph.isEmpty()
-        || !ph.get().info().command().map(c -> c.contains("postgres")).orElse(false)) {
-      return;
-    }
-    log.warn("EmbeddedPostgresOrphan pid={}: stopping the server left by a previous run", pid);
-    ph.get().destroy();
-    try {
-      ph.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-    } catch (Exception e) {
-      ph.get().destroyForcibly();
-    }
+    Orphans.stop(pgData.resolve("postmaster.pid"), "postgres");
   }
 
   public String jdbcUrl() {

@@ -69,6 +69,9 @@ public final class ApiServlet extends HttpServlet {
         case "DELETE" -> delete(id, resp);
         default -> throw notAllowed(method);
       }
+    } else if (seg.length == 3 && seg[0].equals("uploads") && seg[2].equals("retry")) {
+      requireMethod(method, "POST");
+      write(resp, 202, UploadJson.of(uploads.retry(parseId(seg[1]))));
     } else if (seg.length == 3 && seg[0].equals("uploads") && seg[2].equals("content")) {
       UUID id = parseId(seg[1]);
       if (!method.equals("GET") && !method.equals("HEAD")) {

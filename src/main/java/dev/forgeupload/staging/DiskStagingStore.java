@@ -11,6 +11,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.UUID;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.time.Duration;
+import java.nio.file.DirectoryStream;
+import dev.forgeupload.core.UploadIds;
 import org.apache.commons.io.input.BoundedInputStream;
 
 /**
@@ -69,6 +75,25 @@ public final class DiskStagingStore implements StagingStore {
   @Override
   public void delete(UUID id) throws IOException {
     Files.deleteIfExists(file(id));
+  }
+
+  @Override
+  public List<Entry> list() {
+    List<Entry> out = new ArrayList<>();
+    long now = System.currentTimeMillis();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.bin")) {
+      for (Path f : files) {
+        String name = f.getFileName().toString();
+        Optional<UUID> id = UploadIds.parse(name.substring(0, name.length() - 4));
+        if (id.isPresent()) {
+          long modified = Files.getLastModifiedTime(f).toMillis();
+          out.add(new Entry(id.get(), Duration.ofMillis(Math.max(0, now - modified))));
+        }
+      }
+    } catch (IOException e) {
+      // a file vanished or the directory is unreadable: list what we saw
+    }
+    return out;
   }
 
   private static final class DiskWriter implements Writer {

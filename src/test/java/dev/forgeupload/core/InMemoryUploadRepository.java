@@ -20,9 +20,10 @@ final class InMemoryUploadRepository implements UploadRepository {
 
   @Override
   public Upload create(NewUpload n, long offset) {
+    boolean complete = n.length() != null && n.length() == offset;
     Upload u =
         new Upload(n.id(), n.owner(), n.filename(), n.contentType(), n.length(), offset,
-            UploadState.UPLOADING, n.kind(), n.concatParts(), n.metadata(), n.metadataHeader(),
+            complete && n.kind() == UploadKind.REGULAR ? UploadState.QUEUED : UploadState.UPLOADING, n.kind(), n.concatParts(), n.metadata(), n.metadataHeader(),
             null, null, null, n.creatorAddress(), now(), now(),
             n.length() != null && n.length() == offset ? now() : null, null, n.expiresAt());
     rows.put(u.id(), u);
@@ -46,7 +47,11 @@ final class InMemoryUploadRepository implements UploadRepository {
         u.length() != null && u.length() == newOffset
             ? (u.completedAt() == null ? now() : u.completedAt())
             : u.completedAt();
-    Upload v = with(u, u.length(), newOffset, completed, u.state());
+    UploadState state =
+        completed != null && u.state() == UploadState.UPLOADING && u.kind() == UploadKind.REGULAR
+            ? UploadState.QUEUED
+            : u.state();
+    Upload v = with(u, u.length(), newOffset, completed, state);
     rows.put(id, v);
     return Optional.of(v);
   }
@@ -79,6 +84,52 @@ final class InMemoryUploadRepository implements UploadRepository {
     }
     rows.put(id, with(u, u.length(), u.offset(), u.completedAt(), state));
     return true;
+  }
+
+  @Override
+  public Optional<Upload> claimForStoring(UUID id, String worker, java.time.Duration staleAfter) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void renewClaim(UUID id, String worker) {}
+
+  @Override
+  public boolean markStored(UUID id, String worker, String storageKey, String sha256) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public Optional<Upload> markAttemptFailed(
+      UUID id, String worker, String error, int maxAttempts, java.time.Duration backoffBase) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public List<UUID> dueForStoring(java.time.Duration staleAfter, int limit) {
+    return List.of();
+  }
+
+  @Override
+  public boolean requeueFailed(UUID id) {
+    return false;
+  }
+
+  @Override
+  public List<UUID> expireDue(int limit) {
+    return List.of();
+  }
+
+  @Override
+  public Map<UUID, UploadState> states(java.util.Collection<UUID> ids) {
+    Map<UUID, UploadState> m = new java.util.HashMap<>();
+    for (UUID id : ids) {
+      Upload u = rows.get(id);
+      if (u != null) {
+        m.put(id, u.state());
+      }
+    }
+    return m;
   }
 
   @Override

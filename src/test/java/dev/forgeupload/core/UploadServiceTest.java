@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class UploadServiceTest {
   @TempDir Path dir;
   InMemoryUploadRepository repo;
+  RecordingQueue queue = new RecordingQueue();
   DiskStagingStore staging;
   UploadService service;
 
@@ -31,7 +32,8 @@ class UploadServiceTest {
     repo = new InMemoryUploadRepository();
     staging = new DiskStagingStore(dir);
     service =
-        new UploadService(repo, staging, Clock.systemUTC(), 1 << 30, Duration.ofDays(1),
+        new UploadService(repo, staging, null, queue, UploadEvents.NONE, Clock.systemUTC(),
+            1 << 30, Duration.ofDays(1),
             Duration.ZERO);
   }
 
@@ -305,6 +307,51 @@ class UploadServiceTest {
         .isInstanceOfSatisfying(UploadException.class, e -> assertThat(e.status()).isEqualTo(410));
     assertThatThrownBy(() -> service.get(UUID.randomUUID()))
         .isInstanceOfSatisfying(UploadException.class, e -> assertThat(e.status()).isEqualTo(404));
+  }
+
+  @Test
+  void a_finished_upload_is_queued_and_enqueued_once() throws IOException {
+    Upload u = create(5L);
+    Upload done = service.append(u.id(), patch(0), new ByteArrayInputStream(random(5)));
+    assertThat(done.state()).isEqualTo(UploadState.QUEUED);
+    service.append(u.id(), patch(5), new ByteArrayInputStream(new byte[0]));
+    assertThat(queue.enqueued).containsExactly(u.id());
+  }
+
+  /** A {@link JobQueue} fake that records what was enqueued. */
+  static final class RecordingQueue implements JobQueue {
+    final java.util.List<UUID> enqueued = new java.util.ArrayList<>();
+
+    @Override
+    public void enqueue(UUID uploadId) {
+      enqueued.add(uploadId);
+    }
+
+    @Override
+    public boolean isPending(UUID uploadId) {
+      return enqueued.contains(uploadId);
+    }
+
+    @Override
+    public java.util.Optional<Job> next(String consumer, Duration block) {
+      return java.util.Optional.empty();
+    }
+
+    @Override
+    public java.util.List<Job> claimStale(String consumer, Duration minIdle, int count) {
+      return java.util.List.of();
+    }
+
+    @Override
+    public void ack(Job job) {}
+
+    @Override
+    public boolean isReachable() {
+      return true;
+    }
+
+    @Override
+    public void close() {}
   }
 
   /** Delivers {@code failAfter} bytes, then fails like a dropped connection. */

@@ -17,6 +17,8 @@ public final class TestServer implements AutoCloseable {
   private final ForgeServer server;
   private final Path dataDir;
   private final String databaseUrl;
+  private final TestRedis redis;
+  private final String bucket;
 
   private TestServer(Map<String, String> env) throws Exception {
     Map<String, String> e = new HashMap<>();
@@ -26,8 +28,27 @@ public final class TestServer implements AutoCloseable {
     e.put("FORGE_DATA_DIR", dataDir.toString());
     e.put("FORGE_DATABASE_URL", databaseUrl);
     e.put("FORGE_DATABASE_USER", "postgres");
+    redis = env.containsKey("FORGE_REDIS_URL") ? null : TestRedis.start();
+    if (redis != null) {
+      e.put("FORGE_REDIS_URL", redis.url());
+    }
+    bucket = env.getOrDefault("FORGE_S3_BUCKET", TestS3.freshBucket());
+    if (!env.containsKey("FORGE_S3_ENDPOINT")) {
+      e.put("FORGE_S3_ENDPOINT", TestS3.get().endpoint());
+      e.put("FORGE_S3_ACCESS_KEY", TestS3.get().accessKey());
+      e.put("FORGE_S3_SECRET_KEY", TestS3.get().secretKey());
+    }
+    e.put("FORGE_S3_BUCKET", bucket);
+    e.put("FORGE_RECONCILE_SECONDS", "1");
     e.putAll(env);
-    server = ForgeServer.start(Config.fromEnv(e));
+    try {
+      server = ForgeServer.start(Config.fromEnv(e));
+    } catch (Exception ex) {
+      if (redis != null) {
+        redis.close();
+      }
+      throw ex;
+    }
   }
 
   public static TestServer start() {
@@ -64,8 +85,20 @@ public final class TestServer implements AutoCloseable {
     return databaseUrl;
   }
 
+  /** This server's own Redis (null when the caller passed FORGE_REDIS_URL). */
+  public TestRedis redis() {
+    return redis;
+  }
+
+  public String bucket() {
+    return bucket;
+  }
+
   @Override
   public void close() {
     server.close();
+    if (redis != null) {
+      redis.close();
+    }
   }
 }

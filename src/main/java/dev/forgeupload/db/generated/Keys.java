@@ -4,8 +4,10 @@
 package dev.forgeupload.db.generated;
 
 
+import dev.forgeupload.db.generated.tables.UploadEvents;
 import dev.forgeupload.db.generated.tables.UploadLocks;
 import dev.forgeupload.db.generated.tables.Uploads;
+import dev.forgeupload.db.generated.tables.records.UploadEventsRecord;
 import dev.forgeupload.db.generated.tables.records.UploadLocksRecord;
 import dev.forgeupload.db.generated.tables.records.UploadsRecord;
 
@@ -26,6 +28,7 @@ public class Keys {
     // UNIQUE and PRIMARY KEY definitions
     // -------------------------------------------------------------------------
 
+    public static final UniqueKey<UploadEventsRecord> UPLOAD_EVENTS_PKEY = Internal.createUniqueKey(UploadEvents.UPLOAD_EVENTS, DSL.name("upload_events_pkey"), new TableField[] { UploadEvents.UPLOAD_EVENTS.ID }, true);
     public static final UniqueKey<UploadLocksRecord> UPLOAD_LOCKS_PKEY = Internal.createUniqueKey(UploadLocks.UPLOAD_LOCKS, DSL.name("upload_locks_pkey"), new TableField[] { UploadLocks.UPLOAD_LOCKS.UPLOAD_ID }, true);
     public static final UniqueKey<UploadsRecord> UPLOADS_PKEY = Internal.createUniqueKey(Uploads.UPLOADS, DSL.name("uploads_pkey"), new TableField[] { Uploads.UPLOADS.ID }, true);
 }

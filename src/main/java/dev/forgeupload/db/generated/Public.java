@@ -4,6 +4,7 @@
 package dev.forgeupload.db.generated;
 
 
+import dev.forgeupload.db.generated.tables.UploadEvents;
 import dev.forgeupload.db.generated.tables.UploadLocks;
 import dev.forgeupload.db.generated.tables.Uploads;
 
@@ -27,6 +28,11 @@ public class Public extends SchemaImpl {
      * The reference instance of <code>public</code>
      */
     public static final Public PUBLIC = new Public();
+
+    /**
+     * The table <code>public.upload_events</code>.
+     */
+    public final UploadEvents UPLOAD_EVENTS = UploadEvents.UPLOAD_EVENTS;
 
     /**
      * The table <code>public.upload_locks</code>.
@@ -54,6 +60,7 @@ public class Public extends SchemaImpl {
     @Override
     public final List<Table<?>> getTables() {
         return Arrays.asList(
+            UploadEvents.UPLOAD_EVENTS,
             UploadLocks.UPLOAD_LOCKS,
             Uploads.UPLOADS
         );

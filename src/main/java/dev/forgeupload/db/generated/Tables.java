@@ -4,6 +4,7 @@
 package dev.forgeupload.db.generated;
 
 
+import dev.forgeupload.db.generated.tables.UploadEvents;
 import dev.forgeupload.db.generated.tables.UploadLocks;
 import dev.forgeupload.db.generated.tables.Uploads;
 
@@ -13,6 +14,11 @@ import dev.forgeupload.db.generated.tables.Uploads;
  */
 @SuppressWarnings({ "all", "unchecked", "rawtypes" })
 public class Tables {
+
+    /**
+     * The table <code>public.upload_events</code>.
+     */
+    public static final UploadEvents UPLOAD_EVENTS = UploadEvents.UPLOAD_EVENTS;
 
     /**
      * The table <code>public.upload_locks</code>.

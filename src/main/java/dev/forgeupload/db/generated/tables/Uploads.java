@@ -158,6 +158,31 @@ public class Uploads extends TableImpl<UploadsRecord> {
      */
     public final TableField<UploadsRecord, OffsetDateTime> EXPIRES_AT = createField(DSL.name("expires_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6), this, "");
 
+    /**
+     * The column <code>public.uploads.attempts</code>.
+     */
+    public final TableField<UploadsRecord, Integer> ATTEMPTS = createField(DSL.name("attempts"), SQLDataType.INTEGER.nullable(false).defaultValue(DSL.field(DSL.raw("0"), SQLDataType.INTEGER)), this, "");
+
+    /**
+     * The column <code>public.uploads.next_attempt_at</code>.
+     */
+    public final TableField<UploadsRecord, OffsetDateTime> NEXT_ATTEMPT_AT = createField(DSL.name("next_attempt_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6), this, "");
+
+    /**
+     * The column <code>public.uploads.claimed_by</code>.
+     */
+    public final TableField<UploadsRecord, String> CLAIMED_BY = createField(DSL.name("claimed_by"), SQLDataType.CLOB, this, "");
+
+    /**
+     * The column <code>public.uploads.claimed_at</code>.
+     */
+    public final TableField<UploadsRecord, OffsetDateTime> CLAIMED_AT = createField(DSL.name("claimed_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6), this, "");
+
+    /**
+     * The column <code>public.uploads.queued_at</code>.
+     */
+    public final TableField<UploadsRecord, OffsetDateTime> QUEUED_AT = createField(DSL.name("queued_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6), this, "");
+
     private Uploads(Name alias, Table<UploadsRecord> aliased) {
         this(alias, aliased, (Field<?>[]) null, null);
     }
@@ -194,7 +219,7 @@ public class Uploads extends TableImpl<UploadsRecord> {
 
     @Override
     public List<Index> getIndexes() {
-        return Arrays.asList(Indexes.UPLOADS_CREATED_IDX, Indexes.UPLOADS_EXPIRING_IDX, Indexes.UPLOADS_STATE_IDX);
+        return Arrays.asList(Indexes.UPLOADS_CREATED_IDX, Indexes.UPLOADS_EXPIRING_IDX, Indexes.UPLOADS_PIPELINE_IDX, Indexes.UPLOADS_STATE_IDX);
     }
 
     @Override

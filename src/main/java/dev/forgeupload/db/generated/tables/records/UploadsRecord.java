@@ -302,6 +302,76 @@ public class UploadsRecord extends UpdatableRecordImpl<UploadsRecord> {
         return (OffsetDateTime) get(19);
     }
 
+    /**
+     * Setter for <code>public.uploads.attempts</code>.
+     */
+    public void setAttempts(Integer value) {
+        set(20, value);
+    }
+
+    /**
+     * Getter for <code>public.uploads.attempts</code>.
+     */
+    public Integer getAttempts() {
+        return (Integer) get(20);
+    }
+
+    /**
+     * Setter for <code>public.uploads.next_attempt_at</code>.
+     */
+    public void setNextAttemptAt(OffsetDateTime value) {
+        set(21, value);
+    }
+
+    /**
+     * Getter for <code>public.uploads.next_attempt_at</code>.
+     */
+    public OffsetDateTime getNextAttemptAt() {
+        return (OffsetDateTime) get(21);
+    }
+
+    /**
+     * Setter for <code>public.uploads.claimed_by</code>.
+     */
+    public void setClaimedBy(String value) {
+        set(22, value);
+    }
+
+    /**
+     * Getter for <code>public.uploads.claimed_by</code>.
+     */
+    public String getClaimedBy() {
+        return (String) get(22);
+    }
+
+    /**
+     * Setter for <code>public.uploads.claimed_at</code>.
+     */
+    public void setClaimedAt(OffsetDateTime value) {
+        set(23, value);
+    }
+
+    /**
+     * Getter for <code>public.uploads.claimed_at</code>.
+     */
+    public OffsetDateTime getClaimedAt() {
+        return (OffsetDateTime) get(23);
+    }
+
+    /**
+     * Setter for <code>public.uploads.queued_at</code>.
+     */
+    public void setQueuedAt(OffsetDateTime value) {
+        set(24, value);
+    }
+
+    /**
+     * Getter for <code>public.uploads.queued_at</code>.
+     */
+    public OffsetDateTime getQueuedAt() {
+        return (OffsetDateTime) get(24);
+    }
+
     // -------------------------------------------------------------------------
     // Primary key information
     // -------------------------------------------------------------------------
@@ -325,7 +395,7 @@ public class UploadsRecord extends UpdatableRecordImpl<UploadsRecord> {
     /**
      * Create a detached, initialised UploadsRecord
      */
-    public UploadsRecord(UUID id, String owner, String filename, String contentType, Long length, Long offset, String state, String uploadType, UUID[] concatParts, JSONB metadata, String metadataHeader, String sha256, String storageKey, String error, String creatorAddress, OffsetDateTime createdAt, OffsetDateTime updatedAt, OffsetDateTime completedAt, OffsetDateTime storedAt, OffsetDateTime expiresAt) {
+    public UploadsRecord(UUID id, String owner, String filename, String contentType, Long length, Long offset, String state, String uploadType, UUID[] concatParts, JSONB metadata, String metadataHeader, String sha256, String storageKey, String error, String creatorAddress, OffsetDateTime createdAt, OffsetDateTime updatedAt, OffsetDateTime completedAt, OffsetDateTime storedAt, OffsetDateTime expiresAt, Integer attempts, OffsetDateTime nextAttemptAt, String claimedBy, OffsetDateTime claimedAt, OffsetDateTime queuedAt) {
         super(Uploads.UPLOADS);
 
         setId(id);
@@ -348,6 +418,11 @@ public class UploadsRecord extends UpdatableRecordImpl<UploadsRecord> {
         setCompletedAt(completedAt);
         setStoredAt(storedAt);
         setExpiresAt(expiresAt);
+        setAttempts(attempts);
+        setNextAttemptAt(nextAttemptAt);
+        setClaimedBy(claimedBy);
+        setClaimedAt(claimedAt);
+        setQueuedAt(queuedAt);
         resetChangedOnNotNull();
     }
 }

@@ -1,0 +1,158 @@
+package dev.forgeupload.queue;
+
+import dev.forgeupload.core.JobQueue;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.params.XAutoClaimParams;
+import redis.clients.jedis.params.XReadGroupParams;
+import redis.clients.jedis.resps.StreamEntry;
+
+/**
+ * Jobs in a Redis Stream read by a consumer group. A marker key per upload says a job is pending,
+ * set together with the stream entry and removed together with the acknowledgement (Lua scripts,
+ * atomic in Redis); the marker expires after a while so that a marker whose entry was somehow lost
+ * only delays the reconciler, never blocks it.
+ */
+public final class RedisJobQueue implements JobQueue {
+  private static final Logger log = LoggerFactory.getLogger(RedisJobQueue.class);
+  static final String STREAM = "forge:jobs";
+  static final String GROUP = "forge-workers";
+  private static final String MARKER = "forge:pending:";
+  private static final long MARKER_TTL_SECONDS = 600;
+  private static final String ENQUEUE =
+      "if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then "
+          + "return redis.call('XADD', KEYS[2], '*', 'upload', ARGV[1]) end "
+          + "return false";
+  private static final String ACK =
+      "redis.call('XACK', KEYS[2], ARGV[1], ARGV[2]); redis.call('XDEL', KEYS[2], ARGV[2]); "
+          + "return redis.call('DEL', KEYS[1])";
+
+  private final RedisClient redis;
+
+  public RedisJobQueue(RedisClient redis) {
+    this.redis = redis;
+  }
+
+  private void ensureGroup() {
+    try {
+      redis.xgroupCreate(STREAM, GROUP, new StreamEntryID(0, 0), true);
+    } catch (JedisDataException e) {
+      if (!String.valueOf(e.getMessage()).startsWith("BUSYGROUP")) {
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public void enqueue(UUID uploadId) {
+    redis.eval(
+        ENQUEUE,
+        List.of(MARKER + uploadId, STREAM),
+        List.of(uploadId.toString(), Long.toString(MARKER_TTL_SECONDS)));
+  }
+
+  @Override
+  public boolean isPending(UUID uploadId) {
+    return redis.exists(MARKER + uploadId);
+  }
+
+  @Override
+  public Optional<Job> next(String consumer, Duration block) {
+    List<Map.Entry<String, List<StreamEntry>>> res;
+    try {
+      res = read(consumer, block);
+    } catch (JedisDataException e) {
+      if (!String.valueOf(e.getMessage()).startsWith("NOGROUP")) {
+        throw e;
+      }
+      // First start, or Redis lost everything: (re)create the group and read again.
+      ensureGroup();
+      res = read(consumer, block);
+    }
+    if (res == null) {
+      return Optional.empty();
+    }
+    for (Map.Entry<String, List<StreamEntry>> stream : res) {
+      for (StreamEntry e : stream.getValue()) {
+        return Optional.of(toJob(e));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private List<Map.Entry<String, List<StreamEntry>>> read(String consumer, Duration block) {
+    return redis.xreadGroup(
+        GROUP,
+        consumer,
+        XReadGroupParams.xReadGroupParams().count(1).block((int) block.toMillis()),
+        Map.of(STREAM, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
+  }
+
+  @Override
+  public List<Job> claimStale(String consumer, Duration minIdle, int count) {
+    List<Job> jobs = new ArrayList<>();
+    try {
+      Map.Entry<StreamEntryID, List<StreamEntry>> res =
+          redis.xautoclaim(
+              STREAM,
+              GROUP,
+              consumer,
+              minIdle.toMillis(),
+              new StreamEntryID(0, 0),
+              XAutoClaimParams.xAutoClaimParams().count(count));
+      for (StreamEntry e : res.getValue()) {
+        if (e != null && e.getFields() != null) {
+          jobs.add(toJob(e));
+        }
+      }
+    } catch (JedisDataException e) {
+      if (!String.valueOf(e.getMessage()).startsWith("NOGROUP")) {
+        throw e;
+      }
+      ensureGroup();
+    }
+    return jobs;
+  }
+
+  private static Job toJob(StreamEntry e) {
+    String upload = e.getFields().get("upload");
+    UUID id = null;
+    try {
+      id = UUID.fromString(upload);
+    } catch (RuntimeException ex) {
+      log.warn("JobMalformed entry={} fields={}", e.getID(), e.getFields());
+    }
+    return new Job(e.getID().toString(), id);
+  }
+
+  @Override
+  public void ack(Job job) {
+    redis.eval(
+        ACK,
+        List.of(MARKER + job.uploadId(), STREAM),
+        List.of(GROUP, job.messageId()));
+  }
+
+  @Override
+  public boolean isReachable() {
+    try {
+      return "PONG".equals(redis.ping());
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    redis.close();
+  }
+}

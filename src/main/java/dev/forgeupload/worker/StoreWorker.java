@@ -1,0 +1,233 @@
+package dev.forgeupload.worker;
+
+import dev.forgeupload.core.JobQueue;
+import dev.forgeupload.core.ObjectKeys;
+import dev.forgeupload.core.ObjectStore;
+import dev.forgeupload.core.Upload;
+import dev.forgeupload.core.UploadEvents;
+import dev.forgeupload.core.UploadRepository;
+import dev.forgeupload.core.UploadService;
+import dev.forgeupload.core.UploadState;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.io.input.CountingInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Takes jobs from the queue and stores finished uploads: claim in PostgreSQL ({@code storing}),
+ * stream staging to the object store while hashing (SHA-256) and counting, record key and digest
+ * ({@code stored}), drop the staged bytes. Redelivery is harmless: the claim decides who works, the
+ * key is derived from the upload, and a stored upload is not stored again.
+ */
+public final class StoreWorker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(StoreWorker.class);
+
+  /** Tuning of the worker pool. */
+  public record Settings(
+      int concurrency, int maxAttempts, Duration backoff, Duration claimIdle) {}
+
+  private final UploadRepository repo;
+  private final UploadService uploads;
+  private final JobQueue queue;
+  private final ObjectStore store;
+  private final UploadEvents events;
+  private final Settings settings;
+  private final String node = "w-" + UUID.randomUUID().toString().substring(0, 8);
+  private final List<Thread> threads = new ArrayList<>();
+  private final ScheduledExecutorService renewals =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "claim-renewal");
+            t.setDaemon(true);
+            return t;
+          });
+  private volatile boolean running = true;
+
+  public StoreWorker(
+      UploadRepository repo,
+      UploadService uploads,
+      JobQueue queue,
+      ObjectStore store,
+      UploadEvents events,
+      Settings settings) {
+    this.repo = repo;
+    this.uploads = uploads;
+    this.queue = queue;
+    this.store = store;
+    this.events = events;
+    this.settings = settings;
+  }
+
+  public void start() {
+    for (int i = 0; i < settings.concurrency(); i++) {
+      String consumer = node + "-" + i;
+      Thread t = new Thread(() -> loop(consumer), "worker-" + i);
+      t.setDaemon(true);
+      threads.add(t);
+      t.start();
+    }
+    log.info("WorkersStarted node={} concurrency={}", node, settings.concurrency());
+  }
+
+  private void loop(String consumer) {
+    long lastClaim = 0;
+    while (running) {
+      try {
+        if (System.nanoTime() - lastClaim > settings.claimIdle().toNanos() / 2) {
+          lastClaim = System.nanoTime();
+          for (JobQueue.Job stale : queue.claimStale(consumer, settings.claimIdle(), 10)) {
+            log.info("JobReclaimed id={} message={}", stale.uploadId(), stale.messageId());
+            process(consumer, stale);
+          }
+        }
+        Optional<JobQueue.Job> job = queue.next(consumer, Duration.ofSeconds(1));
+        if (job.isPresent()) {
+          process(consumer, job.get());
+        }
+      } catch (RuntimeException e) {
+        if (!running) {
+          return;
+        }
+        log.warn("WorkerLoopError consumer={} error={}", consumer, e.toString());
+        sleep(1000);
+      }
+    }
+  }
+
+  void process(String consumer, JobQueue.Job job) {
+    if (job.uploadId() == null) {
+      queue.ack(job);
+      return;
+    }
+    UUID id = job.uploadId();
+    MDC.put("upload_id", id.toString());
+    try {
+      Optional<Upload> claimed = repo.claimForStoring(id, consumer, settings.claimIdle());
+      if (claimed.isEmpty()) {
+        log.debug("JobSkipped id={}: not due, already stored, deleted, or stored elsewhere", id);
+        queue.ack(job);
+        return;
+      }
+      Upload u = claimed.get();
+      events.state(id, UploadState.STORING, u.offset(), u.length());
+      long period = Math.max(1000, settings.claimIdle().toMillis() / 3);
+      ScheduledFuture<?> renewal =
+          renewals.scheduleAtFixedRate(
+              () -> renewQuietly(id, consumer), period, period, TimeUnit.MILLISECONDS);
+      try {
+        store(consumer, u);
+      } catch (Exception e) {
+        String error = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (error.length() > 500) {
+          error = error.substring(0, 500);
+        }
+        Optional<Upload> after =
+            repo.markAttemptFailed(
+                id, consumer, error, settings.maxAttempts(), settings.backoff());
+        after.ifPresent(a -> events.state(id, a.state(), a.offset(), a.length()));
+        log.warn(
+            "StoreFailed id={} attempt={} state={} error={}",
+            id,
+            u.state() == UploadState.STORING ? "?" : "",
+            after.map(a -> a.state().dbName()).orElse("claim lost"),
+            error);
+      } finally {
+        renewal.cancel(false);
+      }
+      queue.ack(job);
+    } finally {
+      MDC.remove("upload_id");
+    }
+  }
+
+  private void store(String consumer, Upload u) throws IOException {
+    String key = ObjectKeys.of(u);
+    long length = u.length();
+    long started = System.nanoTime();
+    MessageDigest sha = sha256();
+    CountingInputStream counted;
+    try (InputStream in = uploads.openContent(u, 0, length)) {
+      counted = new CountingInputStream(new DigestInputStream(in, sha));
+      store.put(key, counted, length, contentType(u));
+    }
+    if (counted.getByteCount() != length) {
+      throw new IOException(
+          "staged bytes are " + counted.getByteCount() + " long, the upload is " + length);
+    }
+    String digest = HexFormat.of().formatHex(sha.digest());
+    if (!repo.markStored(u.id(), consumer, key, digest)) {
+      // Deleted while we stored it (or taken over after we went silent).
+      if (repo.states(List.of(u.id())).get(u.id()) == UploadState.DELETED) {
+        store.delete(key);
+      }
+      log.info("StoreClaimLost id={}", u.id());
+      return;
+    }
+    uploads.dropStaged(u);
+    events.state(u.id(), UploadState.STORED, u.offset(), u.length());
+    double secs = (System.nanoTime() - started) / 1e9;
+    log.info(
+        "UploadStored id={} bytes={} key={} seconds={} mb_per_s={}",
+        u.id(), length, key, String.format("%.3f", secs),
+        String.format("%.1f", length / 1e6 / Math.max(secs, 1e-6)));
+  }
+
+  private static String contentType(Upload u) {
+    String t = u.contentType();
+    return t == null || t.isBlank() || t.length() > 200 || !t.matches("[\\w.+-]+/[\\w.+-]+")
+        ? "application/octet-stream"
+        : t;
+  }
+
+  private void renewQuietly(UUID id, String consumer) {
+    try {
+      repo.renewClaim(id, consumer);
+    } catch (RuntimeException e) {
+      log.warn("ClaimRenewalFailed id={} error={}", id, e.toString());
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    for (Thread t : threads) {
+      try {
+        t.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    renewals.shutdownNow();
+  }
+}
