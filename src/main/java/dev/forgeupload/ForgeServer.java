@@ -5,7 +5,9 @@ import dev.forgeupload.core.UploadService;
 import dev.forgeupload.db.Database;
 import dev.forgeupload.db.JooqUploadRepository;
 import dev.forgeupload.db.PgUploadLocks;
+import dev.forgeupload.embedded.DataDirLock;
 import dev.forgeupload.embedded.EmbeddedDatabase;
+import dev.forgeupload.embedded.EmbeddedEndpoints;
 import dev.forgeupload.embedded.EmbeddedRedis;
 import dev.forgeupload.embedded.EmbeddedS3;
 import dev.forgeupload.objectstore.MinioObjectStore;
@@ -69,8 +71,17 @@ public final class ForgeServer implements AutoCloseable {
     return resource;
   }
 
-  private void startAll(Config config, boolean http) throws Exception {
+  private void startAll(Config initial, boolean http) throws Exception {
+    Config config = initial;
     log.info("Starting mode={} config={}", http ? "server" : "worker", config.describe());
+    if (!http) {
+      config = EmbeddedEndpoints.adopt(config);
+    }
+    boolean ownsServices =
+        config.embeddedDatabase() || config.embeddedRedis() || config.embeddedS3();
+    if (ownsServices) {
+      started(DataDirLock.acquire(config.dataDir()));
+    }
     String url = config.databaseUrl();
     String user = config.databaseUser();
     if (config.embeddedDatabase()) {
@@ -109,6 +120,10 @@ public final class ForgeServer implements AutoCloseable {
             config.s3PartBytes());
     objects.ensureBucket();
 
+    if (ownsServices) {
+      EmbeddedEndpoints.write(
+          config.dataDir(), url, user, redisUrl, s3Endpoint, s3Access, s3Secret);
+    }
     JooqUploadRepository repo = new JooqUploadRepository(db.dsl());
     PgUploadLocks locks = started(new PgUploadLocks(db.dsl(), config.lockLease()));
     DiskStagingStore staging = new DiskStagingStore(config.stagingDir());
