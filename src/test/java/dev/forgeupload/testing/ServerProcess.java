@@ -220,6 +220,35 @@ public final class ServerProcess implements AutoCloseable {
     if (!env.containsKey("FORGE_DATABASE_URL")) {
       stopEmbeddedPostgres(dataDir);
     }
+    // A server killed with SIGKILL leaves its embedded Redis and S3Proxy running too.
+    stopPidFile(dataDir.resolve("redis").resolve("redis.pid"), "redis-server");
+    stopPidFile(dataDir.resolve("s3proxy").resolve("s3proxy.pid"), "s3proxy");
+  }
+
+  private static void stopPidFile(Path pidFile, String commandContains) {
+    try {
+      if (!Files.exists(pidFile)) {
+        return;
+      }
+      long pid = Long.parseLong(Files.readString(pidFile, StandardCharsets.UTF_8).trim());
+      ProcessHandle.of(pid)
+          .filter(ProcessHandle::isAlive)
+          .filter(
+              h ->
+                  h.info().commandLine().or(() -> h.info().command()).orElse("")
+                      .contains(commandContains))
+          .ifPresent(
+              h -> {
+                h.destroy();
+                try {
+                  h.onExit().get(10, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                  h.destroyForcibly();
+                }
+              });
+    } catch (IOException | NumberFormatException e) {
+      // nothing to stop
+    }
   }
 
   /** The PostgreSQL that a server in embedded mode started on this data dir, if it still runs. */
