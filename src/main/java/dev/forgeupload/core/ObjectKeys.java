@@ -50,9 +50,16 @@ public final class ObjectKeys {
     while (s.startsWith(".")) {
       s = s.substring(1);
     }
-    while (s.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
-      s = s.substring(0, s.offsetByCodePoints(0, s.codePointCount(0, s.length()) - 1));
+    if (s.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+      // keep a short extension, cut the stem
+      int dot = s.lastIndexOf('.');
+      String ext = dot > 0 && s.length() - dot <= 16 ? s.substring(dot) : "";
+      String stem = ext.isEmpty() ? s : s.substring(0, dot);
+      while ((stem + ext).getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+        stem = stem.substring(0, stem.offsetByCodePoints(0, stem.codePointCount(0, stem.length()) - 1));
+      }
+      s = stem.strip() + ext;
     }
-    return s.isBlank() ? "file" : s;
+    return s.isBlank() || s.equals(".") ? "file" : s;
   }
 }
