@@ -79,6 +79,11 @@ public final class ForgeServer implements AutoCloseable {
     }
     boolean ownsServices =
         config.embeddedDatabase() || config.embeddedRedis() || config.embeddedS3();
+    if (ownsServices && !embeddedServicesBuiltIn()) {
+      throw new Config.ConfigException(
+          "this build has no embedded services (it was built for production): set "
+              + "FORGE_DATABASE_URL, FORGE_REDIS_URL and FORGE_S3_ENDPOINT");
+    }
     if (ownsServices) {
       started(DataDirLock.acquire(config.dataDir()));
     }
@@ -194,6 +199,16 @@ public final class ForgeServer implements AutoCloseable {
     server.start();
     ready.set(true);
     log.info("Ready url=http://{}:{}/files/", config.httpHost(), server.port());
+  }
+
+  private static boolean embeddedServicesBuiltIn() {
+    try {
+      Class.forName("io.zonky.test.db.postgres.embedded.EmbeddedPostgres");
+      Class.forName("redis.embedded.RedisServer");
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
   }
 
   public int port() {

@@ -21,7 +21,14 @@ public final class Main {
       System.exit(2);
       return;
     }
-    ForgeServer server = ForgeServer.start(config, !worker);
+    ForgeServer server;
+    try {
+      server = ForgeServer.start(config, !worker);
+    } catch (Config.ConfigException e) {
+      System.err.println("forgeupload: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
     Thread.currentThread().join();
   }
