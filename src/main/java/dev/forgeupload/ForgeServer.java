@@ -21,6 +21,8 @@ import redis.clients.jedis.Connection;
 import redis.clients.jedis.RedisClient;
 import dev.forgeupload.http.ApiServlet;
 import dev.forgeupload.http.ContentResponder;
+import dev.forgeupload.http.EventHub;
+import dev.forgeupload.http.EventsServlet;
 import dev.forgeupload.http.HealthServlet;
 import dev.forgeupload.http.HttpServer;
 import dev.forgeupload.http.TusServlet;
@@ -180,6 +182,8 @@ public final class ForgeServer implements AutoCloseable {
     servlets.put("/files/*", new TusServlet(tus));
     servlets.put("/files", new TusServlet(tus));
     servlets.put("/api/v1/*", new ApiServlet(uploads, repo, locks, content, config.lockWait()));
+    EventHub hub = new EventHub(redis);
+    servlets.put("/api/v1/events", new EventsServlet(hub));
     HealthServlet health =
         new HealthServlet(
             () -> ready.get() && db.isReachable() && queue.isReachable()
@@ -196,6 +200,7 @@ public final class ForgeServer implements AutoCloseable {
             servlets);
     HttpServer server = this.http;
     started(server::stop);
+    started(hub); // closed before the HTTP server stops, so open event streams end at once
     server.start();
     ready.set(true);
     log.info("Ready url=http://{}:{}/files/", config.httpHost(), server.port());

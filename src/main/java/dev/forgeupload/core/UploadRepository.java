@@ -68,7 +68,34 @@ public interface UploadRepository {
   /** One page of uploads, newest first, after the cursor (exclusive). */
   Page list(ListQuery query);
 
-  record ListQuery(UploadState state, String filenameContains, String cursor, int limit) {}
+  record ListQuery(
+      UploadState state, String filenameContains, String cursor, int limit, Sort sort,
+      boolean ascending) {}
+
+  /** List orders; each is a keyset (sort key, id), so pages stay stable while uploads arrive. */
+  enum Sort {
+    CREATED,
+    SIZE
+  }
+
+  /** State changes of one upload, oldest first. */
+  List<StateChange> timeline(UUID id);
+
+  record StateChange(UploadState state, String error, OffsetDateTime at) {}
+
+  /** Counts for the statistics view. */
+  Stats stats(int days);
+
+  record Stats(
+      List<DayCount> perDay,
+      List<TypeCount> byType,
+      Map<String, Long> byState,
+      long storedBytes,
+      long storedObjects) {}
+
+  record DayCount(String day, long uploads, long bytes) {}
+
+  record TypeCount(String contentType, long uploads, long bytes) {}
 
   record Page(List<Upload> items, String nextCursor) {}
 }

@@ -12,22 +12,37 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** The admin REST API under /api/v1: list, get, delete and download uploads. */
+/**
+ * The admin REST API under /api/v1. Routes are a table ({@link #ROUTES}), which the OpenAPI
+ * document is checked against.
+ */
 public final class ApiServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ID = "([0-9a-fA-F-]{36})";
+
+  /** One API route: method and path (OpenAPI template form), and how to answer it. */
+  public record Route(String method, String template, Pattern pattern, Handler handler) {}
+
+  interface Handler {
+    void handle(Matcher m, HttpServletRequest req, HttpServletResponse resp) throws IOException;
+  }
 
   private final transient UploadService uploads;
   private final transient UploadRepository repo;
   private final transient UploadLocks locks;
   private final transient ContentResponder content;
   private final Duration lockWait;
+  private final transient List<Route> routes;
 
   public ApiServlet(
       UploadService uploads,
@@ -40,6 +55,31 @@ public final class ApiServlet extends HttpServlet {
     this.locks = locks;
     this.content = content;
     this.lockWait = lockWait;
+    this.routes =
+        List.of(
+            route("GET", "/uploads", "/uploads", (m, q, r) -> list(q, r)),
+            route("GET", "/uploads/{id}", "/uploads/" + ID,
+                (m, q, r) -> write(r, 200, UploadJson.of(visible(id(m))))),
+            route("DELETE", "/uploads/{id}", "/uploads/" + ID, (m, q, r) -> delete(id(m), r)),
+            route("POST", "/uploads/{id}/retry", "/uploads/" + ID + "/retry",
+                (m, q, r) -> write(r, 202, UploadJson.of(uploads.retry(id(m))))),
+            route("GET", "/uploads/{id}/timeline", "/uploads/" + ID + "/timeline",
+                (m, q, r) -> timeline(id(m), r)),
+            route("GET", "/uploads/{id}/content", "/uploads/" + ID + "/content",
+                (m, q, r) -> content.send(uploads.get(id(m)), q, r)),
+            route("HEAD", "/uploads/{id}/content", "/uploads/" + ID + "/content",
+                (m, q, r) -> content.send(uploads.get(id(m)), q, r)),
+            route("GET", "/stats", "/stats", (m, q, r) -> stats(r)),
+            route("GET", "/openapi.json", "/openapi.json", (m, q, r) -> openapi(r)));
+  }
+
+  private static Route route(String method, String template, String regex, Handler h) {
+    return new Route(method, template, Pattern.compile(regex), h);
+  }
+
+  /** The routes, for the OpenAPI check (the events stream is served by its own servlet). */
+  public List<Route> routes() {
+    return routes;
   }
 
   @Override
@@ -57,30 +97,26 @@ public final class ApiServlet extends HttpServlet {
 
   private void route(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     String path = req.getPathInfo() == null ? "/" : req.getPathInfo();
-    String[] seg = path.substring(1).split("/", -1);
-    String method = req.getMethod();
-    if (seg.length == 1 && seg[0].equals("uploads")) {
-      requireMethod(method, "GET");
-      list(req, resp);
-    } else if (seg.length == 2 && seg[0].equals("uploads")) {
-      UUID id = parseId(seg[1]);
-      switch (method) {
-        case "GET" -> write(resp, 200, UploadJson.of(visible(id)));
-        case "DELETE" -> delete(id, resp);
-        default -> throw notAllowed(method);
+    boolean pathMatched = false;
+    for (Route r : routes) {
+      Matcher m = r.pattern().matcher(path);
+      if (m.matches()) {
+        pathMatched = true;
+        if (r.method().equals(req.getMethod())) {
+          r.handler().handle(m, req, resp);
+          return;
+        }
       }
-    } else if (seg.length == 3 && seg[0].equals("uploads") && seg[2].equals("retry")) {
-      requireMethod(method, "POST");
-      write(resp, 202, UploadJson.of(uploads.retry(parseId(seg[1]))));
-    } else if (seg.length == 3 && seg[0].equals("uploads") && seg[2].equals("content")) {
-      UUID id = parseId(seg[1]);
-      if (!method.equals("GET") && !method.equals("HEAD")) {
-        throw notAllowed(method);
-      }
-      content.send(uploads.get(id), req, resp);
-    } else {
-      throw new UploadException(404, "not_found", "no such endpoint");
     }
+    if (pathMatched) {
+      throw new UploadException(
+          405, "method_not_allowed", req.getMethod() + " is not allowed here");
+    }
+    throw new UploadException(404, "not_found", "no such endpoint");
+  }
+
+  private static UUID id(Matcher m) {
+    return UploadIds.parse(m.group(1)).orElseThrow(UploadException::notFound);
   }
 
   private Upload visible(UUID id) {
@@ -113,13 +149,79 @@ public final class ApiServlet extends HttpServlet {
     if (q != null && q.length() > 256) {
       throw new IllegalArgumentException("q is longer than 256 characters");
     }
+    UploadRepository.Sort sort =
+        switch (req.getParameter("sort") == null ? "created" : req.getParameter("sort")) {
+          case "created" -> UploadRepository.Sort.CREATED;
+          case "size" -> UploadRepository.Sort.SIZE;
+          default -> throw new IllegalArgumentException("sort must be created or size");
+        };
+    boolean ascending =
+        switch (req.getParameter("order") == null ? "desc" : req.getParameter("order")) {
+          case "asc" -> true;
+          case "desc" -> false;
+          default -> throw new IllegalArgumentException("order must be asc or desc");
+        };
     UploadRepository.Page page =
-        repo.list(new UploadRepository.ListQuery(state, q, req.getParameter("cursor"), limit));
+        repo.list(
+            new UploadRepository.ListQuery(
+                state, q, req.getParameter("cursor"), limit, sort, ascending));
     Map<String, Object> body = new LinkedHashMap<>();
-    List<Map<String, Object>> items = page.items().stream().map(UploadJson::of).toList();
-    body.put("items", items);
+    body.put("items", page.items().stream().map(UploadJson::of).toList());
     body.put("next_cursor", page.nextCursor());
     write(resp, 200, body);
+  }
+
+  private void timeline(UUID id, HttpServletResponse resp) throws IOException {
+    visible(id);
+    List<Map<String, Object>> items =
+        repo.timeline(id).stream()
+            .map(
+                c -> {
+                  Map<String, Object> m = new LinkedHashMap<>();
+                  m.put("state", c.state().dbName());
+                  m.put("error", c.error());
+                  m.put("at", c.at().toInstant().toString());
+                  return m;
+                })
+            .toList();
+    write(resp, 200, Map.of("items", items));
+  }
+
+  private void stats(HttpServletResponse resp) throws IOException {
+    UploadRepository.Stats s = repo.stats(30);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put(
+        "per_day",
+        s.perDay().stream()
+            .map(d -> Map.of("day", d.day(), "uploads", d.uploads(), "bytes", d.bytes()))
+            .toList());
+    body.put(
+        "by_type",
+        s.byType().stream()
+            .map(
+                t ->
+                    Map.of(
+                        "content_type", t.contentType(), "uploads", t.uploads(), "bytes",
+                        t.bytes()))
+            .toList());
+    body.put(
+        "by_state",
+        s.byState().entrySet().stream()
+            .map(e -> Map.of("state", e.getKey(), "uploads", e.getValue()))
+            .toList());
+    body.put(
+        "storage", Map.of("stored_bytes", s.storedBytes(), "stored_objects", s.storedObjects()));
+    write(resp, 200, body);
+  }
+
+  private void openapi(HttpServletResponse resp) throws IOException {
+    try (InputStream in = ApiServlet.class.getResourceAsStream("/openapi.json")) {
+      byte[] body = in.readAllBytes();
+      resp.setStatus(200);
+      resp.setContentType("application/json");
+      resp.setContentLength(body.length);
+      resp.getOutputStream().write(body);
+    }
   }
 
   private void delete(UUID id, HttpServletResponse resp) throws IOException {
@@ -129,20 +231,6 @@ public final class ApiServlet extends HttpServlet {
       uploads.terminate(id);
     }
     resp.setStatus(204);
-  }
-
-  private static UUID parseId(String s) {
-    return UploadIds.parse(s).orElseThrow(UploadException::notFound);
-  }
-
-  private static void requireMethod(String method, String allowed) {
-    if (!method.equals(allowed)) {
-      throw notAllowed(method);
-    }
-  }
-
-  private static UploadException notAllowed(String method) {
-    return new UploadException(405, "method_not_allowed", method + " is not allowed here");
   }
 
   private static void write(HttpServletResponse resp, int status, Object body) throws IOException {

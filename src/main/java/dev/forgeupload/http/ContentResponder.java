@@ -26,6 +26,7 @@ public final class ContentResponder {
           "image/png", "image/jpeg", "image/gif", "image/webp", "image/avif",
           "audio/mpeg", "audio/ogg", "audio/wav", "audio/webm", "audio/flac",
           "video/mp4", "video/webm", "video/ogg", "application/pdf", "text/plain");
+  private static final String OCTET = "application/octet-stream";
   private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
 
   private final UploadService uploads;
@@ -45,8 +46,14 @@ public final class ContentResponder {
     resp.setHeader("X-Content-Type-Options", "nosniff");
     resp.setHeader("Content-Security-Policy", "default-src 'none'; sandbox");
     resp.setHeader("Cache-Control", "private, no-cache");
-    resp.setContentType(safeType(u.contentType()));
-    resp.setHeader("Content-Disposition", disposition(u.filename()));
+    String type = safeType(u.contentType());
+    resp.setContentType(type);
+    // Inline only when asked (the admin preview) and only for the allow-listed types.
+    boolean inline = "1".equals(req.getParameter("inline")) && !type.equals(OCTET);
+    String disposition = disposition(u.filename());
+    resp.setHeader(
+        "Content-Disposition", inline ? "inline" + disposition.substring("attachment".length())
+            : disposition);
     long from = 0;
     long count = length;
     String range = req.getHeader("Range");

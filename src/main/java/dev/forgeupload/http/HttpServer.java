@@ -5,7 +5,10 @@ import jakarta.servlet.http.HttpServlet;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
+import org.eclipse.jetty.ee10.servlet.DefaultServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.util.resource.Resource;
+import org.eclipse.jetty.util.resource.ResourceFactory;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.ForwardedRequestCustomizer;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -50,7 +53,19 @@ public final class HttpServer {
 
     ServletContextHandler context = new ServletContextHandler("/");
     context.addFilter(RequestIdFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST));
+    context.addFilter(SecurityHeadersFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST));
     servlets.forEach((path, servlet) -> context.addServlet(new ServletHolder(servlet), path));
+    // The web UI: static files built from webapp/ into the classpath under webapp/.
+    Resource ui = ResourceFactory.of(context).newClassLoaderResource("webapp/");
+    if (ui != null && ui.exists()) {
+      context.setBaseResource(ui);
+      context.setWelcomeFiles(new String[] {"index.html"});
+      ServletHolder files = new ServletHolder("ui", DefaultServlet.class);
+      files.setInitParameter("dirAllowed", "false");
+      files.setInitParameter("etags", "true");
+      files.setInitParameter("cacheControl", "no-cache");
+      context.addServlet(files, "/");
+    }
     ErrorHandler errors = new ErrorHandler();
     errors.setShowStacks(false);
     errors.setShowMessageInTitle(false);
