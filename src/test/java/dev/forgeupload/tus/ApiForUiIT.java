@@ -1,0 +1,185 @@
+package dev.forgeupload.tus;
+
+import static dev.forgeupload.tus.TusClient.b64;
+import static dev.forgeupload.tus.TusClient.random;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.forgeupload.testing.TestServer;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The API the web UI needs: live events, timeline, statistics, size sort, inline preview. */
+class ApiForUiIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static TestServer server;
+  static TusClient tus;
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start();
+    tus = new TusClient(server.baseUrl());
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  private static JsonNode json(String path) throws Exception {
+    HttpResponse<byte[]> r = tus.get(server.baseUrl() + path);
+    assertThat(r.statusCode()).as(path).isEqualTo(200);
+    return JSON.readTree(r.body());
+  }
+
+  private static JsonNode awaitState(String id, String state) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    JsonNode u;
+    do {
+      u = json("/api/v1/uploads/" + id);
+      if (u.get("state").asText().equals(state)) {
+        return u;
+      }
+      Thread.sleep(50);
+    } while (System.nanoTime() < deadline);
+    throw new AssertionError("upload " + id + " never became " + state + ": " + u);
+  }
+
+  @Test
+  void the_event_stream_carries_every_state_change_of_an_upload() throws Exception {
+    List<String> lines = new CopyOnWriteArrayList<>();
+    HttpClient http = HttpClient.newHttpClient();
+    HttpRequest req =
+        HttpRequest.newBuilder(URI.create(server.baseUrl() + "/api/v1/events")).GET().build();
+    HttpResponse<java.io.InputStream> resp =
+        http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(resp.statusCode()).isEqualTo(200);
+    assertThat(resp.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(resp.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  lines.add(line);
+                }
+              } catch (Exception e) {
+                // stream closed at the end of the test
+              }
+            });
+    reader.setDaemon(true);
+    reader.start();
+    Thread.sleep(300); // the subscription is in place before the upload starts
+    String url = tus.upload(random(5000, 1), "filename " + b64("live.txt"));
+    String id = TusClient.id(url);
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    List<String> states = new ArrayList<>();
+    while (System.nanoTime() < deadline) {
+      states.clear();
+      for (String l : lines) {
+        if (l.startsWith("data: ") && l.contains(id)) {
+          states.add(JSON.readTree(l.substring(6)).get("state").asText());
+        }
+      }
+      if (states.contains("stored")) {
+        break;
+      }
+      Thread.sleep(50);
+    }
+    assertThat(states).containsSubsequence("queued", "storing", "stored");
+    resp.body().close();
+  }
+
+  @Test
+  void the_timeline_lists_the_states_in_order() throws Exception {
+    String url = tus.upload(random(100, 2), null);
+    String id = TusClient.id(url);
+    awaitState(id, "stored");
+    JsonNode items = json("/api/v1/uploads/" + id + "/timeline").get("items");
+    List<String> states = new ArrayList<>();
+    items.forEach(i -> states.add(i.get("state").asText()));
+    assertThat(states).containsExactly("uploading", "queued", "storing", "stored");
+  }
+
+  @Test
+  void statistics_count_uploads_bytes_types_and_storage() throws Exception {
+    String id =
+        TusClient.id(tus.upload(random(1234, 3), "filetype " + b64("image/png")));
+    awaitState(id, "stored");
+    JsonNode s = json("/api/v1/stats");
+    assertThat(s.get("per_day").size()).isGreaterThanOrEqualTo(1);
+    long bytesToday = 0;
+    for (JsonNode d : s.get("per_day")) {
+      bytesToday += d.get("bytes").asLong();
+    }
+    assertThat(bytesToday).isGreaterThanOrEqualTo(1234);
+    boolean png = false;
+    for (JsonNode t : s.get("by_type")) {
+      png |= t.get("content_type").asText().equals("image/png");
+    }
+    assertThat(png).isTrue();
+    assertThat(s.get("storage").get("stored_bytes").asLong()).isGreaterThanOrEqualTo(1234);
+    assertThat(s.get("by_state").toString()).contains("stored");
+  }
+
+  @Test
+  void listing_by_size_pages_through_in_size_order() throws Exception {
+    String tag = "sizesort" + System.nanoTime();
+    for (int n : new int[] {300, 100, 500, 200, 400}) {
+      tus.create(n, "filename " + b64(tag + "-" + n));
+    }
+    List<Long> sizes = new ArrayList<>();
+    String cursor = null;
+    do {
+      String q =
+          "/api/v1/uploads?limit=2&sort=size&order=asc&q=" + tag
+              + (cursor == null ? "" : "&cursor=" + cursor);
+      JsonNode page = json(q);
+      page.get("items").forEach(i -> sizes.add(i.get("length").asLong()));
+      cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
+    } while (cursor != null);
+    assertThat(sizes).containsExactly(100L, 200L, 300L, 400L, 500L);
+    HttpResponse<byte[]> bad = tus.get(server.baseUrl() + "/api/v1/uploads?sort=color");
+    assertThat(bad.statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void safe_types_preview_inline_only_when_asked_and_html_never() throws Exception {
+    String png =
+        TusClient.id(
+            tus.upload(random(64, 4), "filename " + b64("a.png") + ",filetype " + b64("image/png")));
+    String html =
+        TusClient.id(
+            tus.upload(random(64, 5), "filename " + b64("a.html") + ",filetype " + b64("text/html")));
+    String base = server.baseUrl() + "/api/v1/uploads/";
+    assertThat(tus.get(base + png + "/content?inline=1").headers().firstValue("Content-Disposition"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("inline"));
+    assertThat(tus.get(base + png + "/content").headers().firstValue("Content-Disposition"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("attachment"));
+    HttpResponse<byte[]> h = tus.get(base + html + "/content?inline=1");
+    assertThat(h.headers().firstValue("Content-Disposition"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("attachment"));
+    assertThat(h.headers().firstValue("Content-Type")).hasValue("application/octet-stream");
+  }
+
+  @Test
+  void the_openapi_document_is_served() throws Exception {
+    JsonNode doc = json("/api/v1/openapi.json");
+    assertThat(doc.get("paths").has("/uploads/{id}/content")).isTrue();
+  }
+}
