@@ -133,6 +133,16 @@ final class InMemoryUploadRepository implements UploadRepository {
   }
 
   @Override
+  public List<StateChange> timeline(UUID id) {
+    return List.of();
+  }
+
+  @Override
+  public Stats stats(int days) {
+    return new Stats(List.of(), List.of(), Map.of(), 0, 0);
+  }
+
+  @Override
   public Page list(ListQuery query) {
     return new Page(new ArrayList<>(rows.values()), null);
   }
