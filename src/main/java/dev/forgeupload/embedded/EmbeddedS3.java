@@ -34,6 +34,14 @@ public final class EmbeddedS3 implements AutoCloseable {
   }
 
   public static EmbeddedS3 start(Path dataDir, Path jar) throws IOException {
+    return start(dataDir, jar, Orphans.freePort());
+  }
+
+  /**
+   * Starts S3Proxy on the given port. Stopping it and starting it again on the same data dir and
+   * port gives back the same endpoint, credential and objects (what an outage test needs).
+   */
+  public static EmbeddedS3 start(Path dataDir, Path jar, int port) throws IOException {
     if (!Files.isRegularFile(jar)) {
       throw new IOException(
           "S3Proxy jar not found at " + jar + ": build with mvn package, or set FORGE_S3_ENDPOINT");
@@ -42,7 +50,6 @@ public final class EmbeddedS3 implements AutoCloseable {
     Path run = Files.createDirectories(dataDir.resolve("s3proxy"));
     Path pidFile = run.resolve("s3proxy.pid");
     Orphans.stop(pidFile, "s3proxy");
-    int port = Orphans.freePort();
     String endpoint = "http://127.0.0.1:" + port;
     String secret = credential(run);
     Properties p = new Properties();
