@@ -12,7 +12,9 @@ public final class Metadata {
 
   /**
    * Parses the header strictly: keys are non-empty ASCII without spaces or commas and unique;
-   * values are valid base64 decoding to UTF-8. Throws IllegalArgumentException with a reason.
+   * values are valid base64 decoding to UTF-8. Malformed UTF-8 becomes U+FFFD, and so does NUL
+   * (PostgreSQL text and jsonb cannot hold it; the header itself is kept verbatim elsewhere).
+   * Throws IllegalArgumentException with a reason.
    */
   public static Map<String, String> parse(String header) {
     if (header == null || header.isBlank()) {
@@ -35,7 +37,9 @@ public final class Metadata {
       }
       String value;
       try {
-        value = new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
+        value =
+            new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8)
+                .replace('\u0000', '\uFFFD');
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(
             "Upload-Metadata value for '" + key + "' is not valid base64");

@@ -28,6 +28,12 @@ class MetadataTest {
   }
 
   @Test
+  void nul_becomes_the_replacement_character_because_postgresql_text_cannot_hold_it() {
+    var m = Metadata.parse("filename " + b64("a\u0000b.txt"));
+    assertThat(m.get("filename")).isEqualTo("a\uFFFDb.txt");
+  }
+
+  @Test
   void rejects_bad_base64_repeated_keys_and_empty_pairs() {
     assertThatThrownBy(() -> Metadata.parse("filename !!!")).hasMessageContaining("base64");
     assertThatThrownBy(() -> Metadata.parse("a " + b64("1") + ",a " + b64("2")))
