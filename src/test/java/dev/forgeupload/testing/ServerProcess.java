@@ -41,9 +41,12 @@ public final class ServerProcess implements AutoCloseable {
   private final Process process;
   private final int port;
   private final Path log;
+  private final boolean worker;
 
-  private ServerProcess(String name, Path dataDir, Map<String, String> env) throws IOException {
+  private ServerProcess(String name, Path dataDir, Map<String, String> env, boolean worker)
+      throws IOException {
     this.name = name;
+    this.worker = worker;
     this.dataDir = dataDir;
     this.env = Map.copyOf(env);
     this.port = freePort();
@@ -57,6 +60,9 @@ public final class ServerProcess implements AutoCloseable {
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("dev.forgeupload.Main");
+    if (worker) {
+      cmd.add("worker");
+    }
     ProcessBuilder pb = new ProcessBuilder(cmd);
     Map<String, String> penv = pb.environment();
     penv.keySet().removeIf(k -> k.startsWith("FORGE_"));
@@ -67,7 +73,8 @@ public final class ServerProcess implements AutoCloseable {
     pb.redirectErrorStream(true);
     Files.writeString(
         log,
-        "# " + String.join(" ", cmd.subList(0, 2)) + " ... dev.forgeupload.Main env=" + env
+        "# " + String.join(" ", cmd.subList(0, 2)) + " ... dev.forgeupload.Main"
+            + (worker ? " worker" : "") + " env=" + env
             + " port=" + port + "\n",
         StandardCharsets.UTF_8);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -82,10 +89,24 @@ public final class ServerProcess implements AutoCloseable {
    * PostgreSQL under the data dir). Waits for readiness.
    */
   public static ServerProcess start(String name, Path dataDir, Map<String, String> env) {
+    return start(name, dataDir, env, false);
+  }
+
+  /**
+   * Starts {@code Main worker} (workers and reconciler, no HTTP) with {@code FORGE_DATA_DIR=dataDir}
+   * (the staging directory it reads: the server's) and the given environment; returns once it
+   * logged {@code WorkerReady}.
+   */
+  public static ServerProcess startWorker(String name, Path dataDir, Map<String, String> env) {
+    return start(name, dataDir, env, true);
+  }
+
+  private static ServerProcess start(
+      String name, Path dataDir, Map<String, String> env, boolean worker) {
     ServerProcess p;
     try {
       Files.createDirectories(dataDir);
-      p = new ServerProcess(name, dataDir, env);
+      p = new ServerProcess(name, dataDir, env, worker);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -111,7 +132,15 @@ public final class ServerProcess implements AutoCloseable {
     if (process.isAlive()) {
       throw new IllegalStateException(name + " is still running (pid " + pid() + ")");
     }
-    return start(name, dataDir, env);
+    return start(name, dataDir, env, worker);
+  }
+
+  private boolean logSays(String text) {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8).contains(text);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private void awaitReady() {
@@ -121,6 +150,13 @@ public final class ServerProcess implements AutoCloseable {
         throw new IllegalStateException(
             name + " exited with " + process.exitValue() + " before it was ready; log " + log
                 + ":\n" + logTail());
+      }
+      if (worker) {
+        if (logSays("WorkerReady")) {
+          return;
+        }
+        sleep(100);
+        continue;
       }
       try {
         HttpURLConnection c =

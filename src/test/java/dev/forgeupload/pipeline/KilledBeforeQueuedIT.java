@@ -1,0 +1,121 @@
+package dev.forgeupload.pipeline;
+
+import static dev.forgeupload.pipeline.Pipe.MIB;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.forgeupload.embedded.EmbeddedS3;
+import dev.forgeupload.testing.ServerProcess;
+import dev.forgeupload.testing.TestDatabase;
+import dev.forgeupload.testing.TestRedis;
+import dev.forgeupload.testing.TestS3;
+import dev.forgeupload.testing.TestServer;
+import io.minio.MinioClient;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.RedisClient;
+
+/**
+ * Fault: the server dies between "last byte" and "queued". The row becomes {@code queued} in the
+ * same statement as the last byte, so the crash that matters comes after that commit and before
+ * the Redis job exists. After a restart the upload must still end {@code stored}.
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class KilledBeforeQueuedIT {
+  @TempDir Path tmp;
+
+  @Test
+  void a_queued_upload_without_a_redis_job_is_enqueued_by_the_reconciler_and_stored()
+      throws Exception {
+    byte[] data = Pipe.randomBytes(1_234_567, 41);
+    MinioClient minio = Pipe.minio(TestS3.get());
+    try (TestRedis redis = TestRedis.start()) {
+      String db;
+      String bucket;
+      Path dataDir;
+      String id;
+      // A server without workers takes the upload: it ends queued with a job in Redis.
+      try (TestServer first =
+          TestServer.start(
+              Map.of("FORGE_REDIS_URL", redis.url(), "FORGE_WORKER_CONCURRENCY", "0"))) {
+        id = Pipe.upload(first.baseUrl(), data, "orphan.bin");
+        assertThat(Pipe.state(first.baseUrl(), id)).isEqualTo("queued");
+        db = first.databaseUrl();
+        bucket = first.bucket();
+        dataDir = first.dataDir();
+      }
+      // The crash window: PostgreSQL committed `queued`, Redis never saw the job.
+      try (RedisClient jedis = RedisClient.create(URI.create(redis.url()))) {
+        assertThat(jedis.exists("forge:pending:" + id)).as("the job existed").isTrue();
+        jedis.del("forge:jobs", "forge:pending:" + id);
+        assertThat(jedis.exists("forge:jobs")).isFalse();
+      }
+      assertThat(Pipe.dbState(db, id)).isEqualTo("queued");
+
+      try (TestServer restarted =
+          TestServer.start(
+              Map.of(
+                  "FORGE_DATABASE_URL", db,
+                  "FORGE_REDIS_URL", redis.url(),
+                  "FORGE_S3_BUCKET", bucket,
+                  "FORGE_DATA_DIR", dataDir.toString()))) {
+        JsonNode stored = Pipe.awaitStored(restarted.baseUrl(), id, Duration.ofSeconds(30));
+        assertThat(stored.path("sha256").asText()).isEqualTo(Pipe.sha256(data));
+        assertThat(Pipe.keysOf(minio, bucket, id)).containsExactly(stored.path("storage_key").asText());
+        assertThat(Pipe.object(minio, bucket, stored.path("storage_key").asText())).isEqualTo(data);
+      }
+    }
+  }
+
+  @Test
+  void a_server_killed_right_after_the_last_patch_stores_the_upload_after_restart()
+      throws Exception {
+    byte[] data = Pipe.randomBytes(8 * MIB + 5, 42);
+    String db = TestDatabase.freshDatabaseUrl();
+    String bucket = TestS3.freshBucket();
+    EmbeddedS3 s3 = TestS3.get();
+    Path dataDir = tmp.resolve("data");
+    try (TestRedis redis = TestRedis.start()) {
+      Map<String, String> env = new HashMap<>(ServerProcess.externalDb(db));
+      env.put("FORGE_REDIS_URL", redis.url());
+      env.put("FORGE_S3_ENDPOINT", s3.endpoint());
+      env.put("FORGE_S3_ACCESS_KEY", s3.accessKey());
+      env.put("FORGE_S3_SECRET_KEY", s3.secretKey());
+      env.put("FORGE_S3_BUCKET", bucket);
+      env.put("FORGE_RECONCILE_SECONDS", "1");
+      Map<String, String> noWorkers = new HashMap<>(env);
+      noWorkers.put("FORGE_WORKER_CONCURRENCY", "0");
+
+      String id;
+      try (ServerProcess first = ServerProcess.start("killed-after-last-byte", dataDir, noWorkers)) {
+        String url = Pipe.create(first.baseUrl(), data.length, "last-byte.bin");
+        id = Pipe.idOf(url);
+        HttpResponse<byte[]> r = Pipe.patch(url, 0, data, 0, data.length);
+        assertThat(r.statusCode()).as(Pipe.text(r)).isEqualTo(204);
+        first.kill9();
+      }
+      assertThat(Pipe.dbState(db, id)).as("the last byte committed the queued state")
+          .isEqualTo("queued");
+
+      try (ServerProcess second = ServerProcess.start("restarted-with-workers", dataDir, env)) {
+        JsonNode stored = Pipe.awaitStored(second.baseUrl(), id, Duration.ofSeconds(30));
+        assertThat(stored.path("sha256").asText()).isEqualTo(Pipe.sha256(data));
+        MinioClient minio = Pipe.minio(s3);
+        assertThat(Pipe.keysOf(minio, bucket, id)).containsExactly(stored.path("storage_key").asText());
+        assertThat(Pipe.objectSha256(minio, bucket, stored.path("storage_key").asText()))
+            .isEqualTo(Pipe.sha256(data));
+        HttpResponse<byte[]> download = Pipe.content(second.baseUrl(), id, null);
+        assertThat(download.statusCode()).isEqualTo(200);
+        assertThat(Pipe.sha256(download.body())).isEqualTo(Pipe.sha256(data));
+      }
+    }
+  }
+}
