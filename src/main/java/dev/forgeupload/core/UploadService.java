@@ -91,6 +91,8 @@ public final class UploadService {
     }
     if (u.isComplete()) {
       onComplete(u);
+    } else {
+      events.state(u.id(), u.state(), u.offset(), u.length());
     }
     return u;
   }
@@ -291,6 +293,9 @@ public final class UploadService {
               digest.update(buf, 0, n);
             }
             written += n;
+            if (progress != null) {
+              events.progress(id, w.position(), hasLength ? start + limit : null); // throttled
+            }
             if (!atomic
                 && w.position() - lastCheckpointPos >= CHECKPOINT_MIN_BYTES
                 && System.nanoTime() - lastCheckpointAt >= checkpointInterval.toNanos()

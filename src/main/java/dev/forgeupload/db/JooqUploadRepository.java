@@ -350,6 +350,9 @@ public final class JooqUploadRepository implements UploadRepository {
     Condition where = DSL.noCondition();
     if (q.state() != null) {
       where = where.and(UPLOADS.STATE.eq(q.state().dbName()));
+    } else {
+      // deleted uploads are listed only when asked for
+      where = where.and(UPLOADS.STATE.ne(UploadState.DELETED.dbName()));
     }
     if (q.filenameContains() != null && !q.filenameContains().isBlank()) {
       where = where.and(UPLOADS.FILENAME.containsIgnoreCase(q.filenameContains()));

@@ -29,6 +29,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
             .setDataDirectory(pgData)
             .setCleanDataDirectory(false)
             .setPGStartupWait(Duration.ofSeconds(60))
+            // ForgeServer stops it last, after in-flight requests committed; zonky's own
+            // shutdown hook would race with that.
+            .setRegisterShutdownHook(false)
             .setServerConfig("fsync", "on")
             .setServerConfig("synchronous_commit", "on")
             .setServerConfig("max_connections", "200")

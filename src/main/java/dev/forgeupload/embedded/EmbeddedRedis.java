@@ -37,6 +37,7 @@ public final class EmbeddedRedis implements AutoCloseable {
             .setting("appendfsync everysec")
             .setting("save \"\"")
             .setting("protected-mode yes")
+            .onShutdownForceStop(false) // ForgeServer stops it after the workers
             .build();
     server.start();
     log.info("EmbeddedRedisStarted port={} dir={}", port, dir);
