@@ -1,5 +1,6 @@
 package dev.forgeupload.e2e;
 
+import dev.forgeupload.testing.TestData;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -37,28 +38,17 @@ final class E2e {
 
   /** Deterministic pseudo-random bytes (incompressible, reproducible from the seed). */
   static byte[] randomBytes(int n, long seed) {
-    byte[] b = new byte[n];
-    SplittableRandom r = new SplittableRandom(seed);
-    for (int i = 0; i < n; i += 8) {
-      long v = r.nextLong();
-      for (int k = 0; k < 8 && i + k < n; k++) {
-        b[i + k] = (byte) (v >>> (8 * k));
-      }
-    }
-    return b;
+    return TestData.randomBytes(n, seed);
   }
 
   static String sha256(byte[] data) {
-    return HexFormat.of().formatHex(digest().digest(data));
+    return TestData.sha256(data);
   }
 
   static MessageDigest digest() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return TestData.sha256();
   }
+
 
   // ---- tus over java.net.http
 

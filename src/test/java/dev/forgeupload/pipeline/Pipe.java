@@ -8,6 +8,7 @@ import io.minio.ListObjectsArgs;
 import io.minio.MinioClient;
 import io.minio.Result;
 import io.minio.messages.Item;
+import dev.forgeupload.testing.TestData;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -46,30 +47,18 @@ final class Pipe {
 
   // ---- data
 
-  /** Deterministic, incompressible bytes. */
   static byte[] randomBytes(int n, long seed) {
-    byte[] b = new byte[n];
-    SplittableRandom r = new SplittableRandom(seed);
-    for (int i = 0; i < n; i += 8) {
-      long v = r.nextLong();
-      for (int k = 0; k < 8 && i + k < n; k++) {
-        b[i + k] = (byte) (v >>> (8 * k));
-      }
-    }
-    return b;
+    return TestData.randomBytes(n, seed);
   }
 
   static String sha256(byte[] data) {
-    return HexFormat.of().formatHex(digest().digest(data));
+    return TestData.sha256(data);
   }
 
   static MessageDigest digest() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return TestData.sha256();
   }
+
 
   static String b64(String s) {
     return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
