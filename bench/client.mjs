@@ -13,6 +13,13 @@
 //   concurrent   --count uploads of --file at once: POST then one PATCH each
 //   small        --count creation-with-upload POSTs of --file, --concurrency at a time
 //   warmup       a few of each, not measured
+// Storage pipeline (ForgeUpload only: it needs GET /api/v1/uploads/{id}):
+//   pipeline     --count uploads of --file, --concurrency at a time (closed loop): POST+PATCH,
+//                then GET /api/v1/uploads/{id} every --poll-ms (20) until `stored`; per upload
+//                the server's stored_at - completed_at and the client's 204 -> first `stored` seen
+//   pipeline-big 1 upload of --file (POST + one PATCH), then the same polling: worker MB/s
+//   drain        waits (unmeasured) until no upload is queued/storing and the server's process
+//                tree is quiet, so a pass does not run while the worker still stores the last one
 import http from 'node:http';
 import net from 'node:net';
 import fs from 'node:fs';
@@ -40,6 +47,8 @@ const readChunk = Number(opt['read-chunk'] || 1024 * 1024);
 // HttpURLConnection.setChunkedStreamingMode(0), i.e. the JDK default of 4 KiB chunks.
 const teChunk = Number(opt['te-chunk'] || 4096);
 const label = opt.label || baseUrl.host;
+const apiBase = new URL(opt.api || '/api/v1/uploads/', baseUrl);
+const pollMs = Number(opt['poll-ms'] || 20);
 const TUS = '1.0.0';
 const META = `filename ${Buffer.from('bench.bin').toString('base64')}`;
 
@@ -190,6 +199,21 @@ function treeCpuTicks(root) {
   return t;
 }
 
+// CPU ticks of the tree by role: the server process, the embedded S3Proxy (a JVM whose command
+// line names s3proxy), and every other helper (PostgreSQL, Redis).
+function treeCpuByRole(root) {
+  const t = { server: 0, s3proxy: 0, other: 0 };
+  for (const p of tree(root)) {
+    const c = readStat(p)?.cpu || 0;
+    if (p === root) { t.server += c; continue; }
+    let cmd = '';
+    try { cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'latin1'); } catch { /* gone */ }
+    if (cmd.includes('s3proxy')) t.s3proxy += c; else t.other += c;
+  }
+  return t;
+}
+const cpuDelta = (a, b) => (a && b ? Object.fromEntries(Object.keys(a).map((k) => [k, Math.max(0, b[k] - a[k]) / clkTck])) : null);
+
 class Sampler {
   constructor(root) { this.root = root; this.peak = 0; this.peakHelpers = 0; this.members = [root]; this.n = 0; }
   sample() {
@@ -278,6 +302,138 @@ async function measured(kind) {
   };
 }
 
+// ------------------------------------------------------------- pipeline --
+// "2026-11-25T18:00:05.583234Z" -> microseconds since the epoch (Date.parse keeps only ms).
+function micros(iso) {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(iso || '');
+  if (!m) return null;
+  return Date.parse(`${m[1]}Z`) * 1000 + Number(((m[2] || '') + '000000').slice(0, 6));
+}
+async function getJson(agent, url) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent, headers: { Accept: 'application/json' } }, (res) => {
+      const parts = [];
+      res.on('data', (d) => parts.push(d));
+      res.on('end', () => {
+        try { resolve({ status: res.statusCode, body: JSON.parse(Buffer.concat(parts).toString('utf8')) }); } catch (e) { reject(e); }
+      });
+      res.on('error', reject);
+    });
+    req.setTimeout(idleMs, () => req.destroy(new Error(`GET ${url} idle for ${idleMs} ms`)));
+    req.on('error', reject);
+  });
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// Polls the upload's API view every pollMs until `stored`; returns timings (ms).
+async function awaitStored(agent, loc, t204, timeoutMs) {
+  const id = loc.pathname.split('/').filter(Boolean).pop();
+  const url = new URL(id, apiBase);
+  let polls = 0;
+  for (;;) {
+    const r = await getJson(agent, url);
+    polls++;
+    const now = performance.now();
+    if (r.status !== 200) fail(`GET api -> ${r.status}`);
+    const st = r.body.state;
+    if (st === 'stored') {
+      const c = micros(r.body.completed_at); const s = micros(r.body.stored_at);
+      if (c === null || s === null) fail(`stored without completed_at/stored_at: ${r.body.completed_at} ${r.body.stored_at}`);
+      return { clientMs: now - t204, serverMs: (s - c) / 1000, polls, sha256: r.body.sha256 };
+    }
+    if (st === 'failed' || st === 'deleted' || st === 'expired') fail(`state ${st}${r.body.error ? `: ${r.body.error}` : ''}`);
+    if (now - t204 > timeoutMs) fail(`not stored after ${timeoutMs} ms (state ${st})`);
+    await sleep(pollMs);
+  }
+}
+
+async function pipeline(kind) {
+  const size = fs.statSync(need('file')).size;
+  const big = kind === 'pipeline-big';
+  const count = big ? 1 : Number(opt.count || 200);
+  const concurrency = big ? 1 : Number(opt.concurrency || 16);
+  const timeoutMs = Number(opt['store-timeout-ms'] || (big ? 900_000 : 120_000));
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 2 * concurrency, maxFreeSockets: 2 * concurrency });
+  const rows = []; const locs = []; const errors = [];
+  const sampler = pid ? new Sampler(pid) : null;
+  const cpu0 = pid ? treeCpuByRole(pid) : null;
+  let cpuStore0 = null; let cpuStore1 = null;
+  sampler?.start();
+  const t0 = performance.now();
+  await pool(count, concurrency, async () => {
+    try {
+      const loc = await uploadPostPatch(agent, file, size, false);
+      const t204 = performance.now();
+      locs.push(loc);
+      if (big && pid) cpuStore0 = treeCpuByRole(pid);
+      const r = await awaitStored(agent, loc, t204, timeoutMs);
+      if (big && pid) cpuStore1 = treeCpuByRole(pid);
+      rows.push(r);
+    } catch (e) {
+      errors.push(e.tus ? e.message : `${e.code || ''} ${e.message}`.trim());
+    }
+  });
+  const wall = (performance.now() - t0) / 1000;
+  sampler?.stop();
+  const serverAlive = pid ? alive(pid) : true;
+  const cpu1 = pid && serverAlive ? treeCpuByRole(pid) : null;
+  let deleted = 0;
+  if (opt.cleanup !== 'false' && serverAlive) {
+    await pool(locs.length, 8, async (i) => {
+      try { const r = await send(agent, 'DELETE', locs[i], {}); if (r.status === 204) deleted++; } catch { /* ignore */ }
+    });
+  }
+  agent.destroy();
+  const srv = rows.map((r) => r.serverMs).sort((a, b) => a - b);
+  const cli = rows.map((r) => r.clientMs).sort((a, b) => a - b);
+  const mean = (a) => (a.length ? a.reduce((x, y) => x + y, 0) / a.length : null);
+  const out = {
+    label, workload: kind, url: baseUrl.href, api: apiBase.href, sizeBytes: size, count, concurrency, pollMs,
+    ok: rows.length, errors: errors.length, errorSamples: [...new Set(errors)].slice(0, 5),
+    bytes: rows.length * size, wallSec: wall, storedPerSec: rows.length / wall,
+    serverP50Ms: pct(srv, 50), serverP99Ms: pct(srv, 99), serverMeanMs: mean(srv), serverMaxMs: srv.at(-1) ?? null,
+    clientP50Ms: pct(cli, 50), clientP99Ms: pct(cli, 99), clientMeanMs: mean(cli), clientMaxMs: cli.at(-1) ?? null,
+    polls: rows.reduce((a, r) => a + r.polls, 0),
+    peakRssKiB: sampler ? sampler.peak : null, peakHelpersRssKiB: sampler ? sampler.peakHelpers : null,
+    cpuSecByRole: cpuDelta(cpu0, cpu1), serverAlive, deleted,
+  };
+  if (big && rows.length) {
+    const r = rows[0];
+    Object.assign(out, {
+      storeSec: r.serverMs / 1000, storeMbPerSec: size / 1e6 / (r.serverMs / 1000),
+      clientStoreSec: r.clientMs / 1000, clientStoreMbPerSec: size / 1e6 / (r.clientMs / 1000),
+      sha256: r.sha256, storeCpuSecByRole: cpuDelta(cpuStore0, cpuStore1),
+    });
+  }
+  return out;
+}
+
+// Unmeasured: waits until nothing is queued or storing and the server's tree uses less than
+// --quiet-cores (0.3) of CPU over a second (a deleted upload can still be mid-transfer).
+async function drain() {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+  const limitMs = Number(opt['drain-timeout-ms'] || 120_000);
+  const quiet = Number(opt['quiet-cores'] || 0.3);
+  const t0 = performance.now();
+  let pending = null; let cores = null; let idle = false;
+  while (performance.now() - t0 < limitMs) {
+    pending = 0;
+    for (const st of ['queued', 'storing']) {
+      try {
+        const r = await getJson(agent, new URL(`${apiBase.pathname.replace(/\/$/, '')}?state=${st}&limit=1`, apiBase));
+        if (r.status === 200) pending += r.body.items.length;
+      } catch { /* server busy: try again */ }
+    }
+    const a = pid ? treeCpuTicks(pid) : [0, 0];
+    const ta = performance.now();
+    await sleep(1000);
+    const b = pid ? treeCpuTicks(pid) : [0, 0];
+    cores = (b[0] + b[1] - a[0] - a[1]) / clkTck / ((performance.now() - ta) / 1000);
+    if (pending === 0 && cores < quiet) { idle = true; break; }
+  }
+  agent.destroy();
+  return { label, workload: 'drain', idle, waitedSec: (performance.now() - t0) / 1000, pending, cores };
+}
+
 async function warmup() {
   // Unmeasured: lets the JIT and caches settle a little before the rows.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
@@ -291,7 +447,10 @@ async function warmup() {
   return { label, workload: 'warmup', ok: locs.length, errors };
 }
 
-const result = workload === 'warmup' ? await warmup() : await measured(workload);
+const result = workload === 'warmup' ? await warmup()
+  : workload === 'drain' ? await drain()
+  : workload.startsWith('pipeline') ? await pipeline(workload)
+  : await measured(workload);
 const json = JSON.stringify(result, null, 2);
 if (opt.out) fs.writeFileSync(opt.out, json + '\n');
 else console.log(json);

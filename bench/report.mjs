@@ -33,9 +33,13 @@ out.push(`- mode: ${meta.quick ? '**QUICK (smoke run, shrunken sizes)**' : 'full
 out.push(`- targets run alternately per row (order shown in each row); servers stay up for the whole run; one unmeasured warm-up per target before the first row; \`sync\` after every pass`);
 for (const [k, name] of TARGETS) out.push(`- ${name}: ${status[k]}`);
 const dd = meta.dd;
-out.push(`- disk ceiling: \`dd if=/dev/zero bs=4M count=${dd?.count ?? '?'} conv=fdatasync\` into ${meta.tmp}: ${dd && dd.mbPerSec ? `**${f(dd.mbPerSec)} MB/s** (${mib(dd.bytes)} in ${f(dd.sec, 2)} s)` : 'n/a'}`);
+if (meta.pipeline !== 'only') out.push(`- disk ceiling: \`dd if=/dev/zero bs=4M count=${dd?.count ?? '?'} conv=fdatasync\` into ${meta.tmp}: ${dd && dd.mbPerSec ? `**${f(dd.mbPerSec)} MB/s** (${mib(dd.bytes)} in ${f(dd.sec, 2)} s)` : 'n/a'}`);
 out.push('', 'MB = 10^6 bytes. Latency = POST sent → final response received, per upload. Peak RSS = max VmRSS of the server process, sampled every 100 ms during the pass ("+N helpers": peak summed Pss of its helper processes, e.g. ForgeUpload\'s embedded PostgreSQL). CPU s = utime+stime (incl. reaped children) of the server and its helpers, before/after the pass, / CLK_TCK (helpers\' share in parentheses). CPU s/GiB uses bytes of successful uploads.', '');
 
+const ratio = (a, b) => (a == null || b == null || !b ? 'n/a' : `${a / b >= 10 ? (a / b).toFixed(1) : (a / b).toFixed(2)}×`);
+const only = meta.pipeline === 'only';
+if (only) out.push('**BENCH_PIPELINE=only: rows 1–4, the peer, the sink and dd were not run.**', '');
+if (!only) {
 out.push('| Workload | Target | MB/s | uploads/s | p50 ms | p99 ms | peak RSS MiB | CPU s | CPU s/GiB | errors |');
 out.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|');
 for (const [row, title] of ROWS) {
@@ -50,7 +54,6 @@ for (const [row, title] of ROWS) {
   }
 }
 
-const ratio = (a, b) => (a == null || b == null || !b ? 'n/a' : `${a / b >= 10 ? (a / b).toFixed(1) : (a / b).toFixed(2)}×`);
 const rr = (row, t1, t2, key) => {
   const a = get(row, t1); const b = get(row, t2);
   if (!a || !b || a.failed || b.failed) return 'n/a';
@@ -72,6 +75,39 @@ out.push('', 'For reference, peer ÷ ceilings: ' + ROWS.map(([row, title]) => {
   const d = row.startsWith('big') && p && !p.failed && dd?.mbPerSec ? `, vs dd ${ratio(p.mbPerSec, dd.mbPerSec)}` : '';
   return `row ${title().split('.')[0]}: vs sink ${rr(row, 'peer', 'sink', 'mbPerSec')}${d}`;
 }).join('; ') + '.');
+}
+
+// ------------------------------------------------------------- pipeline --
+if (meta.pipeline && meta.pipeline !== '0') {
+  const pl = json('pipeline.forge.json'); const pb = json('pipeline-big.forge.json'); const po = json('putobject.json');
+  const cpu = (c) => (c ? `server ${f(c.server, 2)}, S3Proxy ${f(c.s3proxy, 2)}, other helpers ${f(c.other, 2)}` : 'n/a');
+  out.push('', '## Storage pipeline (ForgeUpload only)', '');
+  out.push(`Worker: FORGE_WORKER_CONCURRENCY=${meta.workerConcurrency}, part size ${mib(meta.partBytes)} (FORGE_S3_PART_BYTES), embedded S3Proxy unless FORGE_S3_ENDPOINT is set. `
+    + `Server = \`stored_at − completed_at\` from GET /api/v1/uploads/{id} (both PostgreSQL timestamps, µs: last byte recorded → \`stored\` recorded). `
+    + `Client = last PATCH's 204 received → first poll (every ${meta.pipePollMs} ms) that sees \`stored\`, so it includes up to one poll interval and the 204's own trip.`, '');
+  out.push('| Workload | p50 ms server | p99 ms server | p50 ms client | p99 ms client | max ms server / client | stored/s | CPU s (whole pass) | errors |');
+  out.push('|---|--:|--:|--:|--:|--:|--:|---|--:|');
+  const t5 = `5. ${meta.pipeCount} × ${mib(meta.pipeBytes || 0)} POST+PATCH, c=${meta.pipeConc}, each waits for \`stored\``;
+  if (!pl) out.push(`| ${t5} | not run | | | | | | | |`);
+  else if (pl.failed) out.push(`| ${t5} | **FAILED** | | | | | | | ${pl.failed} |`);
+  else out.push(`| ${t5} | ${f(pl.serverP50Ms)} | ${f(pl.serverP99Ms)} | ${f(pl.clientP50Ms)} | ${f(pl.clientP99Ms)} | ${f(pl.serverMaxMs)} / ${f(pl.clientMaxMs)} | ${f(pl.storedPerSec)} | ${cpu(pl.cpuSecByRole)} | ${pl.errors ? `**${pl.errors}/${pl.count}** ${pl.errorSamples.join('; ').replace(/\|/g, '/')}` : `0/${pl.count}`} |`);
+
+  out.push('', '| Workload | MB/s | seconds | CPU s during the transfer | note |');
+  out.push('|---|--:|--:|---|---|');
+  const t6 = `6. 1 × ${mib(meta.bigBytes)}`;
+  if (!pb) out.push(`| ${t6}: worker | not run | | | |`);
+  else if (pb.failed || !pb.ok) out.push(`| ${t6}: worker | **FAILED** | | | ${pb.failed || pb.errorSamples?.join('; ').replace(/\|/g, '/')} |`);
+  else {
+    out.push(`| ${t6}: worker, server clock | **${f(pb.storeMbPerSec)}** | ${f(pb.storeSec, 2)} | ${cpu(pb.storeCpuSecByRole)} | \`stored_at − completed_at\`; SHA-256 + size check included |`);
+    out.push(`| ${t6}: worker, client clock | ${f(pb.clientStoreMbPerSec)} | ${f(pb.clientStoreSec, 2)} | | 204 → \`stored\` seen |`);
+  }
+  if (!po) out.push(`| ${t6}: plain putObject (ceiling) | not run | | | |`);
+  else if (po.failed) out.push(`| ${t6}: plain putObject (ceiling) | **FAILED** | | | ${po.failed} |`);
+  else out.push(`| ${t6}: plain putObject (ceiling) | **${f(po.mbPerSec)}** | ${f(po.seconds, 2)} | client JVM ${f(po.cpuSec, 2)}, S3Proxy ${f(po.s3proxyCpuSec, 2)}${po.watchWriteBytes ? ` (S3Proxy wrote ${f(po.watchWriteBytes / po.bytes, 2)}× the file)` : ''} | MinIO client, same endpoint/bucket/part size; file ${po.pageCachePct == null ? 'read once before (page cache)' : `${po.pageCachePct}% in page cache`}, ${po.sameFsAsStaging ? 'same file system as staging' : '**other file system than staging**'}; JVM warmed by one ${mib(po.warmupBytes)} put |`);
+  const okBig = pb && !pb.failed && pb.ok && po && !po.failed;
+  out.push('', `**Worker ÷ putObject: ${okBig ? ratio(pb.storeMbPerSec, po.mbPerSec) : 'n/a'}** (MB/s, higher is better; aim ≥ 0.80×)${okBig ? `; client-clock worker ÷ putObject ${ratio(pb.clientStoreMbPerSec, po.mbPerSec)}` : ''}.`);
+  if (pl && !pl.failed && pl.serverP50Ms) out.push(`Row 5: client p50 ÷ server p50 ${ratio(pl.clientP50Ms, pl.serverP50Ms)} (the gap is polling and HTTP, not the pipeline).`);
+}
 
 const errRows = ROWS.filter(([row]) => TARGETS.some(([t]) => { const r = get(row, t); return r && (r.errors > 0 || r.failed); }));
 if (errRows.length) out.push('', `**⚠ rows with errors: ${errRows.map(([, t]) => t()).join(', ')}** — their numbers are not comparable.`);
