@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class UploadService {
   private static final Logger log = LoggerFactory.getLogger(UploadService.class);
   private static final int BUFFER_BYTES = 256 * 1024;
-  private static final long CHECKPOINT_MIN_BYTES = 8L << 20;
+  private static final long CHECKPOINT_MIN_BYTES = 1L << 20;
 
   private final UploadRepository repo;
   private final StagingStore staging;
