@@ -12,8 +12,19 @@ import java.util.UUID;
  */
 public interface StagingStore {
 
-  /** Opens a writer positioned at {@code offset}; bytes after it are discarded first. */
+  /**
+   * Opens a writer positioned at {@code offset}; bytes after it are discarded first. Throws
+   * {@link MissingBytesException} when fewer than {@code offset} bytes are staged here (they were
+   * received by another node, or lost).
+   */
   Writer openWriter(UUID id, long offset) throws IOException;
+
+  /** The staged bytes an offset needs are not in this store. */
+  final class MissingBytesException extends IOException {
+    public MissingBytesException(String message) {
+      super(message);
+    }
+  }
 
   /** Streams {@code [from, from+count)} of the staged bytes. */
   InputStream read(UUID id, long from, long count) throws IOException;

@@ -157,6 +157,9 @@ public final class UploadService {
     Upload after = progress.last == null ? u : progress.last;
     if (after.isComplete()) {
       onComplete(after);
+    } else {
+      // the throttled progress events may have skipped the last bytes of this PATCH
+      events.state(id, after.state(), after.offset(), after.length());
     }
     return after;
   }
@@ -207,7 +210,6 @@ public final class UploadService {
     void commit(long newOffset) {
       last = advance(id, committed, newOffset);
       committed = newOffset;
-      events.progress(id, newOffset, last.length());
     }
 
     boolean idle() {
@@ -273,7 +275,17 @@ public final class UploadService {
     }
     boolean atomic = p.checksum() != null || p.trailerExpected() || progress == null;
     MessageDigest digest = p.checksum() == null ? null : p.checksum().newDigest();
-    try (StagingStore.Writer w = staging.openWriter(id, start)) {
+    StagingStore.Writer opened;
+    try {
+      opened = staging.openWriter(id, start);
+    } catch (StagingStore.MissingBytesException e) {
+      log.error("StagingMissing id={} error={}", id, e.getMessage());
+      throw new UploadException(
+          503, "staging_unavailable",
+          "this node does not hold the upload's first " + start + " bytes; send it to the node "
+              + "that received them");
+    }
+    try (StagingStore.Writer w = opened) {
       try {
         byte[] buf = new byte[BUFFER_BYTES];
         long written = 0;

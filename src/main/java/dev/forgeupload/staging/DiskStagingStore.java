@@ -42,7 +42,7 @@ public final class DiskStagingStore implements StagingStore {
       if (ch.size() > offset) {
         ch.truncate(offset);
       } else if (ch.size() < offset) {
-        throw new IOException(
+        throw new MissingBytesException(
             "staged file of " + id + " has " + ch.size() + " bytes, expected " + offset);
       }
       ch.position(offset);

@@ -40,6 +40,9 @@ class TwoProcessLockIT {
     env.put("FORGE_LOCK_WAIT_SECONDS", "1");
     env.put("FORGE_LOCK_LEASE_SECONDS", Integer.toString(LEASE_SECONDS));
     env.put("FORGE_STALL_SECONDS", "1");
+    // No checkpoints: a lock test, and the other node has none of A's staged bytes, so the
+    // upload must still be at offset 0 when A dies (bytes are kept only when a PATCH ends).
+    env.put("FORGE_CHECKPOINT_SECONDS", "3600");
     env.put("FORGE_READ_TIMEOUT_SECONDS", Integer.toString(READ_TIMEOUT_SECONDS));
     // The first start migrates the shared database; the second follows once it is ready.
     a = ServerProcess.start("lock-a", tmp.resolve("a"), env);
@@ -68,7 +71,7 @@ class TwoProcessLockIT {
     UUID id = E2e.idOf(urlA);
     String urlB = b.baseUrl() + "/files/" + id;
 
-    // (a) A slow PATCH on A (512 KiB/s, far below a checkpoint's 8 MiB) holds the lock.
+    // (a) A slow PATCH on A (512 KiB/s; checkpoints are off here) holds the lock.
     try (StreamingPatch slow = StreamingPatch.start(urlA, 0, data, 0, size, 512 * 1024)) {
       E2e.LockRow held =
           E2e.poll(

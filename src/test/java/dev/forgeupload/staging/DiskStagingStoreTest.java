@@ -43,7 +43,8 @@ class DiskStagingStoreTest {
     try (StagingStore.Writer w = s.openWriter(id, 0)) {
       w.write("abcdef".getBytes(), 0, 6);
     }
-    assertThatThrownBy(() -> s.openWriter(id, 10)).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> s.openWriter(id, 10))
+        .isInstanceOf(StagingStore.MissingBytesException.class);
     s.openWriter(id, 2).close();
     assertThat(s.size(id)).isEqualTo(2);
   }
