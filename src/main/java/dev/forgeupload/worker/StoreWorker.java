@@ -141,9 +141,8 @@ public final class StoreWorker implements AutoCloseable {
                 id, consumer, error, settings.maxAttempts(), settings.backoff());
         after.ifPresent(a -> events.state(id, a.state(), a.offset(), a.length()));
         log.warn(
-            "StoreFailed id={} attempt={} state={} error={}",
+            "StoreFailed id={} next_state={} error={}",
             id,
-            u.state() == UploadState.STORING ? "?" : "",
             after.map(a -> a.state().dbName()).orElse("claim lost"),
             error);
       } finally {
