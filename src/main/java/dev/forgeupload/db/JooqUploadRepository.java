@@ -189,21 +189,18 @@ public final class JooqUploadRepository implements UploadRepository {
    * uploads are pieces of a final one and are not stored on their own.
    */
   private static Field<String> queueWhen(Condition complete) {
-    return DSL.when(
-            complete
-                .and(UPLOADS.STATE.eq(UploadState.UPLOADING.dbName()))
-                .and(UPLOADS.UPLOAD_TYPE.ne(UploadKind.PARTIAL.dbName())),
-            DSL.inline(UploadState.QUEUED.dbName()))
+    return DSL.when(queues(complete), DSL.inline(UploadState.QUEUED.dbName()))
         .otherwise(UPLOADS.STATE);
   }
 
   private static Field<OffsetDateTime> queuedAtWhen(Condition complete) {
-    return DSL.when(
-            complete
-                .and(UPLOADS.STATE.eq(UploadState.UPLOADING.dbName()))
-                .and(UPLOADS.UPLOAD_TYPE.ne(UploadKind.PARTIAL.dbName())),
-            DSL.currentOffsetDateTime())
-        .otherwise(UPLOADS.QUEUED_AT);
+    return DSL.when(queues(complete), DSL.currentOffsetDateTime()).otherwise(UPLOADS.QUEUED_AT);
+  }
+
+  private static Condition queues(Condition complete) {
+    return complete
+        .and(UPLOADS.STATE.eq(UploadState.UPLOADING.dbName()))
+        .and(UPLOADS.UPLOAD_TYPE.ne(UploadKind.PARTIAL.dbName()));
   }
 
   private static Condition due() {

@@ -1,5 +1,6 @@
 package dev.forgeupload.e2e;
 
+import dev.forgeupload.testing.Poll;
 import dev.forgeupload.testing.TestData;
 import java.io.IOException;
 import java.io.InputStream;
@@ -147,30 +148,7 @@ final class E2e {
    * fails naming what was awaited and the last value seen.
    */
   static <T> T poll(String what, Duration timeout, Supplier<T> probe, Predicate<T> ok) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    T last = null;
-    RuntimeException lastError = null;
-    while (true) {
-      try {
-        last = probe.get();
-        lastError = null;
-        if (ok.test(last)) {
-          return last;
-        }
-      } catch (RuntimeException e) {
-        lastError = e;
-      }
-      if (System.nanoTime() >= deadline) {
-        AssertionError err =
-            new AssertionError(
-                "timed out after " + timeout + " waiting for " + what + "; last value: " + last);
-        if (lastError != null) {
-          err.initCause(lastError);
-        }
-        throw err;
-      }
-      sleep(100);
-    }
+    return Poll.until(what, timeout, Duration.ofMillis(100), probe, ok);
   }
 
   static void sleep(long millis) {

@@ -8,6 +8,7 @@ import io.minio.ListObjectsArgs;
 import io.minio.MinioClient;
 import io.minio.Result;
 import io.minio.messages.Item;
+import dev.forgeupload.testing.Poll;
 import dev.forgeupload.testing.TestData;
 import java.io.IOException;
 import java.io.InputStream;
@@ -203,30 +204,7 @@ final class Pipe {
   /** Probes until {@code ok} accepts the value or the deadline passes (then fails with the last). */
   static <T> T poll(
       String what, Duration timeout, Duration every, Supplier<T> probe, Predicate<T> ok) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    T last = null;
-    RuntimeException lastError = null;
-    while (true) {
-      try {
-        last = probe.get();
-        lastError = null;
-        if (ok.test(last)) {
-          return last;
-        }
-      } catch (RuntimeException e) {
-        lastError = e;
-      }
-      if (System.nanoTime() >= deadline) {
-        AssertionError err =
-            new AssertionError(
-                "timed out after " + timeout + " waiting for " + what + "; last value: " + last);
-        if (lastError != null) {
-          err.initCause(lastError);
-        }
-        throw err;
-      }
-      sleep(every.toMillis());
-    }
+    return Poll.until(what, timeout, every, probe, ok);
   }
 
   static void sleep(long millis) {
