@@ -83,12 +83,7 @@ public final class JooqUploadRepository implements UploadRepository {
         .set(UPLOADS.OFFSET, newOffset)
         .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
         .set(UPLOADS.EXPIRES_AT, expiresAt)
-        .set(
-            UPLOADS.COMPLETED_AT,
-            DSL.when(
-                    UPLOADS.LENGTH.eq(newOffset),
-                    DSL.coalesce(UPLOADS.COMPLETED_AT, DSL.currentOffsetDateTime()))
-                .otherwise(UPLOADS.COMPLETED_AT))
+        .set(UPLOADS.COMPLETED_AT, completedAtWhen(UPLOADS.LENGTH.eq(newOffset)))
         .set(UPLOADS.STATE, queueWhen(UPLOADS.LENGTH.eq(newOffset)))
         .set(UPLOADS.QUEUED_AT, queuedAtWhen(UPLOADS.LENGTH.eq(newOffset)))
         .where(UPLOADS.ID.eq(id).and(UPLOADS.OFFSET.eq(expected)))
@@ -103,12 +98,7 @@ public final class JooqUploadRepository implements UploadRepository {
         dsl.update(UPLOADS)
             .set(UPLOADS.LENGTH, length)
             .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
-            .set(
-                UPLOADS.COMPLETED_AT,
-                DSL.when(
-                        UPLOADS.OFFSET.eq(length),
-                        DSL.coalesce(UPLOADS.COMPLETED_AT, DSL.currentOffsetDateTime()))
-                    .otherwise(UPLOADS.COMPLETED_AT))
+            .set(UPLOADS.COMPLETED_AT, completedAtWhen(UPLOADS.OFFSET.eq(length)))
             .set(UPLOADS.STATE, queueWhen(UPLOADS.OFFSET.eq(length)))
             .set(UPLOADS.QUEUED_AT, queuedAtWhen(UPLOADS.OFFSET.eq(length)))
             .where(UPLOADS.ID.eq(id))
@@ -188,6 +178,11 @@ public final class JooqUploadRepository implements UploadRepository {
    * statement that records the byte, so "complete" and "queued" can never come apart. Partial
    * uploads are pieces of a final one and are not stored on their own.
    */
+  private static Field<OffsetDateTime> completedAtWhen(Condition complete) {
+    return DSL.when(complete, DSL.coalesce(UPLOADS.COMPLETED_AT, DSL.currentOffsetDateTime()))
+        .otherwise(UPLOADS.COMPLETED_AT);
+  }
+
   private static Field<String> queueWhen(Condition complete) {
     return DSL.when(queues(complete), DSL.inline(UploadState.QUEUED.dbName()))
         .otherwise(UPLOADS.STATE);
