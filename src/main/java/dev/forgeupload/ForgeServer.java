@@ -1,6 +1,14 @@
 package dev.forgeupload;
 
+import dev.forgeupload.auth.ApiKeys;
+import dev.forgeupload.auth.AuditLog;
+import dev.forgeupload.auth.Authenticator;
+import dev.forgeupload.auth.JwtVerifier;
 import dev.forgeupload.config.Config;
+import dev.forgeupload.config.SecurityConfig;
+import dev.forgeupload.core.OwnerLimits;
+import dev.forgeupload.http.AuthFilter;
+import dev.forgeupload.queue.RedisRateLimiter;
 import dev.forgeupload.core.UploadService;
 import dev.forgeupload.db.Database;
 import dev.forgeupload.db.JooqUploadRepository;
@@ -144,7 +152,9 @@ public final class ForgeServer implements AutoCloseable {
             Clock.systemUTC(),
             config.maxUploadBytes(),
             config.uploadExpiry(),
-            config.checkpointInterval());
+            config.checkpointInterval())
+        .withOwnerLimits(
+            new OwnerLimits(config.security().quotaBytes(), config.security().maxActiveUploads()));
 
     StoreWorker worker =
         started(
@@ -169,21 +179,38 @@ public final class ForgeServer implements AutoCloseable {
       return;
     }
 
+    SecurityConfig security = config.security();
+    ApiKeys apiKeys = new ApiKeys(db.dsl());
+    AuditLog audit = new AuditLog(db.dsl());
+    JwtVerifier jwt =
+        security.jwtSecret() != null || security.jwks() != null ? new JwtVerifier(security) : null;
+    if (!security.tokenAuth()) {
+      log.warn("AuthDisabled FORGE_AUTH=none: every client that reaches {} has full access "
+          + "(allowed on loopback only; set FORGE_AUTH=token to require credentials)",
+          config.httpHost());
+    } else if (jwt == null) {
+      log.info("AuthApiKeysOnly no FORGE_AUTH_JWT_SECRET / FORGE_AUTH_JWKS: only API keys "
+          + "are accepted (create one with: forgeupload apikey create --owner NAME --scope admin)");
+    }
+    AuthFilter auth =
+        new AuthFilter(new Authenticator(apiKeys, jwt), new RedisRateLimiter(redis), security);
     ContentResponder content = new ContentResponder(uploads);
     ForgeTusService tus =
         new ForgeTusService(
             uploads,
             locks,
             content,
+            audit,
             config.maxMetadataBytes(),
             config.lockWait(),
             config.stallTimeout());
     Map<String, HttpServlet> servlets = new LinkedHashMap<>();
     servlets.put("/files/*", new TusServlet(tus));
     servlets.put("/files", new TusServlet(tus));
-    servlets.put("/api/v1/*", new ApiServlet(uploads, repo, locks, content, config.lockWait()));
+    servlets.put("/api/v1/*", new ApiServlet(
+            uploads, repo, locks, content, apiKeys, audit, config.lockWait()));
     EventHub hub = new EventHub(redis);
-    servlets.put("/api/v1/events", new EventsServlet(hub));
+    servlets.put("/api/v1/events", new EventsServlet(hub, repo));
     HealthServlet health =
         new HealthServlet(
             () -> ready.get() && db.isReachable() && queue.isReachable()
@@ -197,6 +224,9 @@ public final class ForgeServer implements AutoCloseable {
             config.trustProxy(),
             config.readTimeout(),
             config.shutdownTimeout(),
+            security.minBodyBytesPerSecond(),
+            security.corsOrigins(),
+            auth,
             servlets);
     HttpServer server = this.http;
     started(server::stop);

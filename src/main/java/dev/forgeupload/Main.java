@@ -1,35 +1,72 @@
 package dev.forgeupload;
 
+import dev.forgeupload.cli.ApiKeyCommand;
 import dev.forgeupload.config.Config;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
-/** Entry point: {@code java -jar forgeupload.jar}. */
-public final class Main {
-  private Main() {}
+/**
+ * Entry point: {@code java -jar forgeupload.jar [server|worker|apikey ...]}. Configuration comes
+ * from the environment ({@code FORGE_*}); the command line picks what to run.
+ */
+@Command(
+    name = "forgeupload",
+    mixinStandardHelpOptions = true,
+    description = "tus resumable-upload server. Configuration: FORGE_* environment variables.",
+    subcommands = {Main.Server.class, Main.Worker.class, ApiKeyCommand.class})
+public final class Main implements Callable<Integer> {
 
-  public static void main(String[] args) throws Exception {
-    Config config;
-    try {
-      config = Config.fromEnv(System.getenv());
-    } catch (Config.ConfigException e) {
-      System.err.println("forgeupload: " + e.getMessage());
-      System.exit(2);
-      return;
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  /** No subcommand: run the server. */
+  @Override
+  public Integer call() throws Exception {
+    return run(true);
+  }
+
+  @Command(name = "server", description = "Run the HTTP server (and its workers); the default.")
+  static final class Server implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      return run(true);
     }
-    boolean worker = args.length > 0 && args[0].equals("worker");
-    if (args.length > 0 && !worker) {
-      System.err.println("usage: forgeupload [worker]");
-      System.exit(2);
-      return;
+  }
+
+  @Command(name = "worker", description = "Run workers only (store finished uploads in S3).")
+  static final class Worker implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      return run(false);
     }
+  }
+
+  static int run(boolean http) throws InterruptedException {
     ForgeServer server;
     try {
-      server = ForgeServer.start(config, !worker);
+      server = ForgeServer.start(config(), http);
     } catch (Config.ConfigException e) {
       System.err.println("forgeupload: " + e.getMessage());
-      System.exit(2);
-      return;
+      return 2;
+    } catch (Exception e) {
+      System.err.println("forgeupload: start failed: " + e);
+      return 1;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
     Thread.currentThread().join();
+    return 0;
+  }
+
+  /** The configuration, or exit 2 with the one-line reason. */
+  public static Config config() {
+    try {
+      return Config.fromEnv(System.getenv());
+    } catch (Config.ConfigException e) {
+      System.err.println("forgeupload: " + e.getMessage());
+      System.exit(2);
+      return null;
+    }
   }
 }

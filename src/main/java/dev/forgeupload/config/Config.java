@@ -41,7 +41,8 @@ public record Config(
     Duration workerBackoff,
     Duration workerClaimIdle,
     Duration reconcileInterval,
-    Duration progressInterval) {
+    Duration progressInterval,
+    SecurityConfig security) {
 
   /** Reads the configuration from an environment map (tests pass their own). */
   public static Config fromEnv(Map<String, String> env) {
@@ -78,7 +79,8 @@ public record Config(
             r.seconds("FORGE_WORKER_BACKOFF_SECONDS", 1, 0),
             r.seconds("FORGE_WORKER_CLAIM_IDLE_SECONDS", 30, 1),
             r.seconds("FORGE_RECONCILE_SECONDS", 5, 1),
-            Duration.ofMillis(r.longValue("FORGE_PROGRESS_INTERVAL_MILLIS", 250, 0, 60_000)));
+            Duration.ofMillis(r.longValue("FORGE_PROGRESS_INTERVAL_MILLIS", 250, 0, 60_000)),
+            SecurityConfig.read(r));
     if (config.redisUrl() != null && !config.redisUrl().matches("rediss?://.+")) {
       throw new ConfigException(
           "FORGE_REDIS_URL must be a redis:// or rediss:// URL, got '" + config.redisUrl() + "'");
@@ -102,6 +104,7 @@ public record Config(
       throw new ConfigException(
           "FORGE_DATABASE_URL must be a jdbc:postgresql: URL, got '" + config.databaseUrl() + "'");
     }
+    config.security().checkBinding(config.httpHost());
     return config;
   }
 
@@ -141,6 +144,7 @@ public record Config(
     m.put("s3_access_key", s3AccessKey == null ? null : "***");
     m.put("worker_concurrency", workerConcurrency);
     m.put("worker_max_attempts", workerMaxAttempts);
+    m.putAll(security.describe());
     return m;
   }
 
@@ -155,7 +159,7 @@ public record Config(
     }
   }
 
-  private record Reader(Map<String, String> env) {
+  record Reader(Map<String, String> env) {
     String optional(String name) {
       String v = env.get(name);
       return v == null || v.isBlank() ? null : v.trim();

@@ -14,6 +14,21 @@ public interface UploadRepository {
   /** Inserts a new upload whose first {@code offset} bytes are already durable in staging. */
   Upload create(NewUpload upload, long offset);
 
+  /**
+   * Like {@link #create(NewUpload, long)}, after checking the owner's limits atomically with the
+   * insert (two creations by one owner cannot both take the last of a quota).
+   */
+  default Upload create(NewUpload upload, long offset, OwnerLimits limits) {
+    if (upload.owner() != null && limits.any()) {
+      limits.check(upload.owner(), usage(upload.owner()), upload.length() == null
+          ? offset : upload.length(), upload.kind() != UploadKind.FINAL);
+    }
+    return create(upload, offset);
+  }
+
+  /** What {@code owner} holds now (see {@link OwnerLimits.Usage}). */
+  OwnerLimits.Usage usage(String owner);
+
   Optional<Upload> find(UUID id);
 
   /**
@@ -68,9 +83,10 @@ public interface UploadRepository {
   /** One page of uploads, newest first, after the cursor (exclusive). */
   Page list(ListQuery query);
 
+  /** {@code owner} null lists everyone's uploads. */
   record ListQuery(
-      UploadState state, String filenameContains, String cursor, int limit, Sort sort,
-      boolean ascending) {}
+      String owner, UploadState state, String filenameContains, String cursor, int limit,
+      Sort sort, boolean ascending) {}
 
   /** List orders; each is a keyset (sort key, id), so pages stay stable while uploads arrive. */
   enum Sort {

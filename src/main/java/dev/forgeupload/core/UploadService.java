@@ -40,6 +40,7 @@ public final class UploadService {
   private final long maxUploadBytes;
   private final Duration expiry;
   private final Duration checkpointInterval;
+  private volatile OwnerLimits ownerLimits = OwnerLimits.NONE;
   private final ExecutorService checkpoints =
       Executors.newCachedThreadPool(
           r -> {
@@ -69,6 +70,12 @@ public final class UploadService {
     this.checkpointInterval = checkpointInterval;
   }
 
+  /** Per-owner quota and unfinished-upload limits (none until set). */
+  public UploadService withOwnerLimits(OwnerLimits limits) {
+    this.ownerLimits = limits;
+    return this;
+  }
+
   public long maxUploadBytes() {
     return maxUploadBytes;
   }
@@ -79,7 +86,7 @@ public final class UploadService {
 
   public Upload create(NewUpload n) {
     validateLength(n.length());
-    Upload u = repo.create(n, 0);
+    Upload u = repo.create(n, 0, ownerLimits);
     log.info(
         "UploadCreated id={} length={} kind={} filename_len={}",
         u.id(),
@@ -152,6 +159,10 @@ public final class UploadService {
     }
     long start = u.offset();
     long limit = (u.hasLength() ? u.length() : maxUploadBytes) - start;
+    if (!u.hasLength() && u.owner() != null && ownerLimits.quotaBytes() > 0) {
+      // a deferred length grows with its bytes: it may not grow past the owner's quota
+      limit = Math.max(0, Math.min(limit, ownerLimits.quotaBytes() - repo.usage(u.owner()).bytes()));
+    }
     Progress progress = new Progress(id, start);
     receive(id, start, limit, u.hasLength(), p, body, progress);
     Upload after = progress.last == null ? u : progress.last;
@@ -175,14 +186,23 @@ public final class UploadService {
     }
     validateLength(n.length());
     long limit = n.length() != null ? n.length() : maxUploadBytes;
+    if (n.owner() != null && ownerLimits.any()) {
+      // before the body: a request over the limits must not get to send it
+      OwnerLimits.Usage usage = repo.usage(n.owner());
+      ownerLimits.check(n.owner(), usage, n.length() == null ? 0 : n.length(), true);
+      if (n.length() == null && ownerLimits.quotaBytes() > 0) {
+        limit = Math.max(0, Math.min(limit, ownerLimits.quotaBytes() - usage.bytes()));
+      }
+    }
     long end;
+    Upload u;
     try {
       end = receive(n.id(), 0, limit, n.length() != null, p, body, null);
+      u = repo.create(n, end, ownerLimits);
     } catch (IOException | RuntimeException e) {
       staging.delete(n.id());
       throw e;
     }
-    Upload u = repo.create(n, end);
     log.info("UploadCreated id={} length={} offset={} kind={}", u.id(), u.length(), end,
         u.kind().dbName());
     if (u.isComplete()) {
@@ -268,7 +288,8 @@ public final class UploadService {
       UUID id, long start, long limit, boolean hasLength, Patch p, InputStream body,
       Progress progress)
       throws IOException {
-    String limitName = hasLength ? "Upload-Length" : "the maximum upload size";
+    String limitName =
+        hasLength ? "Upload-Length" : "the maximum upload size (or the owner's quota)";
     if (p.contentLength() != null && p.contentLength() > limit) {
       throw UploadException.tooLarge(
           "body of " + p.contentLength() + " bytes at offset " + start + " runs past " + limitName);
@@ -436,6 +457,13 @@ public final class UploadService {
 
   private Upload declareLength(Upload u, long length) {
     validateLength(length);
+    if (!u.hasLength() && u.owner() != null && ownerLimits.quotaBytes() > 0) {
+      OwnerLimits.Usage usage = repo.usage(u.owner());
+      // the usage counts this upload's offset so far; the declared length replaces it
+      new OwnerLimits(ownerLimits.quotaBytes(), 0)
+          .check(u.owner(), new OwnerLimits.Usage(usage.bytes() - u.offset(), usage.active()),
+              length, false);
+    }
     if (u.hasLength()) {
       if (u.length() != length) {
         throw UploadException.badRequest(
@@ -524,7 +552,21 @@ public final class UploadService {
       return count == 0 ? InputStream.nullInputStream() : objects.get(u.storageKey(), from, count);
     }
     if (u.kind() != UploadKind.FINAL) {
-      return staging.read(u.id(), from, count);
+      try {
+        return staging.read(u.id(), from, count);
+      } catch (java.nio.file.NoSuchFileException e) {
+        // The worker stored it and dropped staging since the row was read: read the object.
+        Upload now = repo.find(u.id()).orElseThrow(UploadException::notFound);
+        if (now.state() == UploadState.STORED && now.storageKey() != null) {
+          return count == 0
+              ? InputStream.nullInputStream()
+              : objects.get(now.storageKey(), from, count);
+        }
+        if (now.state().isGone()) {
+          throw UploadException.gone(now.state());
+        }
+        throw e;
+      }
     }
     List<InputStream> streams = new ArrayList<>();
     long skip = from;

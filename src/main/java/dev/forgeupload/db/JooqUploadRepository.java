@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.forgeupload.core.NewUpload;
+import dev.forgeupload.core.OwnerLimits;
 import dev.forgeupload.core.Upload;
 import dev.forgeupload.core.UploadKind;
 import dev.forgeupload.core.UploadRepository;
@@ -42,6 +43,54 @@ public final class JooqUploadRepository implements UploadRepository {
 
   @Override
   public Upload create(NewUpload n, long offset) {
+    return insert(dsl, n, offset);
+  }
+
+  @Override
+  public Upload create(NewUpload n, long offset, OwnerLimits limits) {
+    if (n.owner() == null || !limits.any()) {
+      return insert(dsl, n, offset);
+    }
+    return dsl.transactionResult(
+        cfg -> {
+          DSLContext tx = DSL.using(cfg);
+          // one owner's creations queue up here, so checks and inserts don't interleave
+          tx.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 7))", n.owner()))
+              .fetch();
+          limits.check(
+              n.owner(), usage(tx, n.owner()), n.length() == null ? offset : n.length(),
+              n.kind() != UploadKind.FINAL);
+          return insert(tx, n, offset);
+        });
+  }
+
+  private static final List<String> HELD =
+      List.of(
+          UploadState.UPLOADING.dbName(), UploadState.QUEUED.dbName(),
+          UploadState.STORING.dbName(), UploadState.STORED.dbName(),
+          UploadState.FAILED.dbName());
+
+  @Override
+  public OwnerLimits.Usage usage(String owner) {
+    return usage(dsl, owner);
+  }
+
+  /** Final uploads are left out: their bytes are their parts' bytes, counted already. */
+  private static OwnerLimits.Usage usage(DSLContext ctx, String owner) {
+    var r =
+        ctx.select(
+                DSL.coalesce(
+                    DSL.sum(DSL.coalesce(UPLOADS.LENGTH, UPLOADS.OFFSET)), DSL.inline(0)),
+                DSL.count().filterWhere(UPLOADS.STATE.eq(UploadState.UPLOADING.dbName())))
+            .from(UPLOADS)
+            .where(UPLOADS.OWNER.eq(owner))
+            .and(UPLOADS.STATE.in(HELD))
+            .and(UPLOADS.UPLOAD_TYPE.ne(UploadKind.FINAL.dbName()))
+            .fetchOne();
+    return new OwnerLimits.Usage(r.value1().longValue(), r.value2());
+  }
+
+  private Upload insert(DSLContext dsl, NewUpload n, long offset) {
     boolean complete =
         n.length() != null && n.length() == offset && n.kind() != UploadKind.FINAL;
     boolean queued = complete && n.kind() == UploadKind.REGULAR;
@@ -340,6 +389,9 @@ public final class JooqUploadRepository implements UploadRepository {
   @Override
   public Page list(ListQuery q) {
     Condition where = DSL.noCondition();
+    if (q.owner() != null) {
+      where = where.and(UPLOADS.OWNER.eq(q.owner()));
+    }
     if (q.state() != null) {
       where = where.and(UPLOADS.STATE.eq(q.state().dbName()));
     } else {

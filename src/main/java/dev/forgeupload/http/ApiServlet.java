@@ -1,6 +1,11 @@
 package dev.forgeupload.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.forgeupload.auth.ApiKeys;
+import dev.forgeupload.auth.AuditLog;
+import dev.forgeupload.auth.Principal;
 import dev.forgeupload.core.Upload;
 import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadIds;
@@ -14,6 +19,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +35,7 @@ public final class ApiServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String ID = "([0-9a-fA-F-]{36})";
+  private static final int MAX_JSON_BYTES = 16 * 1024;
 
   /** One API route: method and path (OpenAPI template form), and how to answer it. */
   public record Route(String method, String template, Pattern pattern, Handler handler) {}
@@ -41,6 +48,8 @@ public final class ApiServlet extends HttpServlet {
   private final transient UploadRepository repo;
   private final transient UploadLocks locks;
   private final transient ContentResponder content;
+  private final transient ApiKeys apiKeys;
+  private final transient AuditLog audit;
   private final Duration lockWait;
   private final transient List<Route> routes;
 
@@ -49,7 +58,11 @@ public final class ApiServlet extends HttpServlet {
       UploadRepository repo,
       UploadLocks locks,
       ContentResponder content,
+      ApiKeys apiKeys,
+      AuditLog audit,
       Duration lockWait) {
+    this.apiKeys = apiKeys;
+    this.audit = audit;
     this.uploads = uploads;
     this.repo = repo;
     this.locks = locks;
@@ -59,17 +72,23 @@ public final class ApiServlet extends HttpServlet {
         List.of(
             route("GET", "/uploads", "/uploads", (m, q, r) -> list(q, r)),
             route("GET", "/uploads/{id}", "/uploads/" + ID,
-                (m, q, r) -> write(r, 200, UploadJson.of(visible(id(m))))),
-            route("DELETE", "/uploads/{id}", "/uploads/" + ID, (m, q, r) -> delete(id(m), r)),
+                (m, q, r) -> write(r, 200, UploadJson.of(visible(q, id(m))))),
+            route("DELETE", "/uploads/{id}", "/uploads/" + ID, (m, q, r) -> delete(id(m), q, r)),
             route("POST", "/uploads/{id}/retry", "/uploads/" + ID + "/retry",
-                (m, q, r) -> write(r, 202, UploadJson.of(uploads.retry(id(m))))),
+                (m, q, r) -> retry(id(m), q, r)),
             route("GET", "/uploads/{id}/timeline", "/uploads/" + ID + "/timeline",
-                (m, q, r) -> timeline(id(m), r)),
+                (m, q, r) -> timeline(id(m), q, r)),
             route("GET", "/uploads/{id}/content", "/uploads/" + ID + "/content",
-                (m, q, r) -> content.send(uploads.get(id(m)), q, r)),
+                (m, q, r) -> content(id(m), q, r)),
             route("HEAD", "/uploads/{id}/content", "/uploads/" + ID + "/content",
-                (m, q, r) -> content.send(uploads.get(id(m)), q, r)),
-            route("GET", "/stats", "/stats", (m, q, r) -> stats(r)),
+                (m, q, r) -> content(id(m), q, r)),
+            route("GET", "/stats", "/stats", (m, q, r) -> stats(q, r)),
+            route("GET", "/me", "/me", (m, q, r) -> me(q, r)),
+            route("GET", "/api-keys", "/api-keys", (m, q, r) -> listKeys(q, r)),
+            route("POST", "/api-keys", "/api-keys", (m, q, r) -> createKey(q, r)),
+            route("DELETE", "/api-keys/{id}", "/api-keys/" + ID,
+                (m, q, r) -> revokeKey(id(m), q, r)),
+            route("GET", "/audit", "/audit", (m, q, r) -> audit(q, r)),
             route("GET", "/openapi.json", "/openapi.json", (m, q, r) -> openapi(r)));
   }
 
@@ -119,8 +138,18 @@ public final class ApiServlet extends HttpServlet {
     return UploadIds.parse(m.group(1)).orElseThrow(UploadException::notFound);
   }
 
-  private Upload visible(UUID id) {
-    return repo.find(id).orElseThrow(UploadException::notFound);
+  /** The upload if this caller may see it; 404 otherwise, as if it did not exist. */
+  private Upload visible(HttpServletRequest req, UUID id) {
+    Principal p = Principal.of(req);
+    return repo.find(id).filter(u -> p.canSee(u.owner())).orElseThrow(UploadException::notFound);
+  }
+
+  private static Principal admin(HttpServletRequest req) {
+    Principal p = Principal.of(req);
+    if (!p.admin()) {
+      throw new UploadException(403, "forbidden", "this needs the admin scope");
+    }
+    return p;
   }
 
   private void list(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -164,6 +193,7 @@ public final class ApiServlet extends HttpServlet {
     UploadRepository.Page page =
         repo.list(
             new UploadRepository.ListQuery(
+                Principal.of(req).ownerFilter(),
                 state, q, req.getParameter("cursor"), limit, sort, ascending));
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("items", page.items().stream().map(UploadJson::of).toList());
@@ -171,8 +201,9 @@ public final class ApiServlet extends HttpServlet {
     write(resp, 200, body);
   }
 
-  private void timeline(UUID id, HttpServletResponse resp) throws IOException {
-    visible(id);
+  private void timeline(UUID id, HttpServletRequest req, HttpServletResponse resp)
+      throws IOException {
+    visible(req, id);
     List<Map<String, Object>> items =
         repo.timeline(id).stream()
             .map(
@@ -187,7 +218,8 @@ public final class ApiServlet extends HttpServlet {
     write(resp, 200, Map.of("items", items));
   }
 
-  private void stats(HttpServletResponse resp) throws IOException {
+  private void stats(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    admin(req);
     UploadRepository.Stats s = repo.stats(30);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put(
@@ -224,13 +256,162 @@ public final class ApiServlet extends HttpServlet {
     }
   }
 
-  private void delete(UUID id, HttpServletResponse resp) throws IOException {
-    visible(id);
+  private void delete(UUID id, HttpServletRequest req, HttpServletResponse resp)
+      throws IOException {
+    visible(req, id);
     try (UploadLocks.Lock lock =
         locks.acquire(id, lockWait).orElseThrow(UploadException::locked)) {
       uploads.terminate(id);
     }
+    audit.record(Principal.of(req), AuditLog.Action.UPLOAD_DELETED, id, req.getRemoteAddr(), null);
     resp.setStatus(204);
+  }
+
+  private void retry(UUID id, HttpServletRequest req, HttpServletResponse resp)
+      throws IOException {
+    visible(req, id);
+    Upload u = uploads.retry(id);
+    audit.record(Principal.of(req), AuditLog.Action.UPLOAD_RETRIED, id, req.getRemoteAddr(), null);
+    write(resp, 202, UploadJson.of(u));
+  }
+
+  private void content(UUID id, HttpServletRequest req, HttpServletResponse resp)
+      throws IOException {
+    visible(req, id);
+    content.send(uploads.get(id), req, resp);
+    audit.recordDownload(id, req, resp);
+  }
+
+  private void me(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    Principal p = Principal.of(req);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("subject", p.subject());
+    body.put("admin", p.admin());
+    body.put("via", p.via());
+    write(resp, 200, body);
+  }
+
+  private void listKeys(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    admin(req);
+    write(resp, 200, Map.of("items", apiKeys.list().stream().map(ApiServlet::keyJson).toList()));
+  }
+
+  private void createKey(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    Principal p = admin(req);
+    JsonNode body = readJson(req);
+    String owner = text(body, "owner");
+    String scope = text(body, "scope") == null ? "upload" : text(body, "scope");
+    ApiKeys.Created c = apiKeys.create(owner, scope, text(body, "name"), p.subject());
+    audit.record(p, AuditLog.Action.API_KEY_CREATED, null, req.getRemoteAddr(),
+        Map.of("key_id", c.info().id().toString(), "owner", owner, "scope", scope));
+    Map<String, Object> out = keyJson(c.info());
+    out.put("key", c.key());
+    write(resp, 201, out);
+  }
+
+  private void revokeKey(UUID id, HttpServletRequest req, HttpServletResponse resp)
+      throws IOException {
+    Principal p = admin(req);
+    ApiKeys.KeyInfo k = apiKeys.revoke(id).orElseThrow(UploadException::notFound);
+    audit.record(p, AuditLog.Action.API_KEY_REVOKED, null, req.getRemoteAddr(),
+        Map.of("key_id", id.toString()));
+    write(resp, 200, keyJson(k));
+  }
+
+  private void audit(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    admin(req);
+    int limit = intParam(req, "limit", 100, 1, 1000);
+    String before = req.getParameter("before");
+    Long beforeId = null;
+    if (before != null) {
+      try {
+        beforeId = Long.parseLong(before);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("before must be an entry id");
+      }
+    }
+    String uploadParam = req.getParameter("upload_id");
+    UUID uploadId =
+        uploadParam == null
+            ? null
+            : UploadIds.parse(uploadParam)
+                .orElseThrow(() -> new IllegalArgumentException("upload_id is not an upload id"));
+    List<AuditLog.Entry> entries =
+        audit.list(req.getParameter("actor"), uploadId, req.getParameter("action"), beforeId,
+            limit);
+    List<Map<String, Object>> items = new ArrayList<>();
+    for (AuditLog.Entry e : entries) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", e.id());
+      m.put("at", e.at().toInstant().toString());
+      m.put("actor", e.actor());
+      m.put("action", e.action());
+      m.put("upload_id", e.uploadId() == null ? null : e.uploadId().toString());
+      m.put("address", e.address());
+      m.put("detail", e.detail() == null ? null : JSON.readTree(e.detail()));
+      items.add(m);
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("items", items);
+    body.put("next_before", entries.size() == limit ? entries.get(entries.size() - 1).id() : null);
+    write(resp, 200, body);
+  }
+
+  private static Map<String, Object> keyJson(ApiKeys.KeyInfo k) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", k.id().toString());
+    m.put("prefix", k.prefix());
+    m.put("owner", k.owner());
+    m.put("scope", k.scope());
+    m.put("name", k.name());
+    m.put("created_by", k.createdBy());
+    m.put("created_at", k.createdAt().toInstant().toString());
+    m.put("revoked_at", k.revokedAt() == null ? null : k.revokedAt().toInstant().toString());
+    m.put("last_used_at", k.lastUsedAt() == null ? null : k.lastUsedAt().toInstant().toString());
+    return m;
+  }
+
+  private static JsonNode readJson(HttpServletRequest req) throws IOException {
+    byte[] bytes = req.getInputStream().readNBytes(MAX_JSON_BYTES + 1);
+    if (bytes.length > MAX_JSON_BYTES) {
+      throw new UploadException(413, "too_large", "the JSON body is larger than 16 KiB");
+    }
+    try {
+      JsonNode n = JSON.readTree(bytes);
+      if (n == null || !n.isObject()) {
+        throw new IllegalArgumentException("the body must be a JSON object");
+      }
+      return n;
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("the body is not valid JSON");
+    }
+  }
+
+  private static String text(JsonNode body, String field) {
+    JsonNode v = body.get(field);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isTextual()) {
+      throw new IllegalArgumentException(field + " must be a string");
+    }
+    return v.asText();
+  }
+
+  private static int intParam(HttpServletRequest req, String name, int def, int min, int max) {
+    String v = req.getParameter(name);
+    if (v == null) {
+      return def;
+    }
+    try {
+      int n = Integer.parseInt(v);
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw new IllegalArgumentException(name + " must be between " + min + " and " + max);
   }
 
   private static void write(HttpServletResponse resp, int status, Object body) throws IOException {

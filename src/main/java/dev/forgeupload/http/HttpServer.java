@@ -4,7 +4,15 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import jakarta.servlet.Filter;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.handler.CrossOriginHandler;
 import org.eclipse.jetty.ee10.servlet.DefaultServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.util.resource.Resource;
@@ -31,6 +39,9 @@ public final class HttpServer {
       boolean trustProxy,
       Duration readTimeout,
       Duration stopTimeout,
+      long minBodyBytesPerSecond,
+      List<String> corsOrigins,
+      Filter auth,
       Map<String, HttpServlet> servlets) {
     QueuedThreadPool pool = new QueuedThreadPool(400, 8);
     pool.setName("http");
@@ -42,6 +53,9 @@ public final class HttpServer {
     http.setSendServerVersion(false);
     http.setSendDateHeader(true);
     http.setRequestHeaderSize(64 * 1024);
+    // A body trickling in slower than this (averaged over the request) is cut off: the idle
+    // timeout alone lets a client keep a request open forever with one byte per timeout.
+    http.setMinRequestDataRate(minBodyBytesPerSecond);
     if (trustProxy) {
       http.addCustomizer(new ForwardedRequestCustomizer());
     }
@@ -54,6 +68,7 @@ public final class HttpServer {
     ServletContextHandler context = new ServletContextHandler("/");
     context.addFilter(RequestIdFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST));
     context.addFilter(SecurityHeadersFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST));
+    context.addFilter(new FilterHolder(auth), "/*", EnumSet.of(DispatcherType.REQUEST));
     servlets.forEach((path, servlet) -> context.addServlet(new ServletHolder(servlet), path));
     // The web UI: static files built from webapp/ into the classpath under webapp/.
     Resource ui = ResourceFactory.of(context).newClassLoaderResource("webapp/");
@@ -72,9 +87,43 @@ public final class HttpServer {
     context.setErrorHandler(errors);
     server.setErrorHandler(errors);
 
-    server.setHandler(new GracefulHandler(context));
+    Handler app = context;
+    if (!corsOrigins.isEmpty()) {
+      app = cors(corsOrigins, context);
+    }
+    server.setHandler(new GracefulHandler(app));
     server.setStopTimeout(stopTimeout.toMillis());
     server.setStopAtShutdown(false);
+  }
+
+  /**
+   * CORS for browser apps on other origins ({@code FORGE_CORS_ORIGINS}): Jetty answers preflights
+   * itself; the tus headers a client must read are exposed. No credentials mode: tokens travel in
+   * the Authorization header, never in cookies.
+   */
+  private static Handler cors(List<String> origins, Handler next) {
+    CrossOriginHandler cors = new CrossOriginHandler();
+    cors.setAllowedOriginPatterns(
+        origins.stream()
+            .map(o -> o.equals("*") ? ".*" : Pattern.quote(o))
+            .collect(Collectors.toSet()));
+    cors.setAllowedMethods(Set.of("GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"));
+    cors.setAllowedHeaders(
+        Set.of(
+            "Authorization", "Content-Type", "Tus-Resumable", "Upload-Length", "Upload-Offset",
+            "Upload-Metadata", "Upload-Defer-Length", "Upload-Concat", "Upload-Checksum",
+            "X-HTTP-Method-Override", "X-Requested-With", "X-Request-ID", "Range", "If-Range",
+            "If-None-Match"));
+    cors.setExposedHeaders(
+        Set.of(
+            "Location", "Upload-Offset", "Upload-Length", "Upload-Metadata",
+            "Upload-Defer-Length", "Upload-Concat", "Upload-Expires", "Tus-Version",
+            "Tus-Resumable", "Tus-Extension", "Tus-Max-Size", "Tus-Checksum-Algorithm",
+            "Retry-After", "X-Request-ID", "Content-Range", "Content-Disposition", "ETag"));
+    cors.setAllowCredentials(false);
+    cors.setPreflightMaxAge(Duration.ofDays(1));
+    cors.setHandler(next);
+    return cors;
   }
 
   public void start() throws Exception {

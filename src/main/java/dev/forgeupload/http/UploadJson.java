@@ -12,6 +12,7 @@ final class UploadJson {
   static Map<String, Object> of(Upload u) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", u.id().toString());
+    m.put("owner", u.owner());
     m.put("filename", u.filename());
     m.put("content_type", u.contentType());
     m.put("length", u.length());

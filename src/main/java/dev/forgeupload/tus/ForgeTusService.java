@@ -1,6 +1,9 @@
 package dev.forgeupload.tus;
 
+import dev.forgeupload.auth.AuditLog;
+import dev.forgeupload.auth.Principal;
 import dev.forgeupload.core.BodyReadException;
+import dev.forgeupload.core.Upload;
 import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadLocks;
 import dev.forgeupload.core.UploadService;
@@ -38,12 +41,14 @@ public final class ForgeTusService extends TusFileUploadService {
   private final TusStorageAdapter storage;
   private final TusLockingAdapter locking;
   private final TusProtocol protocol;
+  private final UploadService uploads;
   private final List<String> advertised = new ArrayList<>();
 
   public ForgeTusService(
       UploadService uploads,
       UploadLocks locks,
       ContentResponder content,
+      AuditLog audit,
       int maxMetadataBytes,
       Duration lockWait,
       Duration stallTimeout) {
@@ -51,7 +56,8 @@ public final class ForgeTusService extends TusFileUploadService {
     this.storage = new TusStorageAdapter(uploads);
     this.locking = new TusLockingAdapter(locks, lockWait);
     this.protocol =
-        new TusProtocol(uploads, locks, content, PATH, maxMetadataBytes, stallTimeout);
+        new TusProtocol(uploads, locks, content, audit, PATH, maxMetadataBytes, stallTimeout);
+    this.uploads = uploads;
     withUploadUri(PATH.substring(0, PATH.length() - 1));
     withUploadIdFactory(new StrictUuidIdFactory());
     withUploadStorageService(storage);
@@ -67,14 +73,14 @@ public final class ForgeTusService extends TusFileUploadService {
             "creation",
             List.of("creation", "creation-with-upload", "creation-defer-length"),
             List.of(HttpMethod.POST),
-            (m, req, resp) -> protocol.post(req, resp, baseUrl(req), null)));
+            (m, req, resp) -> protocol.post(req, resp, baseUrl(req), Principal.of(req))));
     add(new Extension("checksum", List.of("checksum", "checksum-trailer"), List.of(), null));
     add(
         new Extension(
             "termination",
             List.of("termination"),
             List.of(HttpMethod.DELETE),
-            (m, req, resp) -> protocol.delete(idOf(req), resp)));
+            (m, req, resp) -> protocol.delete(idOf(req), req, resp)));
     add(new Extension("expiration", List.of("expiration"), List.of(), null));
     add(
         new Extension(
@@ -134,6 +140,7 @@ public final class ForgeTusService extends TusFileUploadService {
     HttpMethod method = HttpMethod.getMethodIfSupported(req, getSupportedHttpMethods());
     try {
       validate(method, req);
+      authorize(method, req);
       try (UploadLock lock =
           LOCKING.contains(method) ? locking.lockUploadByUri(req.getRequestURI()) : null) {
         if (lock != null) {
@@ -155,6 +162,24 @@ public final class ForgeTusService extends TusFileUploadService {
       log.info("BodyUnreadable method={} uri={} error={}", method, req.getRequestURI(),
           e.getCause());
       ErrorWriter.tus(resp, 400, "the request body could not be read");
+    }
+  }
+
+  /**
+   * Only the owner (or an admin) gets past here for an existing upload, before any lock is taken
+   * or body read; anyone else gets the same 404 as for an upload that does not exist.
+   */
+  private void authorize(HttpMethod method, HttpServletRequest req) {
+    if (method == HttpMethod.OPTIONS || method == HttpMethod.POST) {
+      return; // discovery needs no principal; creation makes the caller the owner
+    }
+    Principal principal = Principal.of(req);
+    if (principal.admin()) {
+      return;
+    }
+    Upload u = uploads.find(idOf(req)).orElseThrow(UploadException::notFound);
+    if (!principal.canSee(u.owner())) {
+      throw UploadException.notFound();
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.forgeupload.tus;
 
+import dev.forgeupload.auth.AuditLog;
+import dev.forgeupload.auth.Principal;
 import dev.forgeupload.core.Checksum;
 import dev.forgeupload.core.Metadata;
 import dev.forgeupload.core.NewUpload;
@@ -15,6 +17,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -39,6 +42,7 @@ final class TusProtocol {
   private final UploadService uploads;
   private final UploadLocks locks;
   private final ContentResponder content;
+  private final AuditLog audit;
   private final String uploadPath;
   private final int maxMetadataBytes;
   private final Duration stallTimeout;
@@ -47,12 +51,14 @@ final class TusProtocol {
       UploadService uploads,
       UploadLocks locks,
       ContentResponder content,
+      AuditLog audit,
       String uploadPath,
       int maxMetadataBytes,
       Duration stallTimeout) {
     this.uploads = uploads;
     this.locks = locks;
     this.content = content;
+    this.audit = audit;
     this.uploadPath = uploadPath;
     this.maxMetadataBytes = maxMetadataBytes;
     this.stallTimeout = stallTimeout;
@@ -137,7 +143,12 @@ final class TusProtocol {
             abortConnection(req);
           }
         });
-    Upload u = uploads.append(id, patchOf(req, requiredNumber(req, "Upload-Offset")), body);
+    long clientOffset = requiredNumber(req, "Upload-Offset");
+    Upload u = uploads.append(id, patchOf(req, clientOffset), body);
+    if (u.isComplete() && u.offset() > clientOffset) {
+      audit.record(Principal.of(req), AuditLog.Action.UPLOAD_FINISHED, id, req.getRemoteAddr(),
+          Map.of("bytes", u.offset()));
+    }
     resp.setHeader("Upload-Offset", Long.toString(u.offset()));
     expires(resp, u);
     resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
@@ -181,8 +192,9 @@ final class TusProtocol {
 
   // ---- POST
 
-  void post(HttpServletRequest req, TusServletResponse resp, String baseUrl, String owner)
+  void post(HttpServletRequest req, TusServletResponse resp, String baseUrl, Principal principal)
       throws IOException {
+    String owner = principal.subject();
     String concat = req.getHeader("Upload-Concat");
     UploadKind kind = UploadKind.REGULAR;
     List<UUID> parts = null;
@@ -246,6 +258,9 @@ final class TusProtocol {
         } catch (UploadException e) {
           throw UploadException.badRequest("partial upload " + p + " does not exist");
         }
+        if (!principal.canSee(part.owner())) {
+          throw UploadException.badRequest("partial upload " + p + " does not exist");
+        }
         if (part.kind() != UploadKind.PARTIAL) {
           throw UploadException.badRequest("upload " + p + " is not a partial upload");
         }
@@ -267,6 +282,14 @@ final class TusProtocol {
         hasBody
             ? uploads.createWithBody(n, patchOf(req, 0), new BodyStream(req.getInputStream()))
             : uploads.create(n);
+    Map<String, Object> detail = new LinkedHashMap<>();
+    detail.put("length", u.length());
+    detail.put("filename", u.filename());
+    audit.record(principal, AuditLog.Action.UPLOAD_CREATED, u.id(), req.getRemoteAddr(), detail);
+    if (u.isComplete() && u.kind() != UploadKind.FINAL) {
+      audit.record(principal, AuditLog.Action.UPLOAD_FINISHED, u.id(), req.getRemoteAddr(),
+          Map.of("bytes", u.offset()));
+    }
     resp.setHeader("Location", baseUrl + uploadPath + u.id());
     if (kind != UploadKind.FINAL || u.isComplete()) {
       resp.setHeader("Upload-Offset", Long.toString(u.offset()));
@@ -302,14 +325,18 @@ final class TusProtocol {
 
   // ---- DELETE, GET
 
-  void delete(UUID id, TusServletResponse resp) throws IOException {
+  void delete(UUID id, HttpServletRequest req, TusServletResponse resp) throws IOException {
     uploads.get(id);
     uploads.terminate(id);
+    audit.record(Principal.of(req), AuditLog.Action.UPLOAD_DELETED, id, req.getRemoteAddr(),
+        null);
     resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
   }
 
   void get(UUID id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    content.send(uploads.get(id), req, resp);
+    Upload u = uploads.get(id);
+    content.send(u, req, resp);
+    audit.recordDownload(u.id(), req, resp);
   }
 
   // ---- header parsing

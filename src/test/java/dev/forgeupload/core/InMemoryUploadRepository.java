@@ -31,6 +31,20 @@ final class InMemoryUploadRepository implements UploadRepository {
   }
 
   @Override
+  public OwnerLimits.Usage usage(String owner) {
+    long bytes = 0;
+    int active = 0;
+    for (Upload u : rows.values()) {
+      if (owner.equals(u.owner()) && u.kind() != UploadKind.FINAL
+          && u.state() != UploadState.DELETED && u.state() != UploadState.EXPIRED) {
+        bytes += u.length() != null ? u.length() : u.offset();
+        active += u.state() == UploadState.UPLOADING ? 1 : 0;
+      }
+    }
+    return new OwnerLimits.Usage(bytes, active);
+  }
+
+  @Override
   public Optional<Upload> find(UUID id) {
     return Optional.ofNullable(rows.get(id));
   }

@@ -40,6 +40,9 @@ public final class TestServer implements AutoCloseable {
     }
     e.put("FORGE_S3_BUCKET", bucket);
     e.put("FORGE_RECONCILE_SECONDS", "1");
+    // tests send bursts from one address; the limits are tested where they are set explicitly
+    e.put("FORGE_RATE_ADDRESS_PER_MINUTE", "0");
+    e.put("FORGE_RATE_OWNER_PER_MINUTE", "0");
     e.putAll(env);
     try {
       server = ForgeServer.start(Config.fromEnv(e));

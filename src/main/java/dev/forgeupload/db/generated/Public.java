@@ -4,6 +4,8 @@
 package dev.forgeupload.db.generated;
 
 
+import dev.forgeupload.db.generated.tables.ApiKeys;
+import dev.forgeupload.db.generated.tables.AuditLog;
 import dev.forgeupload.db.generated.tables.UploadEvents;
 import dev.forgeupload.db.generated.tables.UploadLocks;
 import dev.forgeupload.db.generated.tables.Uploads;
@@ -28,6 +30,16 @@ public class Public extends SchemaImpl {
      * The reference instance of <code>public</code>
      */
     public static final Public PUBLIC = new Public();
+
+    /**
+     * The table <code>public.api_keys</code>.
+     */
+    public final ApiKeys API_KEYS = ApiKeys.API_KEYS;
+
+    /**
+     * The table <code>public.audit_log</code>.
+     */
+    public final AuditLog AUDIT_LOG = AuditLog.AUDIT_LOG;
 
     /**
      * The table <code>public.upload_events</code>.
@@ -60,6 +72,8 @@ public class Public extends SchemaImpl {
     @Override
     public final List<Table<?>> getTables() {
         return Arrays.asList(
+            ApiKeys.API_KEYS,
+            AuditLog.AUDIT_LOG,
             UploadEvents.UPLOAD_EVENTS,
             UploadLocks.UPLOAD_LOCKS,
             Uploads.UPLOADS

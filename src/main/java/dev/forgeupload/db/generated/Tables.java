@@ -4,6 +4,8 @@
 package dev.forgeupload.db.generated;
 
 
+import dev.forgeupload.db.generated.tables.ApiKeys;
+import dev.forgeupload.db.generated.tables.AuditLog;
 import dev.forgeupload.db.generated.tables.UploadEvents;
 import dev.forgeupload.db.generated.tables.UploadLocks;
 import dev.forgeupload.db.generated.tables.Uploads;
@@ -14,6 +16,16 @@ import dev.forgeupload.db.generated.tables.Uploads;
  */
 @SuppressWarnings({ "all", "unchecked", "rawtypes" })
 public class Tables {
+
+    /**
+     * The table <code>public.api_keys</code>.
+     */
+    public static final ApiKeys API_KEYS = ApiKeys.API_KEYS;
+
+    /**
+     * The table <code>public.audit_log</code>.
+     */
+    public static final AuditLog AUDIT_LOG = AuditLog.AUDIT_LOG;
 
     /**
      * The table <code>public.upload_events</code>.

@@ -1,0 +1,116 @@
+package dev.forgeupload.auth;
+
+import static dev.forgeupload.db.generated.Tables.AUDIT_LOG;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.forgeupload.db.generated.tables.records.AuditLogRecord;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who created, finished, downloaded, deleted what, when and from where: an append-only table in
+ * PostgreSQL, read by admins through {@code GET /api/v1/audit}. A failed audit write is logged
+ * loudly but does not fail the user's request (their bytes are not lost over it).
+ */
+public final class AuditLog {
+  private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** What is audited; the names are the {@code action} column's values. */
+  public enum Action {
+    UPLOAD_CREATED("upload.created"),
+    UPLOAD_FINISHED("upload.finished"),
+    UPLOAD_DOWNLOADED("upload.downloaded"),
+    UPLOAD_DELETED("upload.deleted"),
+    UPLOAD_RETRIED("upload.retried"),
+    API_KEY_CREATED("api_key.created"),
+    API_KEY_REVOKED("api_key.revoked");
+
+    public final String dbName;
+
+    Action(String dbName) {
+      this.dbName = dbName;
+    }
+  }
+
+  public record Entry(
+      long id, OffsetDateTime at, String actor, String action, UUID uploadId, String address,
+      String detail) {}
+
+  private final DSLContext dsl;
+
+  public AuditLog(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  public void record(
+      Principal who, Action action, UUID uploadId, String address, Map<String, ?> detail) {
+    try {
+      dsl.insertInto(AUDIT_LOG)
+          .set(AUDIT_LOG.ACTOR, who == null ? null : who.subject())
+          .set(AUDIT_LOG.ACTION, action.dbName)
+          .set(AUDIT_LOG.UPLOAD_ID, uploadId)
+          .set(AUDIT_LOG.ADDRESS, address)
+          .set(AUDIT_LOG.DETAIL, detail == null ? null : JSONB.valueOf(json(detail)))
+          .execute();
+    } catch (RuntimeException e) {
+      log.error("AuditWriteFailed action={} upload={} error={}", action.dbName, uploadId,
+          e.toString());
+    }
+  }
+
+  /** A download is audited once, not once per Range request of a video player. */
+  public void recordDownload(UUID id, HttpServletRequest req, HttpServletResponse resp) {
+    String range = req.getHeader("Range");
+    boolean first = range == null || range.replace(" ", "").startsWith("bytes=0-");
+    if (req.getMethod().equals("GET") && resp.getStatus() < 300 && first) {
+      record(Principal.of(req), Action.UPLOAD_DOWNLOADED, id, req.getRemoteAddr(), null);
+    }
+  }
+
+  private static String json(Map<String, ?> detail) {
+    try {
+      return JSON.writeValueAsString(detail);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  /** Newest first; {@code before} is the id of the last entry of the previous page. */
+  public List<Entry> list(String actor, UUID uploadId, String action, Long before, int limit) {
+    Condition where = DSL.noCondition();
+    if (actor != null) {
+      where = where.and(AUDIT_LOG.ACTOR.eq(actor));
+    }
+    if (uploadId != null) {
+      where = where.and(AUDIT_LOG.UPLOAD_ID.eq(uploadId));
+    }
+    if (action != null) {
+      where = where.and(AUDIT_LOG.ACTION.eq(action));
+    }
+    if (before != null) {
+      where = where.and(AUDIT_LOG.ID.lt(before));
+    }
+    List<Entry> out = new ArrayList<>();
+    for (AuditLogRecord r :
+        dsl.selectFrom(AUDIT_LOG).where(where).orderBy(AUDIT_LOG.ID.desc()).limit(limit).fetch()) {
+      out.add(
+          new Entry(
+              r.getId(), r.getAt(), r.getActor(), r.getAction(), r.getUploadId(), r.getAddress(),
+              r.getDetail() == null ? null : r.getDetail().data()));
+    }
+    return out;
+  }
+}

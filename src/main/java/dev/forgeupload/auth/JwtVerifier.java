@@ -1,0 +1,103 @@
+package dev.forgeupload.auth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.jwk.source.ImmutableSecret;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.JWSKeySelector;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import dev.forgeupload.config.Config;
+import dev.forgeupload.config.SecurityConfig;
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Bearer JWTs, verified by nimbus-jose-jwt: HS256 with {@code FORGE_AUTH_JWT_SECRET}, or
+ * RS256/ES256 with keys from {@code FORGE_AUTH_JWKS} (a file, or a URL fetched and cached). The
+ * algorithm comes from our configuration, never from the token, so {@code alg=none} and algorithm
+ * confusion fail; {@code sub} and {@code exp} are required, expired tokens fail.
+ */
+public final class JwtVerifier {
+  private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+
+  public JwtVerifier(SecurityConfig config) {
+    JWSKeySelector<SecurityContext> keys;
+    if (config.jwtSecret() != null) {
+      keys =
+          new JWSVerificationKeySelector<>(
+              JWSAlgorithm.HS256,
+              new ImmutableSecret<>(config.jwtSecret().getBytes(StandardCharsets.UTF_8)));
+    } else {
+      keys =
+          new JWSVerificationKeySelector<>(
+              Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256), jwkSource(config.jwks()));
+    }
+    processor.setJWSKeySelector(keys);
+    JWTClaimsSet.Builder exact = new JWTClaimsSet.Builder();
+    if (config.jwtIssuer() != null) {
+      exact.issuer(config.jwtIssuer());
+    }
+    processor.setJWTClaimsSetVerifier(
+        new DefaultJWTClaimsVerifier<>(
+            config.jwtAudience(), exact.build(), Set.of("sub", "exp")));
+  }
+
+  private static JWKSource<SecurityContext> jwkSource(String jwks) {
+    if (jwks.startsWith("https://") || jwks.startsWith("http://")) {
+      try {
+        return JWKSourceBuilder.create(URI.create(jwks).toURL()).retrying(true).build();
+      } catch (IOException | IllegalArgumentException e) {
+        throw new Config.ConfigException("FORGE_AUTH_JWKS is not a usable URL: " + jwks);
+      }
+    }
+    try {
+      return new ImmutableJWKSet<>(JWKSet.load(new File(jwks)));
+    } catch (IOException | ParseException e) {
+      throw new Config.ConfigException(
+          "FORGE_AUTH_JWKS: cannot read a JWK set from file " + jwks + " (" + e.getMessage() + ")");
+    }
+  }
+
+  /** The principal a valid token names; empty for any invalid token. */
+  public Optional<Principal> verify(String token) {
+    JWTClaimsSet claims;
+    try {
+      claims = processor.process(token, null);
+    } catch (ParseException | BadJOSEException | JOSEException e) {
+      return Optional.empty();
+    }
+    String subject = claims.getSubject();
+    if (subject == null || subject.isBlank() || subject.length() > 255) {
+      return Optional.empty();
+    }
+    return Optional.of(new Principal(subject, hasAdminScope(claims.getClaim("scope")), "jwt"));
+  }
+
+  /** OAuth 2 convention: a space-separated {@code scope} string (a list is accepted too). */
+  private static boolean hasAdminScope(Object scope) {
+    if (scope instanceof String s) {
+      for (String part : s.split(" ")) {
+        if (part.equals("admin")) {
+          return true;
+        }
+      }
+    } else if (scope instanceof Collection<?> c) {
+      return c.contains("admin");
+    }
+    return false;
+  }
+}

@@ -1,0 +1,143 @@
+package dev.forgeupload.http;
+
+import dev.forgeupload.auth.Authenticator;
+import dev.forgeupload.auth.Principal;
+import dev.forgeupload.auth.RateLimiter;
+import dev.forgeupload.config.SecurityConfig;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Every request to the tus endpoint, the API and /metrics passes here: the client address's rate
+ * budget, then the bearer credential (API key or JWT; with {@code FORGE_AUTH=none} everyone is
+ * {@link Principal#OPEN}), then the owner's rate budget. The UI's static files, /healthz and
+ * /readyz are public (they hold no data). tus {@code OPTIONS} (capability discovery) needs no
+ * credential.
+ */
+public final class AuthFilter extends HttpFilter {
+  private static final long serialVersionUID = 1L;
+  /** Where a header cannot be set (EventSource, img/video src, download links). */
+  private static final Pattern QUERY_TOKEN_PATHS =
+      Pattern.compile("/api/v1/events|/api/v1/uploads/[0-9a-fA-F-]{36}/content");
+  private static final String CHALLENGE = "Bearer realm=\"forgeupload\"";
+
+  private final transient Authenticator authenticator; // null when FORGE_AUTH=none
+  private final transient RateLimiter limiter;
+  private final int ownerPerMinute;
+  private final int addressPerMinute;
+
+  public AuthFilter(Authenticator authenticator, RateLimiter limiter, SecurityConfig config) {
+    this.authenticator = config.tokenAuth() ? authenticator : null;
+    this.limiter = limiter;
+    this.ownerPerMinute = config.rateOwnerPerMinute();
+    this.addressPerMinute = config.rateAddressPerMinute();
+  }
+
+  private enum Area {
+    TUS,
+    API,
+    METRICS,
+    PUBLIC
+  }
+
+  private static Area area(String path) {
+    if (path.equals("/files") || path.startsWith("/files/")) {
+      return Area.TUS;
+    }
+    if (path.startsWith("/api/")) {
+      return Area.API;
+    }
+    if (path.equals("/metrics")) {
+      return Area.METRICS;
+    }
+    return Area.PUBLIC;
+  }
+
+  @Override
+  protected void doFilter(HttpServletRequest req, HttpServletResponse resp, FilterChain chain)
+      throws IOException, ServletException {
+    Area area = area(req.getRequestURI());
+    if (area == Area.PUBLIC) {
+      chain.doFilter(req, resp);
+      return;
+    }
+    long wait = limiter.acquire("a:" + req.getRemoteAddr(), addressPerMinute);
+    if (wait > 0) {
+      tooMany(area, resp, wait, "too many requests from this address");
+      return;
+    }
+    Principal principal;
+    if (authenticator == null) {
+      principal = Principal.OPEN;
+    } else if (area == Area.TUS && req.getMethod().equals("OPTIONS")) {
+      chain.doFilter(req, resp); // tus discovery: capabilities only, no data
+      return;
+    } else {
+      String token = token(req);
+      Optional<Principal> p = token == null ? Optional.empty() : authenticator.authenticate(token);
+      if (p.isEmpty()) {
+        resp.setHeader(
+            "WWW-Authenticate", token == null ? CHALLENGE : CHALLENGE + ", error=\"invalid_token\"");
+        error(area, resp, 401, "unauthorized",
+            token == null
+                ? "authentication required: send Authorization: Bearer <token or API key>"
+                : "the bearer token or API key is invalid, expired or revoked");
+        return;
+      }
+      principal = p.get();
+    }
+    if (principal.subject() != null) {
+      wait = limiter.acquire("o:" + principal.subject(), ownerPerMinute);
+      if (wait > 0) {
+        tooMany(area, resp, wait, "too many requests for this user");
+        return;
+      }
+    }
+    if (area == Area.METRICS && !principal.admin()) {
+      error(area, resp, 403, "forbidden", "metrics need the admin scope");
+      return;
+    }
+    principal.attach(req);
+    chain.doFilter(req, resp);
+  }
+
+  private static String token(HttpServletRequest req) {
+    String h = req.getHeader("Authorization");
+    if (h != null) {
+      String v = h.strip();
+      if (v.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        String t = v.substring(7).strip();
+        return t.isEmpty() ? null : t;
+      }
+      return null;
+    }
+    if ((req.getMethod().equals("GET") || req.getMethod().equals("HEAD"))
+        && QUERY_TOKEN_PATHS.matcher(req.getRequestURI()).matches()) {
+      String t = req.getParameter("access_token");
+      return t == null || t.isEmpty() ? null : t;
+    }
+    return null;
+  }
+
+  private static void tooMany(Area area, HttpServletResponse resp, long seconds, String reason)
+      throws IOException {
+    resp.setHeader("Retry-After", Long.toString(seconds));
+    error(area, resp, 429, "rate_limited", reason + "; retry after " + seconds + " s");
+  }
+
+  private static void error(Area area, HttpServletResponse resp, int status, String code,
+      String message) throws IOException {
+    if (area == Area.TUS) {
+      resp.setHeader("Tus-Resumable", "1.0.0");
+      ErrorWriter.tus(resp, status, message);
+    } else {
+      ErrorWriter.api(resp, status, code, message);
+    }
+  }
+}
