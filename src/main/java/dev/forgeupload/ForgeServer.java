@@ -203,7 +203,8 @@ public final class ForgeServer implements AutoCloseable {
             audit,
             config.maxMetadataBytes(),
             config.lockWait(),
-            config.stallTimeout());
+            config.stallTimeout(),
+            security.minBodyBytesPerSecond());
     Map<String, HttpServlet> servlets = new LinkedHashMap<>();
     servlets.put("/files/*", new TusServlet(tus));
     servlets.put("/files", new TusServlet(tus));
@@ -224,7 +225,6 @@ public final class ForgeServer implements AutoCloseable {
             config.trustProxy(),
             config.readTimeout(),
             config.shutdownTimeout(),
-            security.minBodyBytesPerSecond(),
             security.corsOrigins(),
             auth,
             servlets);

@@ -39,7 +39,6 @@ public final class HttpServer {
       boolean trustProxy,
       Duration readTimeout,
       Duration stopTimeout,
-      long minBodyBytesPerSecond,
       List<String> corsOrigins,
       Filter auth,
       Map<String, HttpServlet> servlets) {
@@ -53,9 +52,6 @@ public final class HttpServer {
     http.setSendServerVersion(false);
     http.setSendDateHeader(true);
     http.setRequestHeaderSize(64 * 1024);
-    // A body trickling in slower than this (averaged over the request) is cut off: the idle
-    // timeout alone lets a client keep a request open forever with one byte per timeout.
-    http.setMinRequestDataRate(minBodyBytesPerSecond);
     if (trustProxy) {
       http.addCustomizer(new ForwardedRequestCustomizer());
     }

@@ -10,11 +10,18 @@ import java.io.InputStream;
  * can be told apart from a slow one.
  */
 final class BodyStream extends InputStream {
-  private final InputStream in;
-  private volatile long lastReadNanos = System.nanoTime();
+  /** The rate is judged per window, so a short pause (or a tiny body) is never held against it. */
+  static final long WINDOW_NANOS = 10_000_000_000L;
 
-  BodyStream(InputStream in) {
+  private final InputStream in;
+  private final long minBytesPerSecond;
+  private volatile long lastReadNanos = System.nanoTime();
+  private long windowStart = System.nanoTime();
+  private long windowBytes;
+
+  BodyStream(InputStream in, long minBytesPerSecond) {
     this.in = in;
+    this.minBytesPerSecond = minBytesPerSecond;
   }
 
   long idleNanos() {
@@ -32,7 +39,24 @@ final class BodyStream extends InputStream {
   public int read(byte[] b, int off, int len) throws IOException {
     try {
       int n = in.read(b, off, len);
-      lastReadNanos = System.nanoTime();
+      long now = System.nanoTime();
+      lastReadNanos = now;
+      if (n > 0) {
+        windowBytes += n;
+      }
+      long elapsed = now - windowStart;
+      if (minBytesPerSecond > 0 && n >= 0 && elapsed >= WINDOW_NANOS) {
+        // A client trickling bytes just fast enough to dodge the idle timeout holds a request
+        // (and an upload's lock) forever: cut it off; what it sent so far is kept.
+        if (windowBytes * 1_000_000_000L / elapsed < minBytesPerSecond) {
+          throw new BodyReadException(
+              new IOException(
+                  "request body slower than " + minBytesPerSecond + " bytes/s over "
+                      + elapsed / 1_000_000 + " ms"));
+        }
+        windowStart = now;
+        windowBytes = 0;
+      }
       return n;
     } catch (IOException e) {
       throw new BodyReadException(e);

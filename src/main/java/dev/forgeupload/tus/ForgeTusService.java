@@ -51,12 +51,15 @@ public final class ForgeTusService extends TusFileUploadService {
       AuditLog audit,
       int maxMetadataBytes,
       Duration lockWait,
-      Duration stallTimeout) {
+      Duration stallTimeout,
+      long minBodyBytesPerSecond) {
     super();
     this.storage = new TusStorageAdapter(uploads);
     this.locking = new TusLockingAdapter(locks, lockWait);
     this.protocol =
-        new TusProtocol(uploads, locks, content, audit, PATH, maxMetadataBytes, stallTimeout);
+        new TusProtocol(
+            uploads, locks, content, audit, PATH, maxMetadataBytes, stallTimeout,
+            minBodyBytesPerSecond);
     this.uploads = uploads;
     withUploadUri(PATH.substring(0, PATH.length() - 1));
     withUploadIdFactory(new StrictUuidIdFactory());

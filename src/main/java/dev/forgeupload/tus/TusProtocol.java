@@ -46,6 +46,7 @@ final class TusProtocol {
   private final String uploadPath;
   private final int maxMetadataBytes;
   private final Duration stallTimeout;
+  private final long minBodyBytesPerSecond;
 
   TusProtocol(
       UploadService uploads,
@@ -54,7 +55,8 @@ final class TusProtocol {
       AuditLog audit,
       String uploadPath,
       int maxMetadataBytes,
-      Duration stallTimeout) {
+      Duration stallTimeout,
+      long minBodyBytesPerSecond) {
     this.uploads = uploads;
     this.locks = locks;
     this.content = content;
@@ -62,6 +64,7 @@ final class TusProtocol {
     this.uploadPath = uploadPath;
     this.maxMetadataBytes = maxMetadataBytes;
     this.stallTimeout = stallTimeout;
+    this.minBodyBytesPerSecond = minBodyBytesPerSecond;
   }
 
   // ---- OPTIONS
@@ -134,7 +137,7 @@ final class TusProtocol {
   }
 
   void patch(UUID id, HttpServletRequest req, TusServletResponse resp) throws IOException {
-    BodyStream body = new BodyStream(req.getInputStream());
+    BodyStream body = new BodyStream(req.getInputStream(), minBodyBytesPerSecond);
     UploadLocks.Lock lock = (UploadLocks.Lock) req.getAttribute(LOCK_ATTRIBUTE);
     lock.onReleaseRequested(
         () -> {
@@ -280,7 +283,7 @@ final class TusProtocol {
     // creation-with-upload: no lock needed, nobody knows the id before this response
     Upload u =
         hasBody
-            ? uploads.createWithBody(n, patchOf(req, 0), new BodyStream(req.getInputStream()))
+            ? uploads.createWithBody(n, patchOf(req, 0), new BodyStream(req.getInputStream(), minBodyBytesPerSecond))
             : uploads.create(n);
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("length", u.length());

@@ -61,4 +61,39 @@ class ConfigTest {
                 "FORGE_DATABASE_PASSWORD", "hunter2"));
     assertThat(c.describe().toString()).doesNotContain("s3cret").doesNotContain("hunter2");
   }
+
+  @Test
+  void open_mode_is_refused_on_a_non_loopback_address_and_token_mode_is_accepted_there() {
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_HTTP_HOST", "0.0.0.0")))
+        .isInstanceOf(Config.ConfigException.class)
+        .hasMessageContaining("FORGE_AUTH=none");
+    assertThat(Config.fromEnv(Map.of("FORGE_HTTP_HOST", "localhost")).security().tokenAuth())
+        .isFalse();
+    Config c =
+        Config.fromEnv(
+            Map.of(
+                "FORGE_HTTP_HOST", "0.0.0.0",
+                "FORGE_AUTH", "token",
+                "FORGE_AUTH_JWT_SECRET", "x".repeat(32),
+                "FORGE_CORS_ORIGINS", "https://a.example.com, http://localhost:5173"));
+    assertThat(c.security().tokenAuth()).isTrue();
+    assertThat(c.security().corsOrigins())
+        .containsExactly("https://a.example.com", "http://localhost:5173");
+    assertThat(c.describe().toString()).doesNotContain("x".repeat(32));
+  }
+
+  @Test
+  void bad_security_values_stop_start_up_naming_the_variable() {
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_AUTH", "maybe")))
+        .hasMessageContaining("FORGE_AUTH");
+    assertThatThrownBy(
+            () -> Config.fromEnv(Map.of("FORGE_AUTH", "token", "FORGE_AUTH_JWT_SECRET", "short")))
+        .hasMessageContaining("FORGE_AUTH_JWT_SECRET");
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_AUTH_JWT_SECRET", "y".repeat(40))))
+        .hasMessageContaining("FORGE_AUTH=token");
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_CORS_ORIGINS", "https://a.com/path")))
+        .hasMessageContaining("FORGE_CORS_ORIGINS");
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_QUOTA_BYTES", "-1")))
+        .hasMessageContaining("FORGE_QUOTA_BYTES");
+  }
 }

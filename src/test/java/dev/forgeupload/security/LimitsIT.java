@@ -1,0 +1,139 @@
+package dev.forgeupload.security;
+
+import static dev.forgeupload.security.Http.json;
+import static dev.forgeupload.security.Http.location;
+import static dev.forgeupload.security.Http.text;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import dev.forgeupload.testing.TestRedis;
+import dev.forgeupload.testing.TestServer;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * RS256 tokens from a JWKS file; the per-owner quota (a deferred length included), the limit of
+ * unfinished uploads, and request rates per owner and per address shared by two nodes.
+ */
+class LimitsIT {
+
+  @Test
+  void jwks_tokens_verify_and_quota_and_unfinished_upload_limits_answer_with_a_reason()
+      throws Exception {
+    RSAKey key = new RSAKeyGenerator(2048).keyID("k1").algorithm(JWSAlgorithm.RS256).generate();
+    RSAKey stranger = new RSAKeyGenerator(2048).keyID("k1").generate();
+    Path jwks = Files.createTempFile("jwks", ".json");
+    Files.writeString(jwks, new JWKSet(key.toPublicJWK()).toString(), StandardCharsets.UTF_8);
+    try (TestServer server =
+        TestServer.start(
+            Map.of(
+                "FORGE_AUTH", "token",
+                "FORGE_AUTH_JWKS", jwks.toString(),
+                "FORGE_QUOTA_BYTES", "10000",
+                "FORGE_MAX_ACTIVE_UPLOADS", "2"))) {
+      Http http = new Http(server.baseUrl());
+      String dave = Tokens.rs256(key, Tokens.claims("dave", Duration.ofMinutes(5)).build());
+      String forged = Tokens.rs256(stranger, Tokens.claims("dave", Duration.ofMinutes(5)).build());
+      // HMAC "signed" with the public key: the algorithm confusion attack
+      String confused =
+          Tokens.hs256(key.toPublicJWK().toJSONString(),
+              Tokens.claims("dave", Duration.ofMinutes(5)).build());
+      assertThat(http.create(forged, 10, null).statusCode()).isEqualTo(401);
+      assertThat(http.create(confused, 10, null).statusCode()).isEqualTo(401);
+
+      // quota: 6000 fits, 5000 more does not
+      String first = location(http.create(dave, 6000, null));
+      assertThat(http.patch(dave, first, 0, new byte[6000]).statusCode()).isEqualTo(204);
+      HttpResponse<byte[]> over = http.create(dave, 5000, null);
+      assertThat(over.statusCode()).isEqualTo(413);
+      assertThat(text(over)).contains("quota");
+      // a deferred length cannot sneak past it: 4000 bytes are left
+      String deferred = location(http.createDeferred(dave));
+      HttpResponse<byte[]> big = http.patch(dave, deferred, 0, new byte[5000]);
+      assertThat(big.statusCode()).isEqualTo(413);
+      assertThat(http.head(dave, deferred).headers().firstValue("Upload-Offset")).hasValue("0");
+      HttpResponse<byte[]> declare =
+          http.send(
+              http.req(deferred, dave)
+                  .header("Upload-Offset", "0")
+                  .header("Upload-Length", "4500")
+                  .header("Content-Type", Http.OCTET)
+                  .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[0]))
+                  .build());
+      assertThat(declare.statusCode()).isEqualTo(413);
+      assertThat(http.patch(dave, deferred, 0, new byte[3000]).statusCode()).isEqualTo(204);
+      // the owner's usage shows through the 413's reason, and another owner is not affected
+      String erin = Tokens.rs256(key, Tokens.claims("erin", Duration.ofMinutes(5)).build());
+      String e1 = location(http.create(erin, 100, null));
+      location(http.create(erin, 100, null));
+      HttpResponse<byte[]> third = http.create(erin, 100, null);
+      assertThat(third.statusCode()).isEqualTo(429);
+      assertThat(text(third)).contains("unfinished");
+      assertThat(http.patch(erin, e1, 0, new byte[100]).statusCode()).isEqualTo(204);
+      assertThat(http.create(erin, 100, null).statusCode()).isEqualTo(201);
+    }
+  }
+
+  @Test
+  void request_rates_per_owner_and_per_address_are_shared_by_every_node() {
+    String secret = "rate-limit-secret-rate-limit-secret-0123";
+    try (TestRedis redis = TestRedis.start();
+        TestServer a = TestServer.start(rateEnv(secret, redis));
+        TestServer b = TestServer.start(rateEnv(secret, redis))) {
+      Http ha = new Http(a.baseUrl());
+      Http hb = new Http(b.baseUrl());
+      String frank = Tokens.hs256(secret, "frank");
+      String gina = Tokens.hs256(secret, "gina");
+      // owner budget 60/min: a burst of 15, spent across both nodes
+      int ok = 0;
+      HttpResponse<byte[]> limited = null;
+      for (int i = 0; i < 40 && limited == null; i++) {
+        HttpResponse<byte[]> r = (i % 2 == 0 ? ha : hb).get(frank, "/api/v1/me");
+        if (r.statusCode() == 429) {
+          limited = r;
+        } else {
+          assertThat(r.statusCode()).isEqualTo(200);
+          ok++;
+        }
+      }
+      assertThat(limited).as("frank was rate limited").isNotNull();
+      assertThat(ok).isBetween(14, 20);
+      assertThat(json(limited).get("code").asText()).isEqualTo("rate_limited");
+      assertThat(Long.parseLong(limited.headers().firstValue("Retry-After").orElseThrow()))
+          .isBetween(1L, 60L);
+      assertThat(ha.send(ha.req("/files/", frank).header("Upload-Length", "1")
+          .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build()).statusCode())
+          .isEqualTo(429);
+      // gina has her own budget ...
+      assertThat(hb.get(gina, "/api/v1/me").statusCode()).isEqualTo(200);
+      // ... but the address budget (120/min: burst 30) is shared by everyone from here
+      int codes429 = 0;
+      for (int i = 0; i < 40; i++) {
+        if ((i % 2 == 0 ? ha : hb).get(null, "/api/v1/uploads").statusCode() == 429) {
+          codes429++;
+        }
+      }
+      assertThat(codes429).isGreaterThan(0);
+      assertThat(ha.get(gina, "/api/v1/me").statusCode()).isEqualTo(429);
+      assertThat(ha.get(null, "/healthz").statusCode()).isEqualTo(200);
+    }
+  }
+
+  private static Map<String, String> rateEnv(String secret, TestRedis redis) {
+    return Map.of(
+        "FORGE_AUTH", "token",
+        "FORGE_AUTH_JWT_SECRET", secret,
+        "FORGE_REDIS_URL", redis.url(),
+        "FORGE_RATE_OWNER_PER_MINUTE", "60",
+        "FORGE_RATE_ADDRESS_PER_MINUTE", "120",
+        "FORGE_WORKER_CONCURRENCY", "0");
+  }
+}
