@@ -22,7 +22,10 @@ import redis.clients.jedis.RedisClient;
 import dev.forgeupload.http.ApiServlet;
 import dev.forgeupload.http.ContentResponder;
 import dev.forgeupload.http.EventHub;
+import dev.forgeupload.http.ErrorWriter;
 import dev.forgeupload.http.EventsServlet;
+import dev.forgeupload.http.Metrics;
+import dev.forgeupload.http.MetricsServlet;
 import dev.forgeupload.http.HealthServlet;
 import dev.forgeupload.http.HttpServer;
 import dev.forgeupload.http.TusServlet;
@@ -131,6 +134,7 @@ public final class ForgeServer implements AutoCloseable {
       EmbeddedEndpoints.write(
           config.dataDir(), url, user, redisUrl, s3Endpoint, s3Access, s3Secret);
     }
+    Metrics metrics = started(new Metrics());
     JooqUploadRepository repo = new JooqUploadRepository(db.dsl());
     PgUploadLocks locks = started(new PgUploadLocks(db.dsl(), config.lockLease()));
     DiskStagingStore staging = new DiskStagingStore(config.stagingDir());
@@ -144,7 +148,8 @@ public final class ForgeServer implements AutoCloseable {
             Clock.systemUTC(),
             config.maxUploadBytes(),
             config.uploadExpiry(),
-            config.checkpointInterval());
+            config.checkpointInterval(),
+            metrics);
 
     StoreWorker worker =
         started(
@@ -158,7 +163,8 @@ public final class ForgeServer implements AutoCloseable {
                     http ? config.workerConcurrency() : Math.max(1, config.workerConcurrency()),
                     config.workerMaxAttempts(),
                     config.workerBackoff(),
-                    config.workerClaimIdle())));
+                    config.workerClaimIdle()),
+                metrics));
     worker.start();
     Reconciler reconciler =
         started(new Reconciler(repo, queue, staging, config.workerClaimIdle()));
@@ -170,6 +176,7 @@ public final class ForgeServer implements AutoCloseable {
     }
 
     ContentResponder content = new ContentResponder(uploads);
+    ErrorWriter errors = new ErrorWriter(metrics);
     ForgeTusService tus =
         new ForgeTusService(
             uploads,
@@ -177,11 +184,13 @@ public final class ForgeServer implements AutoCloseable {
             content,
             config.maxMetadataBytes(),
             config.lockWait(),
-            config.stallTimeout());
+            config.stallTimeout(),
+            errors);
     Map<String, HttpServlet> servlets = new LinkedHashMap<>();
     servlets.put("/files/*", new TusServlet(tus));
     servlets.put("/files", new TusServlet(tus));
-    servlets.put("/api/v1/*", new ApiServlet(uploads, repo, locks, content, config.lockWait()));
+    servlets.put(
+        "/api/v1/*", new ApiServlet(uploads, repo, locks, content, config.lockWait(), errors));
     EventHub hub = new EventHub(redis);
     servlets.put("/api/v1/events", new EventsServlet(hub));
     HealthServlet health =
@@ -190,6 +199,7 @@ public final class ForgeServer implements AutoCloseable {
                 && objects.isReachable());
     servlets.put("/healthz", health);
     servlets.put("/readyz", health);
+    servlets.put("/metrics", new MetricsServlet(metrics)); // its own path: admin-only with auth
     this.http =
         new HttpServer(
             config.httpHost(),
@@ -199,6 +209,7 @@ public final class ForgeServer implements AutoCloseable {
             config.shutdownTimeout(),
             servlets);
     HttpServer server = this.http;
+    server.instrument(metrics);
     started(server::stop);
     started(hub); // closed before the HTTP server stops, so open event streams end at once
     server.start();

@@ -40,6 +40,7 @@ public final class UploadService {
   private final long maxUploadBytes;
   private final Duration expiry;
   private final Duration checkpointInterval;
+  private final UploadMetrics metrics;
   private final ExecutorService checkpoints =
       Executors.newCachedThreadPool(
           r -> {
@@ -58,6 +59,22 @@ public final class UploadService {
       long maxUploadBytes,
       Duration expiry,
       Duration checkpointInterval) {
+    this(repo, staging, objects, queue, events, clock, maxUploadBytes, expiry, checkpointInterval,
+        UploadMetrics.NONE);
+  }
+
+  public UploadService(
+      UploadRepository repo,
+      StagingStore staging,
+      ObjectStore objects,
+      JobQueue queue,
+      UploadEvents events,
+      Clock clock,
+      long maxUploadBytes,
+      Duration expiry,
+      Duration checkpointInterval,
+      UploadMetrics metrics) {
+    this.metrics = metrics;
     this.repo = repo;
     this.staging = staging;
     this.objects = objects;
@@ -80,6 +97,7 @@ public final class UploadService {
   public Upload create(NewUpload n) {
     validateLength(n.length());
     Upload u = repo.create(n, 0);
+    metrics.created();
     log.info(
         "UploadCreated id={} length={} kind={} filename_len={}",
         u.id(),
@@ -183,6 +201,7 @@ public final class UploadService {
       throw e;
     }
     Upload u = repo.create(n, end);
+    metrics.created();
     log.info("UploadCreated id={} length={} offset={} kind={}", u.id(), u.length(), end,
         u.kind().dbName());
     if (u.isComplete()) {
@@ -301,6 +320,7 @@ public final class UploadService {
               throw UploadException.tooLarge("body runs past " + limitName);
             }
             w.write(buf, 0, n);
+            metrics.bytesReceived(n);
             if (digest != null) {
               digest.update(buf, 0, n);
             }
@@ -461,6 +481,7 @@ public final class UploadService {
    */
   private void onComplete(Upload u) {
     log.info("UploadFinished id={} bytes={} state={}", u.id(), u.offset(), u.state().dbName());
+    metrics.completed();
     events.state(u.id(), u.state(), u.offset(), u.length());
     if (u.state() == UploadState.QUEUED) {
       enqueueQuietly(u.id());
@@ -515,6 +536,7 @@ public final class UploadService {
       objects.delete(u.storageKey());
     }
     events.state(id, UploadState.DELETED, u.offset(), u.length());
+    metrics.terminated();
     log.info("UploadTerminated id={}", id);
   }
 

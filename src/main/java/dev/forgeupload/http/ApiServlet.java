@@ -43,6 +43,7 @@ public final class ApiServlet extends HttpServlet {
   private final transient ContentResponder content;
   private final Duration lockWait;
   private final transient List<Route> routes;
+  private final transient ErrorWriter errors;
 
   public ApiServlet(
       UploadService uploads,
@@ -50,6 +51,17 @@ public final class ApiServlet extends HttpServlet {
       UploadLocks locks,
       ContentResponder content,
       Duration lockWait) {
+    this(uploads, repo, locks, content, lockWait, ErrorWriter.UNCOUNTED);
+  }
+
+  public ApiServlet(
+      UploadService uploads,
+      UploadRepository repo,
+      UploadLocks locks,
+      ContentResponder content,
+      Duration lockWait,
+      ErrorWriter errors) {
+    this.errors = errors;
     this.uploads = uploads;
     this.repo = repo;
     this.locks = locks;
@@ -89,9 +101,9 @@ public final class ApiServlet extends HttpServlet {
     try {
       route(req, resp);
     } catch (UploadException e) {
-      ErrorWriter.api(resp, e.status(), e.code(), e.getMessage());
+      errors.api(resp, e.status(), e.code(), e.getMessage());
     } catch (IllegalArgumentException e) {
-      ErrorWriter.api(resp, 400, "bad_request", e.getMessage());
+      errors.api(resp, 400, "bad_request", e.getMessage());
     }
   }
 

@@ -4,6 +4,11 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
+import io.micrometer.core.instrument.binder.jetty.JettyConnectionMetrics;
+import io.micrometer.core.instrument.binder.jetty.JettyServerThreadPoolMetrics;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.FilterMapping;
 import java.util.Map;
 import org.eclipse.jetty.ee10.servlet.DefaultServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -24,6 +29,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class HttpServer {
   private final Server server;
   private final ServerConnector connector;
+  private final ServletContextHandler context;
 
   public HttpServer(
       String host,
@@ -51,7 +57,7 @@ public final class HttpServer {
     connector.setIdleTimeout(readTimeout.toMillis());
     server.addConnector(connector);
 
-    ServletContextHandler context = new ServletContextHandler("/");
+    context = new ServletContextHandler("/");
     context.addFilter(RequestIdFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST));
     context.addFilter(SecurityHeadersFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST));
     servlets.forEach((path, servlet) -> context.addServlet(new ServletHolder(servlet), path));
@@ -75,6 +81,23 @@ public final class HttpServer {
     server.setHandler(new GracefulHandler(context));
     server.setStopTimeout(stopTimeout.toMillis());
     server.setStopAtShutdown(false);
+  }
+
+  /**
+   * Times every request (outermost filter) and binds Jetty's thread pool and connection meters.
+   * Call before {@link #start()}.
+   */
+  public void instrument(Metrics metrics) {
+    FilterHolder timing = new FilterHolder(new MetricsFilter(metrics));
+    timing.setName("metrics");
+    context.getServletHandler().prependFilter(timing);
+    FilterMapping mapping = new FilterMapping();
+    mapping.setFilterName("metrics");
+    mapping.setPathSpec("/*");
+    mapping.setDispatcherTypes(EnumSet.of(DispatcherType.REQUEST));
+    context.getServletHandler().prependFilterMapping(mapping);
+    new JettyServerThreadPoolMetrics(server.getThreadPool(), List.of()).bindTo(metrics.registry());
+    JettyConnectionMetrics.addToAllConnectors(server, metrics.registry());
   }
 
   public void start() throws Exception {
