@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
@@ -540,13 +541,27 @@ public final class UploadService {
     log.info("UploadTerminated id={}", id);
   }
 
-  /** The bytes of a complete upload (a final upload streams its parts in order). */
+  /**
+   * The bytes of a complete upload (a final upload streams its parts in order). {@code u} may be
+   * stale: a worker can store the upload and drop its staged bytes after {@code u} was read.
+   */
   public InputStream openContent(Upload u, long from, long count) throws IOException {
+    if (count == 0) {
+      return InputStream.nullInputStream(); // an empty upload never had a staged file
+    }
     if (u.state() == UploadState.STORED && u.storageKey() != null) {
-      return count == 0 ? InputStream.nullInputStream() : objects.get(u.storageKey(), from, count);
+      return objects.get(u.storageKey(), from, count);
     }
     if (u.kind() != UploadKind.FINAL) {
-      return staging.read(u.id(), from, count);
+      try {
+        return staging.read(u.id(), from, count);
+      } catch (NoSuchFileException e) {
+        Upload now = repo.find(u.id()).orElse(null);
+        if (now != null && now.state() == UploadState.STORED && now.storageKey() != null) {
+          return objects.get(now.storageKey(), from, count);
+        }
+        throw e;
+      }
     }
     List<InputStream> streams = new ArrayList<>();
     long skip = from;
