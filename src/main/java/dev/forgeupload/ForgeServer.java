@@ -30,7 +30,10 @@ import redis.clients.jedis.RedisClient;
 import dev.forgeupload.http.ApiServlet;
 import dev.forgeupload.http.ContentResponder;
 import dev.forgeupload.http.EventHub;
+import dev.forgeupload.http.ErrorWriter;
 import dev.forgeupload.http.EventsServlet;
+import dev.forgeupload.http.Metrics;
+import dev.forgeupload.http.MetricsServlet;
 import dev.forgeupload.http.HealthServlet;
 import dev.forgeupload.http.HttpServer;
 import dev.forgeupload.http.TusServlet;
@@ -139,6 +142,7 @@ public final class ForgeServer implements AutoCloseable {
       EmbeddedEndpoints.write(
           config.dataDir(), url, user, redisUrl, s3Endpoint, s3Access, s3Secret);
     }
+    Metrics metrics = started(new Metrics());
     JooqUploadRepository repo = new JooqUploadRepository(db.dsl());
     PgUploadLocks locks = started(new PgUploadLocks(db.dsl(), config.lockLease()));
     DiskStagingStore staging = new DiskStagingStore(config.stagingDir());
@@ -152,7 +156,8 @@ public final class ForgeServer implements AutoCloseable {
             Clock.systemUTC(),
             config.maxUploadBytes(),
             config.uploadExpiry(),
-            config.checkpointInterval())
+            config.checkpointInterval(),
+            metrics)
         .withOwnerLimits(
             new OwnerLimits(config.security().quotaBytes(), config.security().maxActiveUploads()));
 
@@ -168,7 +173,8 @@ public final class ForgeServer implements AutoCloseable {
                     http ? config.workerConcurrency() : Math.max(1, config.workerConcurrency()),
                     config.workerMaxAttempts(),
                     config.workerBackoff(),
-                    config.workerClaimIdle())));
+                    config.workerClaimIdle()),
+                metrics));
     worker.start();
     Reconciler reconciler =
         started(new Reconciler(repo, queue, staging, config.workerClaimIdle()));
@@ -192,8 +198,10 @@ public final class ForgeServer implements AutoCloseable {
       log.info("AuthApiKeysOnly no FORGE_AUTH_JWT_SECRET / FORGE_AUTH_JWKS: only API keys "
           + "are accepted (create one with: forgeupload apikey create --owner NAME --scope admin)");
     }
+    ErrorWriter errors = new ErrorWriter(metrics);
     AuthFilter auth =
-        new AuthFilter(new Authenticator(apiKeys, jwt), new RedisRateLimiter(redis), security);
+        new AuthFilter(
+            new Authenticator(apiKeys, jwt), new RedisRateLimiter(redis), security, errors);
     ContentResponder content = new ContentResponder(uploads);
     ForgeTusService tus =
         new ForgeTusService(
@@ -204,12 +212,14 @@ public final class ForgeServer implements AutoCloseable {
             config.maxMetadataBytes(),
             config.lockWait(),
             config.stallTimeout(),
-            security.minBodyBytesPerSecond());
+            security.minBodyBytesPerSecond(),
+            errors);
     Map<String, HttpServlet> servlets = new LinkedHashMap<>();
     servlets.put("/files/*", new TusServlet(tus));
     servlets.put("/files", new TusServlet(tus));
-    servlets.put("/api/v1/*", new ApiServlet(
-            uploads, repo, locks, content, apiKeys, audit, config.lockWait()));
+    servlets.put(
+        "/api/v1/*",
+        new ApiServlet(uploads, repo, locks, content, apiKeys, audit, config.lockWait(), errors));
     EventHub hub = new EventHub(redis);
     servlets.put("/api/v1/events", new EventsServlet(hub, repo));
     HealthServlet health =
@@ -218,6 +228,7 @@ public final class ForgeServer implements AutoCloseable {
                 && objects.isReachable());
     servlets.put("/healthz", health);
     servlets.put("/readyz", health);
+    servlets.put("/metrics", new MetricsServlet(metrics)); // its own path: admin-only with auth
     this.http =
         new HttpServer(
             config.httpHost(),
@@ -229,6 +240,7 @@ public final class ForgeServer implements AutoCloseable {
             auth,
             servlets);
     HttpServer server = this.http;
+    server.instrument(metrics);
     started(server::stop);
     started(hub); // closed before the HTTP server stops, so open event streams end at once
     server.start();

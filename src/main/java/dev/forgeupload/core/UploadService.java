@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,6 +42,7 @@ public final class UploadService {
   private final Duration expiry;
   private final Duration checkpointInterval;
   private volatile OwnerLimits ownerLimits = OwnerLimits.NONE;
+  private final UploadMetrics metrics;
   private final ExecutorService checkpoints =
       Executors.newCachedThreadPool(
           r -> {
@@ -59,6 +61,22 @@ public final class UploadService {
       long maxUploadBytes,
       Duration expiry,
       Duration checkpointInterval) {
+    this(repo, staging, objects, queue, events, clock, maxUploadBytes, expiry, checkpointInterval,
+        UploadMetrics.NONE);
+  }
+
+  public UploadService(
+      UploadRepository repo,
+      StagingStore staging,
+      ObjectStore objects,
+      JobQueue queue,
+      UploadEvents events,
+      Clock clock,
+      long maxUploadBytes,
+      Duration expiry,
+      Duration checkpointInterval,
+      UploadMetrics metrics) {
+    this.metrics = metrics;
     this.repo = repo;
     this.staging = staging;
     this.objects = objects;
@@ -87,6 +105,7 @@ public final class UploadService {
   public Upload create(NewUpload n) {
     validateLength(n.length());
     Upload u = repo.create(n, 0, ownerLimits);
+    metrics.created();
     log.info(
         "UploadCreated id={} length={} kind={} filename_len={}",
         u.id(),
@@ -203,6 +222,7 @@ public final class UploadService {
       staging.delete(n.id());
       throw e;
     }
+    metrics.created();
     log.info("UploadCreated id={} length={} offset={} kind={}", u.id(), u.length(), end,
         u.kind().dbName());
     if (u.isComplete()) {
@@ -322,6 +342,7 @@ public final class UploadService {
               throw UploadException.tooLarge("body runs past " + limitName);
             }
             w.write(buf, 0, n);
+            metrics.bytesReceived(n);
             if (digest != null) {
               digest.update(buf, 0, n);
             }
@@ -489,6 +510,7 @@ public final class UploadService {
    */
   private void onComplete(Upload u) {
     log.info("UploadFinished id={} bytes={} state={}", u.id(), u.offset(), u.state().dbName());
+    metrics.completed();
     events.state(u.id(), u.state(), u.offset(), u.length());
     if (u.state() == UploadState.QUEUED) {
       enqueueQuietly(u.id());
@@ -543,18 +565,25 @@ public final class UploadService {
       objects.delete(u.storageKey());
     }
     events.state(id, UploadState.DELETED, u.offset(), u.length());
+    metrics.terminated();
     log.info("UploadTerminated id={}", id);
   }
 
-  /** The bytes of a complete upload (a final upload streams its parts in order). */
+  /**
+   * The bytes of a complete upload (a final upload streams its parts in order). {@code u} may be
+   * stale: a worker can store the upload and drop its staged bytes after {@code u} was read.
+   */
   public InputStream openContent(Upload u, long from, long count) throws IOException {
+    if (count == 0) {
+      return InputStream.nullInputStream(); // an empty upload never had a staged file
+    }
     if (u.state() == UploadState.STORED && u.storageKey() != null) {
-      return count == 0 ? InputStream.nullInputStream() : objects.get(u.storageKey(), from, count);
+      return objects.get(u.storageKey(), from, count);
     }
     if (u.kind() != UploadKind.FINAL) {
       try {
         return staging.read(u.id(), from, count);
-      } catch (java.nio.file.NoSuchFileException e) {
+      } catch (NoSuchFileException e) {
         // The worker stored it and dropped staging since the row was read: read the object.
         Upload now = repo.find(u.id()).orElseThrow(UploadException::notFound);
         if (now.state() == UploadState.STORED && now.storageKey() != null) {

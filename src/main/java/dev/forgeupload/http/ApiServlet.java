@@ -52,6 +52,7 @@ public final class ApiServlet extends HttpServlet {
   private final transient AuditLog audit;
   private final Duration lockWait;
   private final transient List<Route> routes;
+  private final transient ErrorWriter errors;
 
   public ApiServlet(
       UploadService uploads,
@@ -60,9 +61,11 @@ public final class ApiServlet extends HttpServlet {
       ContentResponder content,
       ApiKeys apiKeys,
       AuditLog audit,
-      Duration lockWait) {
+      Duration lockWait,
+      ErrorWriter errors) {
     this.apiKeys = apiKeys;
     this.audit = audit;
+    this.errors = errors;
     this.uploads = uploads;
     this.repo = repo;
     this.locks = locks;
@@ -108,9 +111,9 @@ public final class ApiServlet extends HttpServlet {
     try {
       route(req, resp);
     } catch (UploadException e) {
-      ErrorWriter.api(resp, e.status(), e.code(), e.getMessage());
+      errors.api(resp, e.status(), e.code(), e.getMessage());
     } catch (IllegalArgumentException e) {
-      ErrorWriter.api(resp, 400, "bad_request", e.getMessage());
+      errors.api(resp, 400, "bad_request", e.getMessage());
     }
   }
 

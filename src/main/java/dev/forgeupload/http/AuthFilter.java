@@ -31,8 +31,12 @@ public final class AuthFilter extends HttpFilter {
   private final transient RateLimiter limiter;
   private final int ownerPerMinute;
   private final int addressPerMinute;
+  private final transient ErrorWriter errors;
 
-  public AuthFilter(Authenticator authenticator, RateLimiter limiter, SecurityConfig config) {
+  public AuthFilter(
+      Authenticator authenticator, RateLimiter limiter, SecurityConfig config,
+      ErrorWriter errors) {
+    this.errors = errors;
     this.authenticator = config.tokenAuth() ? authenticator : null;
     this.limiter = limiter;
     this.ownerPerMinute = config.rateOwnerPerMinute();
@@ -125,19 +129,19 @@ public final class AuthFilter extends HttpFilter {
     return null;
   }
 
-  private static void tooMany(Area area, HttpServletResponse resp, long seconds, String reason)
+  private void tooMany(Area area, HttpServletResponse resp, long seconds, String reason)
       throws IOException {
     resp.setHeader("Retry-After", Long.toString(seconds));
     error(area, resp, 429, "rate_limited", reason + "; retry after " + seconds + " s");
   }
 
-  private static void error(Area area, HttpServletResponse resp, int status, String code,
+  private void error(Area area, HttpServletResponse resp, int status, String code,
       String message) throws IOException {
     if (area == Area.TUS) {
       resp.setHeader("Tus-Resumable", "1.0.0");
-      ErrorWriter.tus(resp, status, message);
+      errors.tus(resp, status, code, message);
     } else {
-      ErrorWriter.api(resp, status, code, message);
+      errors.api(resp, status, code, message);
     }
   }
 }

@@ -7,16 +7,35 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The one place errors are written: plain text for tus, JSON {code, message} for the API. */
+/**
+ * The one place errors are written: plain text for tus, JSON {code, message} for the API. Every
+ * error written is reported to {@link Rejections} with its status and code (one instance per
+ * server, so servers sharing a JVM count apart).
+ */
 public final class ErrorWriter {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private ErrorWriter() {}
+  /** Told of every error response written, with its status and stable code. */
+  @FunctionalInterface
+  public interface Rejections {
+    void rejected(int status, String code);
+  }
 
-  public static void tus(HttpServletResponse resp, int status, String message) throws IOException {
+  /** Writes errors and counts nothing (unit tests, the last-resort 500 of RequestIdFilter). */
+  public static final ErrorWriter UNCOUNTED = new ErrorWriter((status, code) -> {});
+
+  private final Rejections rejections;
+
+  public ErrorWriter(Rejections rejections) {
+    this.rejections = rejections;
+  }
+
+  public void tus(HttpServletResponse resp, int status, String code, String message)
+      throws IOException {
     if (resp.isCommitted()) {
       return;
     }
+    rejections.rejected(status, code);
     resp.resetBuffer();
     resp.setStatus(status);
     if (status == 412) {
@@ -29,11 +48,12 @@ public final class ErrorWriter {
     resp.getOutputStream().write(body);
   }
 
-  public static void api(HttpServletResponse resp, int status, String code, String message)
+  public void api(HttpServletResponse resp, int status, String code, String message)
       throws IOException {
     if (resp.isCommitted()) {
       return;
     }
+    rejections.rejected(status, code);
     resp.resetBuffer();
     resp.setStatus(status);
     Map<String, String> m = new LinkedHashMap<>();

@@ -5,6 +5,9 @@ import jakarta.servlet.http.HttpServlet;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import io.micrometer.core.instrument.binder.jetty.JettyConnectionMetrics;
+import io.micrometer.core.instrument.binder.jetty.JettyServerThreadPoolMetrics;
+import org.eclipse.jetty.ee10.servlet.FilterMapping;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -32,6 +35,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class HttpServer {
   private final Server server;
   private final ServerConnector connector;
+  private final ServletContextHandler context;
 
   public HttpServer(
       String host,
@@ -61,7 +65,7 @@ public final class HttpServer {
     connector.setIdleTimeout(readTimeout.toMillis());
     server.addConnector(connector);
 
-    ServletContextHandler context = new ServletContextHandler("/");
+    context = new ServletContextHandler("/");
     context.addFilter(RequestIdFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST));
     context.addFilter(SecurityHeadersFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST));
     context.addFilter(new FilterHolder(auth), "/*", EnumSet.of(DispatcherType.REQUEST));
@@ -120,6 +124,23 @@ public final class HttpServer {
     cors.setPreflightMaxAge(Duration.ofDays(1));
     cors.setHandler(next);
     return cors;
+  }
+
+  /**
+   * Times every request (outermost filter) and binds Jetty's thread pool and connection meters.
+   * Call before {@link #start()}.
+   */
+  public void instrument(Metrics metrics) {
+    FilterHolder timing = new FilterHolder(new MetricsFilter(metrics));
+    timing.setName("metrics");
+    context.getServletHandler().prependFilter(timing);
+    FilterMapping mapping = new FilterMapping();
+    mapping.setFilterName("metrics");
+    mapping.setPathSpec("/*");
+    mapping.setDispatcherTypes(EnumSet.of(DispatcherType.REQUEST));
+    context.getServletHandler().prependFilterMapping(mapping);
+    new JettyServerThreadPoolMetrics(server.getThreadPool(), List.of()).bindTo(metrics.registry());
+    JettyConnectionMetrics.addToAllConnectors(server, metrics.registry());
   }
 
   public void start() throws Exception {

@@ -41,9 +41,9 @@ public final class RequestIdFilter extends HttpFilter {
       if (!resp.isCommitted()) {
         boolean api = req.getRequestURI().startsWith("/api/");
         if (api) {
-          ErrorWriter.api(resp, 500, "internal", "internal error; request id " + id);
+          ErrorWriter.UNCOUNTED.api(resp, 500, "internal", "internal error; request id " + id);
         } else {
-          ErrorWriter.tus(resp, 500, "internal error; request id " + id);
+          ErrorWriter.UNCOUNTED.tus(resp, 500, "internal", "internal error; request id " + id);
         }
       }
     } finally {

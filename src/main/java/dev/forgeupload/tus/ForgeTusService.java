@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 import me.desair.tus.server.HttpMethod;
@@ -43,6 +44,7 @@ public final class ForgeTusService extends TusFileUploadService {
   private final TusProtocol protocol;
   private final UploadService uploads;
   private final List<String> advertised = new ArrayList<>();
+  private final ErrorWriter errors;
 
   public ForgeTusService(
       UploadService uploads,
@@ -52,8 +54,10 @@ public final class ForgeTusService extends TusFileUploadService {
       int maxMetadataBytes,
       Duration lockWait,
       Duration stallTimeout,
-      long minBodyBytesPerSecond) {
+      long minBodyBytesPerSecond,
+      ErrorWriter errors) {
     super();
+    this.errors = errors;
     this.storage = new TusStorageAdapter(uploads);
     this.locking = new TusLockingAdapter(locks, lockWait);
     this.protocol =
@@ -156,15 +160,15 @@ public final class ForgeTusService extends TusFileUploadService {
         executeProcessingByFeatures(method, req, resp, owner);
       }
     } catch (TusException e) {
-      ErrorWriter.tus(resp, e.getStatus(), e.getMessage());
+      errors.tus(resp, e.getStatus(), codeOf(e), e.getMessage());
     } catch (UploadException e) {
-      ErrorWriter.tus(resp, e.status(), e.getMessage());
+      errors.tus(resp, e.status(), e.code(), e.getMessage());
     } catch (BodyReadException e) {
       // The body could not be read: the client went away (nobody to answer), sent a malformed
       // body, or stalled past the read timeout. Answer if the connection still can.
       log.info("BodyUnreadable method={} uri={} error={}", method, req.getRequestURI(),
           e.getCause());
-      ErrorWriter.tus(resp, 400, "the request body could not be read");
+      errors.tus(resp, 400, "body_unreadable", "the request body could not be read");
     }
   }
 
@@ -184,6 +188,18 @@ public final class ForgeTusService extends TusFileUploadService {
     if (!principal.canSee(u.owner())) {
       throw UploadException.notFound();
     }
+  }
+
+  /**
+   * A stable code for the library's exceptions (its validators are not used, so these are rare):
+   * the class name in snake case, e.g. {@code InvalidContentTypeException} is
+   * {@code invalid_content_type}. A fixed set: the library's classes.
+   */
+  static String codeOf(TusException e) {
+    String name = e.getClass().getSimpleName().replaceFirst("Exception$", "");
+    return name.isEmpty()
+        ? "tus_error"
+        : name.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
   }
 
   /** Protocol checks that need no database: method, Tus-Resumable, PATCH header syntax. */

@@ -5,6 +5,7 @@ import dev.forgeupload.core.ObjectKeys;
 import dev.forgeupload.core.ObjectStore;
 import dev.forgeupload.core.Upload;
 import dev.forgeupload.core.UploadEvents;
+import dev.forgeupload.core.UploadMetrics;
 import dev.forgeupload.core.UploadRepository;
 import dev.forgeupload.core.UploadService;
 import dev.forgeupload.core.UploadState;
@@ -47,6 +48,7 @@ public final class StoreWorker implements AutoCloseable {
   private final ObjectStore store;
   private final UploadEvents events;
   private final Settings settings;
+  private final UploadMetrics metrics;
   private final String node = "w-" + UUID.randomUUID().toString().substring(0, 8);
   private final List<Thread> threads = new ArrayList<>();
   private final ScheduledExecutorService renewals =
@@ -65,6 +67,18 @@ public final class StoreWorker implements AutoCloseable {
       ObjectStore store,
       UploadEvents events,
       Settings settings) {
+    this(repo, uploads, queue, store, events, settings, UploadMetrics.NONE);
+  }
+
+  public StoreWorker(
+      UploadRepository repo,
+      UploadService uploads,
+      JobQueue queue,
+      ObjectStore store,
+      UploadEvents events,
+      Settings settings,
+      UploadMetrics metrics) {
+    this.metrics = metrics;
     this.repo = repo;
     this.uploads = uploads;
     this.queue = queue;
@@ -140,6 +154,9 @@ public final class StoreWorker implements AutoCloseable {
             repo.markAttemptFailed(
                 id, consumer, error, settings.maxAttempts(), settings.backoff());
         after.ifPresent(a -> events.state(id, a.state(), a.offset(), a.length()));
+        if (after.isPresent()) {
+          metrics.storeFailed(after.get().state() == UploadState.FAILED);
+        }
         log.warn(
             "StoreFailed id={} next_state={} error={}",
             id,
@@ -177,6 +194,7 @@ public final class StoreWorker implements AutoCloseable {
       log.info("StoreClaimLost id={}", u.id());
       return;
     }
+    metrics.stored(length);
     uploads.dropStaged(u);
     events.state(u.id(), UploadState.STORED, u.offset(), u.length());
     double secs = (System.nanoTime() - started) / 1e9;

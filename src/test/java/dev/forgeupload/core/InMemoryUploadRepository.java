@@ -109,8 +109,17 @@ final class InMemoryUploadRepository implements UploadRepository {
   public void renewClaim(UUID id, String worker) {}
 
   @Override
-  public boolean markStored(UUID id, String worker, String storageKey, String sha256) {
-    throw new UnsupportedOperationException();
+  public synchronized boolean markStored(
+      UUID id, String worker, String storageKey, String sha256) {
+    Upload u = rows.get(id);
+    if (u == null) {
+      return false;
+    }
+    rows.put(id, new Upload(u.id(), u.owner(), u.filename(), u.contentType(), u.length(),
+        u.offset(), UploadState.STORED, u.kind(), u.concatParts(), u.metadata(),
+        u.metadataHeader(), sha256, storageKey, u.error(), u.creatorAddress(), u.createdAt(),
+        now(), u.completedAt(), now(), u.expiresAt()));
+    return true;
   }
 
   @Override

@@ -310,6 +310,59 @@ class UploadServiceTest {
   }
 
   @Test
+  void an_empty_upload_has_content_though_nothing_was_ever_staged() throws IOException {
+    Upload u = create(0L);
+
+    assertThat(u.isComplete()).isTrue();
+    try (InputStream in = service.openContent(u, 0, 0)) {
+      assertThat(in.readAllBytes()).isEmpty();
+    }
+  }
+
+  @Test
+  void content_read_after_the_worker_stored_it_comes_from_the_object_store() throws IOException {
+    byte[] data = random(10);
+    Upload queued = service.append(create(10L).id(), patch(0), new ByteArrayInputStream(data));
+    MemoryObjects objects = new MemoryObjects();
+    service =
+        new UploadService(repo, staging, objects, queue, UploadEvents.NONE, Clock.systemUTC(),
+            1 << 30, Duration.ofDays(1), Duration.ZERO);
+    // the worker stores it and drops the staged bytes after the caller read the row
+    objects.put("k", new ByteArrayInputStream(data), data.length, null);
+    repo.markStored(queued.id(), "w", "k", "x");
+    service.dropStaged(queued);
+
+    try (InputStream in = service.openContent(queued, 2, 5)) {
+      assertThat(in.readAllBytes()).isEqualTo(Arrays.copyOfRange(data, 2, 7));
+    }
+  }
+
+  private static final class MemoryObjects implements ObjectStore {
+    private final Map<String, byte[]> objects = new java.util.HashMap<>();
+
+    @Override
+    public void put(String key, InputStream in, long size, String contentType)
+        throws IOException {
+      objects.put(key, in.readAllBytes());
+    }
+
+    @Override
+    public InputStream get(String key, long offset, long length) {
+      return new ByteArrayInputStream(objects.get(key), (int) offset, (int) length);
+    }
+
+    @Override
+    public void delete(String key) {
+      objects.remove(key);
+    }
+
+    @Override
+    public boolean isReachable() {
+      return true;
+    }
+  }
+
+  @Test
   void a_finished_upload_is_queued_and_enqueued_once() throws IOException {
     Upload u = create(5L);
     Upload done = service.append(u.id(), patch(0), new ByteArrayInputStream(random(5)));
