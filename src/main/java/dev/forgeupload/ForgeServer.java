@@ -1,6 +1,7 @@
 package dev.forgeupload;
 
 import dev.forgeupload.config.Config;
+import dev.forgeupload.core.ContentPolicy;
 import dev.forgeupload.core.UploadService;
 import dev.forgeupload.db.Database;
 import dev.forgeupload.db.JooqUploadRepository;
@@ -144,7 +145,9 @@ public final class ForgeServer implements AutoCloseable {
             Clock.systemUTC(),
             config.maxUploadBytes(),
             config.uploadExpiry(),
-            config.checkpointInterval());
+            config.checkpointInterval(),
+            new ContentPolicy(
+                config.deniedTypes(), config.allowedTypes(), config.typeMaxBytes()));
 
     StoreWorker worker =
         started(

@@ -12,7 +12,21 @@ import java.util.UUID;
 public interface UploadRepository {
 
   /** Inserts a new upload whose first {@code offset} bytes are already durable in staging. */
-  Upload create(NewUpload upload, long offset);
+  default Upload create(NewUpload upload, long offset) {
+    return create(upload, offset, upload.contentType());
+  }
+
+  /** As {@link #create(NewUpload, long)}, storing {@code contentType} (the detected type). */
+  Upload create(NewUpload upload, long offset, String contentType);
+
+  /**
+   * Inserts a new upload whose content was rejected before anything was kept: state {@code
+   * failed}, offset 0, {@code error} the reason.
+   */
+  Upload createRejected(NewUpload upload, String error);
+
+  /** Sets the stored content type (the type the content was detected as). */
+  boolean setContentType(UUID id, String contentType);
 
   Optional<Upload> find(UUID id);
 
@@ -56,7 +70,10 @@ public interface UploadRepository {
   /** Uploads the queue should hold now: queued and due, or storing under a silent worker. */
   List<UUID> dueForStoring(Duration staleAfter, int limit);
 
-  /** A failed upload goes back to the queue with fresh attempts; false when it was not failed. */
+  /**
+   * A failed upload goes back to the queue with fresh attempts; false when it was not failed or
+   * was never completed (its content was rejected: there is nothing to store).
+   */
   boolean requeueFailed(UUID id);
 
   /** Marks unfinished uploads past their expiry as {@code expired}; returns their ids. */

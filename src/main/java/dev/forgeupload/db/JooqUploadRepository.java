@@ -41,7 +41,7 @@ public final class JooqUploadRepository implements UploadRepository {
   }
 
   @Override
-  public Upload create(NewUpload n, long offset) {
+  public Upload create(NewUpload n, long offset, String contentType) {
     boolean complete =
         n.length() != null && n.length() == offset && n.kind() != UploadKind.FINAL;
     boolean queued = complete && n.kind() == UploadKind.REGULAR;
@@ -50,7 +50,7 @@ public final class JooqUploadRepository implements UploadRepository {
             .set(UPLOADS.ID, n.id())
             .set(UPLOADS.OWNER, n.owner())
             .set(UPLOADS.FILENAME, n.filename())
-            .set(UPLOADS.CONTENT_TYPE, n.contentType())
+            .set(UPLOADS.CONTENT_TYPE, contentType)
             .set(UPLOADS.LENGTH, n.length())
             .set(UPLOADS.OFFSET, offset)
             .set(UPLOADS.UPLOAD_TYPE, n.kind().dbName())
@@ -69,6 +69,38 @@ public final class JooqUploadRepository implements UploadRepository {
             .returning()
             .fetchOne();
     return toUpload(r);
+  }
+
+  @Override
+  public Upload createRejected(NewUpload n, String error) {
+    UploadsRecord r =
+        dsl.insertInto(UPLOADS)
+            .set(UPLOADS.ID, n.id())
+            .set(UPLOADS.OWNER, n.owner())
+            .set(UPLOADS.FILENAME, n.filename())
+            .set(UPLOADS.CONTENT_TYPE, n.contentType())
+            .set(UPLOADS.LENGTH, n.length())
+            .set(UPLOADS.OFFSET, 0L)
+            .set(UPLOADS.UPLOAD_TYPE, n.kind().dbName())
+            .set(UPLOADS.METADATA, JSONB.valueOf(toJson(n.metadata())))
+            .set(UPLOADS.METADATA_HEADER, n.metadataHeader())
+            .set(UPLOADS.CREATOR_ADDRESS, n.creatorAddress())
+            .set(UPLOADS.EXPIRES_AT, n.expiresAt())
+            .set(UPLOADS.STATE, UploadState.FAILED.dbName())
+            .set(UPLOADS.ERROR, error)
+            .returning()
+            .fetchOne();
+    return toUpload(r);
+  }
+
+  @Override
+  public boolean setContentType(UUID id, String contentType) {
+    return dsl.update(UPLOADS)
+            .set(UPLOADS.CONTENT_TYPE, contentType)
+            .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
+            .where(UPLOADS.ID.eq(id))
+            .execute()
+        == 1;
   }
 
   @Override
@@ -304,6 +336,7 @@ public final class JooqUploadRepository implements UploadRepository {
             .set(UPLOADS.QUEUED_AT, DSL.currentOffsetDateTime())
             .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
             .where(UPLOADS.ID.eq(id).and(UPLOADS.STATE.eq(UploadState.FAILED.dbName())))
+            .and(UPLOADS.COMPLETED_AT.isNotNull())
             .execute()
         == 1;
   }

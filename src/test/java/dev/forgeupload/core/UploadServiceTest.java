@@ -34,7 +34,7 @@ class UploadServiceTest {
     service =
         new UploadService(repo, staging, null, queue, UploadEvents.NONE, Clock.systemUTC(),
             1 << 30, Duration.ofDays(1),
-            Duration.ZERO);
+            Duration.ZERO, ContentPolicy.defaults());
   }
 
   private Upload create(Long length) {
