@@ -186,8 +186,15 @@ public final class ContentPolicy {
     return null;
   }
 
-  /** Tika would recognise a real file of this type from its bytes. */
+  /**
+   * Tika would recognise a real file of this type from its bytes. Not text/plain: its "magic" is
+   * byte-order marks and comment starts, text is recognised by a heuristic that misses UTF-16
+   * without a BOM and the like; a binary claimed as text is stored as octet-stream instead.
+   */
   private static boolean checkable(MediaType type) {
+    if (type.equals(MediaType.TEXT_PLAIN)) {
+      return false;
+    }
     try {
       MimeType m = TYPES.getRegisteredMimeType(type.toString());
       return m != null && m.hasMagic();

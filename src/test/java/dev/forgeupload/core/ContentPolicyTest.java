@@ -130,6 +130,12 @@ class ContentPolicyTest {
     assertThat(a.contentType()).isEqualTo("application/octet-stream");
     assertThat(accepted(check(DEFAULTS, random, "application/octet-stream", null)).contentType())
         .isEqualTo("application/octet-stream");
+    // text/plain is recognised by a heuristic, not magic: a binary "notes.txt" is not refused,
+    // but it is stored and served as octet-stream
+    assertThat(accepted(check(DEFAULTS, random, null, "notes.txt")).contentType())
+        .isEqualTo("application/octet-stream");
+    assertThat(accepted(check(DEFAULTS, random, "text/plain", null)).contentType())
+        .isEqualTo("application/octet-stream");
   }
 
   @Test

@@ -60,6 +60,24 @@ public final class Samples {
     return image("png", width, height, BufferedImage.TYPE_INT_RGB);
   }
 
+  /** A PNG of random pixels: it hardly compresses, so it is about 3 bytes a pixel. */
+  public static byte[] noisyPng(int width, int height) {
+    BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+    java.util.SplittableRandom r = new java.util.SplittableRandom(42);
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        img.setRGB(x, y, r.nextInt(1 << 24));
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      ImageIO.write(img, "png", out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
   public static byte[] jpeg(int width, int height) {
     return image("jpeg", width, height, BufferedImage.TYPE_INT_RGB);
   }
