@@ -61,6 +61,7 @@ class ConfigTest {
                 "FORGE_DATABASE_PASSWORD", "hunter2"));
     assertThat(c.describe().toString()).doesNotContain("s3cret").doesNotContain("hunter2");
   }
+
   @Test
   void content_types_and_limits_are_read_and_checked() {
     Config d = Config.fromEnv(Map.of());
