@@ -6,6 +6,7 @@ import dev.forgeupload.auth.Authenticator;
 import dev.forgeupload.auth.JwtVerifier;
 import dev.forgeupload.config.Config;
 import dev.forgeupload.config.SecurityConfig;
+import dev.forgeupload.core.ContentPolicy;
 import dev.forgeupload.core.OwnerLimits;
 import dev.forgeupload.http.AuthFilter;
 import dev.forgeupload.queue.RedisRateLimiter;
@@ -157,6 +158,8 @@ public final class ForgeServer implements AutoCloseable {
             config.maxUploadBytes(),
             config.uploadExpiry(),
             config.checkpointInterval(),
+            new ContentPolicy(
+                config.deniedTypes(), config.allowedTypes(), config.typeMaxBytes()),
             metrics)
         .withOwnerLimits(
             new OwnerLimits(config.security().quotaBytes(), config.security().maxActiveUploads()));

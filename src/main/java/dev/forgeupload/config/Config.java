@@ -1,8 +1,10 @@
 package dev.forgeupload.config;
 
+import dev.forgeupload.core.ContentPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -42,7 +44,11 @@ public record Config(
     Duration workerClaimIdle,
     Duration reconcileInterval,
     Duration progressInterval,
-    SecurityConfig security) {
+    SecurityConfig security,
+
+    List<String> deniedTypes,
+    List<String> allowedTypes,
+    Map<String, Long> typeMaxBytes) {
 
   /** Reads the configuration from an environment map (tests pass their own). */
   public static Config fromEnv(Map<String, String> env) {
@@ -80,7 +86,11 @@ public record Config(
             r.seconds("FORGE_WORKER_CLAIM_IDLE_SECONDS", 30, 1),
             r.seconds("FORGE_RECONCILE_SECONDS", 5, 1),
             Duration.ofMillis(r.longValue("FORGE_PROGRESS_INTERVAL_MILLIS", 250, 0, 60_000)),
-            SecurityConfig.read(r));
+            SecurityConfig.read(r),
+
+            r.types("FORGE_DENIED_TYPES", ContentPolicy.DEFAULT_DENIED),
+            r.types("FORGE_ALLOWED_TYPES", List.of()),
+            r.limits("FORGE_TYPE_MAX_BYTES"));
     if (config.redisUrl() != null && !config.redisUrl().matches("rediss?://.+")) {
       throw new ConfigException(
           "FORGE_REDIS_URL must be a redis:// or rediss:// URL, got '" + config.redisUrl() + "'");
@@ -145,6 +155,9 @@ public record Config(
     m.put("worker_concurrency", workerConcurrency);
     m.put("worker_max_attempts", workerMaxAttempts);
     m.putAll(security.describe());
+    m.put("denied_types", deniedTypes);
+    m.put("allowed_types", allowedTypes);
+    m.put("type_max_bytes", typeMaxBytes);
     return m;
   }
 
@@ -201,6 +214,34 @@ public record Config(
         case "false", "0", "no" -> false;
         default -> throw new ConfigException(name + " must be true or false, got '" + v + "'");
       };
+    }
+
+    /** Comma-separated media type patterns; "none" is the empty list. */
+    List<String> types(String name, List<String> def) {
+      String v = optional(name);
+      if (v == null) {
+        return def;
+      }
+      if (v.equalsIgnoreCase("none")) {
+        return List.of();
+      }
+      try {
+        return ContentPolicy.parseTypes(v);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(name + ": " + e.getMessage() + ", got '" + v + "'");
+      }
+    }
+
+    Map<String, Long> limits(String name) {
+      String v = optional(name);
+      if (v == null) {
+        return Map.of();
+      }
+      try {
+        return ContentPolicy.parseLimits(v);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(name + ": " + e.getMessage() + ", got '" + v + "'");
+      }
     }
 
     String oneOf(String name, String def, String... allowed) {

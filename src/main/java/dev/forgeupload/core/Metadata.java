@@ -51,8 +51,48 @@ public final class Metadata {
     return out;
   }
 
+  /** The client's filename, {@linkplain #sanitizeFilename sanitized} for storing and showing. */
   public static String filename(Map<String, String> metadata) {
-    return first(metadata, "filename", "name");
+    return sanitizeFilename(first(metadata, "filename", "name"));
+  }
+
+  private static final int MAX_FILENAME_BYTES = 255;
+
+  /**
+   * The last path component (after the last / or \), without control characters or the
+   * invisible bidi/format characters that disguise an extension (U+200E/F, U+202A-E, U+2066-9),
+   * trimmed and cut to at most 255 UTF-8 bytes on a code point boundary. Null when nothing usable
+   * is left ("", "." or ".."). Unlike {@link ObjectKeys#safeName} this keeps every other
+   * character: it is what people see, not an object key.
+   */
+  public static String sanitizeFilename(String name) {
+    if (name == null) {
+      return null;
+    }
+    String base = name.substring(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
+    StringBuilder out = new StringBuilder(base.length());
+    base.codePoints()
+        .filter(cp -> !Character.isISOControl(cp) && !isBidiControl(cp))
+        .forEach(out::appendCodePoint);
+    String s = out.toString().strip();
+    int bytes = 0;
+    int end = 0;
+    while (end < s.length()) {
+      int cp = s.codePointAt(end);
+      int n = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+      if (bytes + n > MAX_FILENAME_BYTES) {
+        break;
+      }
+      bytes += n;
+      end += Character.charCount(cp);
+    }
+    s = s.substring(0, end).strip();
+    return s.isEmpty() || s.equals(".") || s.equals("..") ? null : s;
+  }
+
+  private static boolean isBidiControl(int cp) {
+    return cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E)
+        || (cp >= 0x2066 && cp <= 0x2069);
   }
 
   public static String contentType(Map<String, String> metadata) {

@@ -44,6 +44,11 @@ public final class UploadException extends RuntimeException {
     return new UploadException(460, "checksum_mismatch", algorithm + " checksum does not match");
   }
 
+  /** The content check refused the upload (415 for its type, 413 for its type's size limit). */
+  public boolean isContentRejection() {
+    return code.equals("content_rejected") || code.equals("content_too_large");
+  }
+
   public static UploadException locked() {
     return new UploadException(423, "locked", "upload is locked by another request");
   }

@@ -12,19 +12,25 @@ import java.util.UUID;
 public interface UploadRepository {
 
   /** Inserts a new upload whose first {@code offset} bytes are already durable in staging. */
-  Upload create(NewUpload upload, long offset);
+  default Upload create(NewUpload upload, long offset) {
+    return create(upload, offset, upload.contentType(), OwnerLimits.NONE);
+  }
 
   /**
-   * Like {@link #create(NewUpload, long)}, after checking the owner's limits atomically with the
-   * insert (two creations by one owner cannot both take the last of a quota).
+   * Inserts a new upload storing {@code contentType} (the type detected from its bytes), after
+   * checking the owner's {@code limits} atomically with the insert (two creations by one owner
+   * cannot both take the last of a quota).
    */
-  default Upload create(NewUpload upload, long offset, OwnerLimits limits) {
-    if (upload.owner() != null && limits.any()) {
-      limits.check(upload.owner(), usage(upload.owner()), upload.length() == null
-          ? offset : upload.length(), upload.kind() != UploadKind.FINAL);
-    }
-    return create(upload, offset);
-  }
+  Upload create(NewUpload upload, long offset, String contentType, OwnerLimits limits);
+
+  /**
+   * Inserts a new upload whose content was rejected before anything was kept: state {@code
+   * failed}, offset 0, {@code error} the reason.
+   */
+  Upload createRejected(NewUpload upload, String error);
+
+  /** Sets the stored content type (the type the content was detected as). */
+  boolean setContentType(UUID id, String contentType);
 
   /** What {@code owner} holds now (see {@link OwnerLimits.Usage}). */
   OwnerLimits.Usage usage(String owner);
@@ -71,7 +77,10 @@ public interface UploadRepository {
   /** Uploads the queue should hold now: queued and due, or storing under a silent worker. */
   List<UUID> dueForStoring(Duration staleAfter, int limit);
 
-  /** A failed upload goes back to the queue with fresh attempts; false when it was not failed. */
+  /**
+   * A failed upload goes back to the queue with fresh attempts; false when it was not failed or
+   * was never completed (its content was rejected: there is nothing to store).
+   */
   boolean requeueFailed(UUID id);
 
   /** Marks unfinished uploads past their expiry as {@code expired}; returns their ids. */

@@ -43,6 +43,7 @@ public final class UploadService {
   private final Duration checkpointInterval;
   private volatile OwnerLimits ownerLimits = OwnerLimits.NONE;
   private final UploadMetrics metrics;
+  private final ContentPolicy policy;
   private final ExecutorService checkpoints =
       Executors.newCachedThreadPool(
           r -> {
@@ -60,21 +61,8 @@ public final class UploadService {
       Clock clock,
       long maxUploadBytes,
       Duration expiry,
-      Duration checkpointInterval) {
-    this(repo, staging, objects, queue, events, clock, maxUploadBytes, expiry, checkpointInterval,
-        UploadMetrics.NONE);
-  }
-
-  public UploadService(
-      UploadRepository repo,
-      StagingStore staging,
-      ObjectStore objects,
-      JobQueue queue,
-      UploadEvents events,
-      Clock clock,
-      long maxUploadBytes,
-      Duration expiry,
       Duration checkpointInterval,
+      ContentPolicy policy,
       UploadMetrics metrics) {
     this.metrics = metrics;
     this.repo = repo;
@@ -86,6 +74,7 @@ public final class UploadService {
     this.maxUploadBytes = maxUploadBytes;
     this.expiry = expiry;
     this.checkpointInterval = checkpointInterval;
+    this.policy = policy;
   }
 
   /** Per-owner quota and unfinished-upload limits (none until set). */
@@ -104,7 +93,7 @@ public final class UploadService {
 
   public Upload create(NewUpload n) {
     validateLength(n.length());
-    Upload u = repo.create(n, 0, ownerLimits);
+    Upload u = repo.create(n, 0, n.contentType(), ownerLimits);
     metrics.created();
     log.info(
         "UploadCreated id={} length={} kind={} filename_len={}",
@@ -116,7 +105,10 @@ public final class UploadService {
       u = repo.refreshFinal(u.id()).orElse(u);
     }
     if (u.isComplete()) {
-      onComplete(u);
+      Optional<UploadException> rejected = onComplete(u);
+      if (rejected.isPresent()) {
+        throw rejected.get();
+      }
     } else {
       events.state(u.id(), u.state(), u.offset(), u.length());
     }
@@ -161,6 +153,11 @@ public final class UploadService {
       throw new UploadException(
           403, "final_upload", "a final (concatenated) upload cannot be patched");
     }
+    if (u.state() == UploadState.FAILED && !u.isComplete()) {
+      // only a content check fails an unfinished upload
+      throw new UploadException(
+          403, "content_rejected", "this upload was rejected: " + u.error());
+    }
     if (p.clientOffset() != u.offset()) {
       throw UploadException.offsetMismatch(u.offset(), p.clientOffset());
     }
@@ -183,7 +180,15 @@ public final class UploadService {
       limit = Math.max(0, Math.min(limit, ownerLimits.quotaBytes() - repo.usage(u.owner()).bytes()));
     }
     Progress progress = new Progress(id, start);
-    receive(id, start, limit, u.hasLength(), p, body, progress);
+    Sniff sniff = sniffFor(u);
+    try {
+      receive(id, start, limit, u.hasLength(), p, body, progress, sniff);
+    } catch (UploadException e) {
+      if (e.isContentRejection()) {
+        reject(u, e);
+      }
+      throw e;
+    }
     Upload after = progress.last == null ? u : progress.last;
     if (after.isComplete()) {
       onComplete(after);
@@ -215,11 +220,22 @@ public final class UploadService {
     }
     long end;
     Upload u;
+    Sniff sniff =
+        n.kind() == UploadKind.PARTIAL
+            ? null
+            : new Sniff(n.id(), new ContentPolicy.Claim(n.contentType(), n.filename()), n.length());
     try {
-      end = receive(n.id(), 0, limit, n.length() != null, p, body, null);
-      u = repo.create(n, end, ownerLimits);
+      end = receive(n.id(), 0, limit, n.length() != null, p, body, null, sniff);
+      String contentType =
+          sniff != null && sniff.accepted != null ? sniff.accepted.contentType() : n.contentType();
+      u = repo.create(n, end, contentType, ownerLimits);
     } catch (IOException | RuntimeException e) {
       staging.delete(n.id());
+      if (e instanceof UploadException ue && ue.isContentRejection()) {
+        Upload failed = repo.createRejected(n, ue.getMessage());
+        log.info("UploadRejected id={} status={} reason={}", n.id(), ue.status(), ue.getMessage());
+        events.state(failed.id(), failed.state(), failed.offset(), failed.length());
+      }
       throw e;
     }
     metrics.created();
@@ -306,7 +322,7 @@ public final class UploadService {
    */
   private long receive(
       UUID id, long start, long limit, boolean hasLength, Patch p, InputStream body,
-      Progress progress)
+      Progress progress, Sniff sniff)
       throws IOException {
     String limitName =
         hasLength ? "Upload-Length" : "the maximum upload size (or the owner's quota)";
@@ -347,6 +363,10 @@ public final class UploadService {
               digest.update(buf, 0, n);
             }
             written += n;
+            if (sniff != null && !atomic && w.position() >= ContentPolicy.SNIFF_BYTES) {
+              // before any checkpoint can commit the bytes the check covers
+              sniff.run(w.position());
+            }
             if (progress != null) {
               events.progress(id, w.position(), hasLength ? start + limit : null); // throttled
             }
@@ -394,6 +414,14 @@ public final class UploadService {
           rollback(w, start, progress);
           throw UploadException.checksumMismatch(checksum.algorithm());
         }
+        if (sniff != null
+            && (w.position() >= ContentPolicy.SNIFF_BYTES
+                || (hasLength && w.position() == start + limit))) {
+          if (progress != null) {
+            progress.await();
+          }
+          sniff.run(w.position());
+        }
         if (progress != null) {
           progress.commitAll(w);
         } else {
@@ -411,6 +439,72 @@ public final class UploadService {
         }
       }
     }
+  }
+
+  /**
+   * The content check of one upload's first bytes (see {@link ContentPolicy}), run at most once,
+   * reading the bytes back from staging. With a row to update ({@code persist}), an accepted
+   * type is stored at once, before the offset that covers the checked bytes is committed.
+   */
+  private final class Sniff {
+    final UUID id;
+    final ContentPolicy.Claim claim;
+    final Long length;
+    final boolean persist;
+    ContentPolicy.Accepted accepted;
+
+    Sniff(UUID id, ContentPolicy.Claim claim, Long length) {
+      this(id, claim, length, false);
+    }
+
+    Sniff(UUID id, ContentPolicy.Claim claim, Long length, boolean persist) {
+      this.id = id;
+      this.claim = claim;
+      this.length = length;
+      this.persist = persist;
+    }
+
+    /** Checks the first bytes of the {@code staged} ones; throws the rejection. */
+    void run(long staged) throws IOException {
+      if (accepted != null) {
+        return;
+      }
+      int n = (int) Math.min(staged, ContentPolicy.SNIFF_BYTES);
+      byte[] head;
+      try (InputStream in = staging.read(id, 0, n)) {
+        head = in.readNBytes(n);
+      }
+      ContentPolicy.Decision d = policy.check(head, head.length, claim, length);
+      if (d instanceof ContentPolicy.Rejected r) {
+        throw r.toException();
+      }
+      accepted = (ContentPolicy.Accepted) d;
+      log.info("ContentAccepted id={} detected={} content_type={}", id, accepted.detected(),
+          accepted.contentType());
+      if (persist) {
+        repo.setContentType(id, accepted.contentType());
+      }
+    }
+  }
+
+  /** The check a PATCH at this upload's offset must run, or null (partial, or already done). */
+  private Sniff sniffFor(Upload u) {
+    if (u.kind() != UploadKind.REGULAR || u.offset() >= ContentPolicy.SNIFF_BYTES) {
+      return null;
+    }
+    return new Sniff(u.id(), claimOf(u), u.length(), true);
+  }
+
+  private static ContentPolicy.Claim claimOf(Upload u) {
+    return new ContentPolicy.Claim(Metadata.contentType(u.metadata()), u.filename());
+  }
+
+  /** A content rejection: the upload fails with the reason and its staged bytes go. */
+  private void reject(Upload u, UploadException e) throws IOException {
+    repo.markState(u.id(), UploadState.FAILED, e.getMessage());
+    staging.delete(u.id());
+    log.info("UploadRejected id={} status={} reason={}", u.id(), e.status(), e.getMessage());
+    events.state(u.id(), UploadState.FAILED, u.offset(), u.length());
   }
 
   private void rollback(StagingStore.Writer w, long start, Progress progress) throws IOException {
@@ -476,6 +570,38 @@ public final class UploadService {
     }
   }
 
+  /**
+   * A length declared late: an upload that ends right here, shorter than the sniffed prefix, is
+   * checked now; one already checked must fit its type's size limit.
+   */
+  private void checkDeclaredLength(Upload u, long length) {
+    if (u.kind() != UploadKind.REGULAR) {
+      return;
+    }
+    try {
+      if (u.offset() < ContentPolicy.SNIFF_BYTES) {
+        if (length == u.offset()) {
+          new Sniff(u.id(), claimOf(u), length, true).run(u.offset());
+        }
+      } else if (u.contentType() != null) {
+        policy.checkLength(u.contentType(), length).ifPresent(r -> {
+          throw r.toException();
+        });
+      }
+    } catch (UploadException e) {
+      if (e.isContentRejection()) {
+        try {
+          reject(u, e);
+        } catch (IOException io) {
+          throw new UncheckedIOException(io);
+        }
+      }
+      throw e;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private Upload declareLength(Upload u, long length) {
     validateLength(length);
     if (!u.hasLength() && u.owner() != null && ownerLimits.quotaBytes() > 0) {
@@ -491,6 +617,9 @@ public final class UploadService {
             "Upload-Length " + length + " differs from the declared " + u.length());
       }
       return u;
+    }
+    if (length >= u.offset()) {
+      checkDeclaredLength(u, length);
     }
     if (length < u.offset() || !repo.declareLength(u.id(), length)) {
       throw UploadException.badRequest(
@@ -508,7 +637,13 @@ public final class UploadService {
    * already {@code queued} (same statement as the last byte); the job is added here, and if that
    * fails (Redis down, crash right now) the reconciler adds it from PostgreSQL later.
    */
-  private void onComplete(Upload u) {
+  private Optional<UploadException> onComplete(Upload u) {
+    if (u.kind() == UploadKind.FINAL && u.state() == UploadState.QUEUED) {
+      Optional<UploadException> rejected = checkFinal(u);
+      if (rejected.isPresent()) {
+        return rejected;
+      }
+    }
     log.info("UploadFinished id={} bytes={} state={}", u.id(), u.offset(), u.state().dbName());
     metrics.completed();
     events.state(u.id(), u.state(), u.offset(), u.length());
@@ -522,6 +657,34 @@ public final class UploadService {
             .ifPresent(f -> onComplete(f));
       }
     }
+    return Optional.empty();
+  }
+
+  /**
+   * A final upload is checked when it completes, from the first bytes of its parts (the parts
+   * themselves are not: a middle part has no magic). Its parts' staged bytes stay: they belong to
+   * the parts. The row was queued by the statement that completed it; a worker that claims it
+   * in the moment before this check runs can still store it (see docs/decisions.md).
+   */
+  private Optional<UploadException> checkFinal(Upload u) {
+    int n = (int) Math.min(u.offset(), ContentPolicy.SNIFF_BYTES);
+    byte[] head;
+    try (InputStream in = openContent(u, 0, n)) {
+      head = in.readNBytes(n);
+    } catch (IOException | UncheckedIOException e) {
+      log.warn("ContentCheckUnreadable id={} error={}", u.id(), e.toString());
+      return Optional.empty(); // the worker will fail on the same bytes and say why
+    }
+    ContentPolicy.Decision d = policy.check(head, head.length, claimOf(u), u.length());
+    if (d instanceof ContentPolicy.Rejected r) {
+      UploadException e = r.toException();
+      repo.markState(u.id(), UploadState.FAILED, e.getMessage());
+      log.info("UploadRejected id={} status={} reason={}", u.id(), e.status(), e.getMessage());
+      events.state(u.id(), UploadState.FAILED, u.offset(), u.length());
+      return Optional.of(e);
+    }
+    repo.setContentType(u.id(), ((ContentPolicy.Accepted) d).contentType());
+    return Optional.empty();
   }
 
   private void enqueueQuietly(UUID id) {
@@ -535,6 +698,11 @@ public final class UploadService {
   /** A failed upload goes back to the queue with fresh attempts; 409 when it is not failed. */
   public Upload retry(UUID id) {
     Upload u = repo.find(id).orElseThrow(UploadException::notFound);
+    if (u.state() == UploadState.FAILED && !u.isComplete()) {
+      throw new UploadException(
+          409, "not_retryable",
+          "this upload was rejected before it was complete and cannot be retried: " + u.error());
+    }
     if (!repo.requeueFailed(id)) {
       throw new UploadException(
           409, "not_failed", "only a failed upload can be retried; this one is "

@@ -42,14 +42,9 @@ public final class JooqUploadRepository implements UploadRepository {
   }
 
   @Override
-  public Upload create(NewUpload n, long offset) {
-    return insert(dsl, n, offset);
-  }
-
-  @Override
-  public Upload create(NewUpload n, long offset, OwnerLimits limits) {
+  public Upload create(NewUpload n, long offset, String contentType, OwnerLimits limits) {
     if (n.owner() == null || !limits.any()) {
-      return insert(dsl, n, offset);
+      return insert(dsl, n, offset, contentType);
     }
     return dsl.transactionResult(
         cfg -> {
@@ -60,7 +55,7 @@ public final class JooqUploadRepository implements UploadRepository {
           limits.check(
               n.owner(), usage(tx, n.owner()), n.length() == null ? offset : n.length(),
               n.kind() != UploadKind.FINAL);
-          return insert(tx, n, offset);
+          return insert(tx, n, offset, contentType);
         });
   }
 
@@ -90,7 +85,7 @@ public final class JooqUploadRepository implements UploadRepository {
     return new OwnerLimits.Usage(r.value1().longValue(), r.value2());
   }
 
-  private Upload insert(DSLContext dsl, NewUpload n, long offset) {
+  private Upload insert(DSLContext dsl, NewUpload n, long offset, String contentType) {
     boolean complete =
         n.length() != null && n.length() == offset && n.kind() != UploadKind.FINAL;
     boolean queued = complete && n.kind() == UploadKind.REGULAR;
@@ -99,7 +94,7 @@ public final class JooqUploadRepository implements UploadRepository {
             .set(UPLOADS.ID, n.id())
             .set(UPLOADS.OWNER, n.owner())
             .set(UPLOADS.FILENAME, n.filename())
-            .set(UPLOADS.CONTENT_TYPE, n.contentType())
+            .set(UPLOADS.CONTENT_TYPE, contentType)
             .set(UPLOADS.LENGTH, n.length())
             .set(UPLOADS.OFFSET, offset)
             .set(UPLOADS.UPLOAD_TYPE, n.kind().dbName())
@@ -118,6 +113,38 @@ public final class JooqUploadRepository implements UploadRepository {
             .returning()
             .fetchOne();
     return toUpload(r);
+  }
+
+  @Override
+  public Upload createRejected(NewUpload n, String error) {
+    UploadsRecord r =
+        dsl.insertInto(UPLOADS)
+            .set(UPLOADS.ID, n.id())
+            .set(UPLOADS.OWNER, n.owner())
+            .set(UPLOADS.FILENAME, n.filename())
+            .set(UPLOADS.CONTENT_TYPE, n.contentType())
+            .set(UPLOADS.LENGTH, n.length())
+            .set(UPLOADS.OFFSET, 0L)
+            .set(UPLOADS.UPLOAD_TYPE, n.kind().dbName())
+            .set(UPLOADS.METADATA, JSONB.valueOf(toJson(n.metadata())))
+            .set(UPLOADS.METADATA_HEADER, n.metadataHeader())
+            .set(UPLOADS.CREATOR_ADDRESS, n.creatorAddress())
+            .set(UPLOADS.EXPIRES_AT, n.expiresAt())
+            .set(UPLOADS.STATE, UploadState.FAILED.dbName())
+            .set(UPLOADS.ERROR, error)
+            .returning()
+            .fetchOne();
+    return toUpload(r);
+  }
+
+  @Override
+  public boolean setContentType(UUID id, String contentType) {
+    return dsl.update(UPLOADS)
+            .set(UPLOADS.CONTENT_TYPE, contentType)
+            .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
+            .where(UPLOADS.ID.eq(id))
+            .execute()
+        == 1;
   }
 
   @Override
@@ -353,6 +380,7 @@ public final class JooqUploadRepository implements UploadRepository {
             .set(UPLOADS.QUEUED_AT, DSL.currentOffsetDateTime())
             .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
             .where(UPLOADS.ID.eq(id).and(UPLOADS.STATE.eq(UploadState.FAILED.dbName())))
+            .and(UPLOADS.COMPLETED_AT.isNotNull())
             .execute()
         == 1;
   }

@@ -66,7 +66,11 @@ public final class AuthFilter extends HttpFilter {
   @Override
   protected void doFilter(HttpServletRequest req, HttpServletResponse resp, FilterChain chain)
       throws IOException, ServletException {
-    Area area = area(req.getRequestURI());
+    // The decoded, normalized path the servlet mapping used: the raw request URI can hide a
+    // protected path from a prefix check (";param" segments, percent-encoding) and still be
+    // routed to it.
+    String path = path(req);
+    Area area = area(path);
     if (area == Area.PUBLIC) {
       chain.doFilter(req, resp);
       return;
@@ -83,7 +87,7 @@ public final class AuthFilter extends HttpFilter {
       chain.doFilter(req, resp); // tus discovery: capabilities only, no data
       return;
     } else {
-      String token = token(req);
+      String token = token(req, path);
       Optional<Principal> p = token == null ? Optional.empty() : authenticator.authenticate(token);
       if (p.isEmpty()) {
         resp.setHeader(
@@ -111,7 +115,13 @@ public final class AuthFilter extends HttpFilter {
     chain.doFilter(req, resp);
   }
 
-  private static String token(HttpServletRequest req) {
+  static String path(HttpServletRequest req) {
+    String servletPath = req.getServletPath() == null ? "" : req.getServletPath();
+    String info = req.getPathInfo();
+    return info == null ? servletPath : servletPath + info;
+  }
+
+  private static String token(HttpServletRequest req, String path) {
     String h = req.getHeader("Authorization");
     if (h != null) {
       String v = h.strip();
@@ -122,7 +132,7 @@ public final class AuthFilter extends HttpFilter {
       return null;
     }
     if ((req.getMethod().equals("GET") || req.getMethod().equals("HEAD"))
-        && QUERY_TOKEN_PATHS.matcher(req.getRequestURI()).matches()) {
+        && QUERY_TOKEN_PATHS.matcher(path).matches()) {
       String t = req.getParameter("access_token");
       return t == null || t.isEmpty() ? null : t;
     }

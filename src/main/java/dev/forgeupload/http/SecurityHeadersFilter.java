@@ -24,7 +24,7 @@ public final class SecurityHeadersFilter extends HttpFilter {
     resp.setHeader("X-Content-Type-Options", "nosniff");
     resp.setHeader("Referrer-Policy", "no-referrer");
     resp.setHeader("Cross-Origin-Opener-Policy", "same-origin");
-    String path = req.getRequestURI();
+    String path = AuthFilter.path(req);
     boolean ui = !path.startsWith("/files") && !path.startsWith("/api/");
     if (ui) {
       resp.setHeader("Content-Security-Policy", UI_POLICY);

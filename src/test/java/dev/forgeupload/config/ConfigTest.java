@@ -96,4 +96,31 @@ class ConfigTest {
     assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_QUOTA_BYTES", "-1")))
         .hasMessageContaining("FORGE_QUOTA_BYTES");
   }
+
+  @Test
+  void content_types_and_limits_are_read_and_checked() {
+    Config d = Config.fromEnv(Map.of());
+    assertThat(d.deniedTypes()).contains("application/x-msdownload", "application/x-elf");
+    assertThat(d.allowedTypes()).isEmpty();
+    assertThat(d.typeMaxBytes()).isEmpty();
+    Config c =
+        Config.fromEnv(
+            Map.of(
+                "FORGE_DENIED_TYPES", "none",
+                "FORGE_ALLOWED_TYPES", "image/*, application/pdf",
+                "FORGE_TYPE_MAX_BYTES", "image/*=20971520,video/*=10737418240"));
+    assertThat(c.deniedTypes()).isEmpty();
+    assertThat(c.allowedTypes()).containsExactly("image/*", "application/pdf");
+    assertThat(c.typeMaxBytes())
+        .containsEntry("image/*", 20971520L)
+        .containsEntry("video/*", 10737418240L);
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_DENIED_TYPES", "exe")))
+        .hasMessageStartingWith("FORGE_DENIED_TYPES")
+        .hasMessageContaining("'exe'");
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_ALLOWED_TYPES", "image/*,")))
+        .hasMessageStartingWith("FORGE_ALLOWED_TYPES");
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_TYPE_MAX_BYTES", "image/*=-1")))
+        .hasMessageStartingWith("FORGE_TYPE_MAX_BYTES")
+        .hasMessageNotContaining("\n");
+  }
 }

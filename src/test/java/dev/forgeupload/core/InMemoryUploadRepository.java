@@ -19,10 +19,14 @@ final class InMemoryUploadRepository implements UploadRepository {
   }
 
   @Override
-  public Upload create(NewUpload n, long offset) {
+  public Upload create(NewUpload n, long offset, String contentType, OwnerLimits limits) {
+    if (n.owner() != null && limits.any()) {
+      limits.check(n.owner(), usage(n.owner()), n.length() == null ? offset : n.length(),
+          n.kind() != UploadKind.FINAL);
+    }
     boolean complete = n.length() != null && n.length() == offset;
     Upload u =
-        new Upload(n.id(), n.owner(), n.filename(), n.contentType(), n.length(), offset,
+        new Upload(n.id(), n.owner(), n.filename(), contentType, n.length(), offset,
             complete && n.kind() == UploadKind.REGULAR ? UploadState.QUEUED : UploadState.UPLOADING, n.kind(), n.concatParts(), n.metadata(), n.metadataHeader(),
             null, null, null, n.creatorAddress(), now(), now(),
             n.length() != null && n.length() == offset ? now() : null, null, n.expiresAt());
@@ -42,6 +46,29 @@ final class InMemoryUploadRepository implements UploadRepository {
       }
     }
     return new OwnerLimits.Usage(bytes, active);
+  }
+
+  @Override
+  public Upload createRejected(NewUpload n, String error) {
+    Upload u =
+        new Upload(n.id(), n.owner(), n.filename(), n.contentType(), n.length(), 0,
+            UploadState.FAILED, n.kind(), n.concatParts(), n.metadata(), n.metadataHeader(),
+            null, null, error, n.creatorAddress(), now(), now(), null, null, n.expiresAt());
+    rows.put(u.id(), u);
+    return u;
+  }
+
+  @Override
+  public boolean setContentType(UUID id, String contentType) {
+    Upload u = rows.get(id);
+    if (u == null) {
+      return false;
+    }
+    rows.put(id, new Upload(u.id(), u.owner(), u.filename(), contentType, u.length(), u.offset(),
+        u.state(), u.kind(), u.concatParts(), u.metadata(), u.metadataHeader(), u.sha256(),
+        u.storageKey(), u.error(), u.creatorAddress(), u.createdAt(), now(), u.completedAt(),
+        u.storedAt(), u.expiresAt()));
+    return true;
   }
 
   @Override
@@ -96,7 +123,11 @@ final class InMemoryUploadRepository implements UploadRepository {
     if (u == null) {
       return false;
     }
-    rows.put(id, with(u, u.length(), u.offset(), u.completedAt(), state));
+    Upload v = with(u, u.length(), u.offset(), u.completedAt(), state);
+    rows.put(id, new Upload(v.id(), v.owner(), v.filename(), v.contentType(), v.length(),
+        v.offset(), v.state(), v.kind(), v.concatParts(), v.metadata(), v.metadataHeader(),
+        v.sha256(), v.storageKey(), error, v.creatorAddress(), v.createdAt(), v.updatedAt(),
+        v.completedAt(), v.storedAt(), v.expiresAt()));
     return true;
   }
 

@@ -34,7 +34,7 @@ class UploadServiceTest {
     service =
         new UploadService(repo, staging, null, queue, UploadEvents.NONE, Clock.systemUTC(),
             1 << 30, Duration.ofDays(1),
-            Duration.ZERO);
+            Duration.ZERO, ContentPolicy.defaults(), UploadMetrics.NONE);
   }
 
   private Upload create(Long length) {
@@ -326,7 +326,8 @@ class UploadServiceTest {
     MemoryObjects objects = new MemoryObjects();
     service =
         new UploadService(repo, staging, objects, queue, UploadEvents.NONE, Clock.systemUTC(),
-            1 << 30, Duration.ofDays(1), Duration.ZERO);
+            1 << 30, Duration.ofDays(1), Duration.ZERO, ContentPolicy.defaults(),
+            UploadMetrics.NONE);
     // the worker stores it and drops the staged bytes after the caller read the row
     objects.put("k", new ByteArrayInputStream(data), data.length, null);
     repo.markStored(queued.id(), "w", "k", "x");

@@ -218,6 +218,22 @@ class IsolationIT {
     assertThat(http.create(ALICE, 10, null).statusCode()).isEqualTo(201);
   }
 
+  @Test
+  void path_tricks_do_not_reach_a_protected_servlet_without_a_credential() {
+    for (String path :
+        List.of(
+            "/api;x/v1/uploads", "/api/v1;x/uploads", "/%61pi/v1/uploads", "/api/v1/./uploads",
+            "//api/v1/uploads", "/metrics;x", "/%6detrics", "/files;x/", "/api/v1/me;x")) {
+      HttpResponse<byte[]> r = http.get(null, path);
+      assertThat(r.statusCode()).as(path).isIn(400, 401, 404);
+      assertThat(text(r)).as(path).doesNotContain("\"items\"").doesNotContain("jvm_");
+    }
+    HttpResponse<byte[]> post =
+        http.send(http.req("/files;x/", null).header("Upload-Length", "1")
+            .POST(HttpRequest.BodyPublishers.noBody()).build());
+    assertThat(post.statusCode()).isIn(400, 401, 404);
+  }
+
   /** Swaps a word inside the token's payload and keeps the signature: must not verify. */
   private static String tamper(String jwt, String from, String to) {
     String[] p = jwt.split("\\.");

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.forgeupload.testing.Samples;
 import dev.forgeupload.testing.TestServer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -119,7 +120,7 @@ class ApiForUiIT {
   @Test
   void statistics_count_uploads_bytes_types_and_storage() throws Exception {
     String id =
-        TusClient.id(tus.upload(random(1234, 3), "filetype " + b64("image/png")));
+        TusClient.id(tus.upload(Samples.png(20, 20), "filetype " + b64("image/png")));
     awaitState(id, "stored");
     JsonNode s = json("/api/v1/stats");
     assertThat(s.get("per_day").size()).isGreaterThanOrEqualTo(1);
@@ -127,13 +128,14 @@ class ApiForUiIT {
     for (JsonNode d : s.get("per_day")) {
       bytesToday += d.get("bytes").asLong();
     }
-    assertThat(bytesToday).isGreaterThanOrEqualTo(1234);
+    assertThat(bytesToday).isGreaterThanOrEqualTo(Samples.png(20, 20).length);
     boolean png = false;
     for (JsonNode t : s.get("by_type")) {
       png |= t.get("content_type").asText().equals("image/png");
     }
     assertThat(png).isTrue();
-    assertThat(s.get("storage").get("stored_bytes").asLong()).isGreaterThanOrEqualTo(1234);
+    assertThat(s.get("storage").get("stored_bytes").asLong())
+        .isGreaterThanOrEqualTo(Samples.png(20, 20).length);
     assertThat(s.get("by_state").toString()).contains("stored");
   }
 
@@ -162,10 +164,11 @@ class ApiForUiIT {
   void safe_types_preview_inline_only_when_asked_and_html_never() throws Exception {
     String png =
         TusClient.id(
-            tus.upload(random(64, 4), "filename " + b64("a.png") + ",filetype " + b64("image/png")));
+            tus.upload(Samples.png(4, 4), "filename " + b64("a.png") + ",filetype " + b64("image/png")));
     String html =
         TusClient.id(
-            tus.upload(random(64, 5), "filename " + b64("a.html") + ",filetype " + b64("text/html")));
+            tus.upload(Samples.text("<html><body><script>alert(1)</script></body></html>"),
+                "filename " + b64("a.html") + ",filetype " + b64("text/html")));
     String base = server.baseUrl() + "/api/v1/uploads/";
     assertThat(tus.get(base + png + "/content?inline=1").headers().firstValue("Content-Disposition"))
         .hasValueSatisfying(v -> assertThat(v).startsWith("inline"));
