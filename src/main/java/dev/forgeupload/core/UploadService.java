@@ -470,6 +470,9 @@ public final class UploadService {
         return;
       }
       int n = (int) Math.min(staged, ContentPolicy.SNIFF_BYTES);
+      if (n == 0) {
+        return; // no bytes, nothing to judge (an empty upload may not even have a staged file)
+      }
       byte[] head;
       try (InputStream in = staging.read(id, 0, n)) {
         head = in.readNBytes(n);

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * as published through Redis by any node. A comment line every 15 s keeps proxies from closing
  * an idle stream.
  */
-public final class EventsServlet extends HttpServlet {
+public final class EventsServlet extends ReadOnlyServlet {
   private static final long serialVersionUID = 1L;
   private static final Pattern EVENT_ID = Pattern.compile("\"id\":\"([0-9a-f-]{36})\"");
   private static final int OWNER_CACHE_SIZE = 10_000;
@@ -40,6 +40,7 @@ public final class EventsServlet extends HttpServlet {
           });
 
   public EventsServlet(EventHub hub, UploadRepository repo) {
+    super(java.util.Set.of("GET")); // HEAD would stream into a body nobody reads, forever
     this.hub = hub;
     this.repo = repo;
   }

@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
 
 /** /healthz (the process answers) and /readyz (it accepts uploads: dependencies reachable). */
-public final class HealthServlet extends HttpServlet {
+public final class HealthServlet extends ReadOnlyServlet {
   private static final long serialVersionUID = 1L;
   private final transient BooleanSupplier ready;
 

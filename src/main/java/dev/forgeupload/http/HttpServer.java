@@ -16,7 +16,6 @@ import jakarta.servlet.Filter;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.handler.CrossOriginHandler;
-import org.eclipse.jetty.ee10.servlet.DefaultServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.util.resource.Resource;
 import org.eclipse.jetty.util.resource.ResourceFactory;
@@ -75,7 +74,7 @@ public final class HttpServer {
     if (ui != null && ui.exists()) {
       context.setBaseResource(ui);
       context.setWelcomeFiles(new String[] {"index.html"});
-      ServletHolder files = new ServletHolder("ui", DefaultServlet.class);
+      ServletHolder files = new ServletHolder("ui", UiServlet.class);
       files.setInitParameter("dirAllowed", "false");
       files.setInitParameter("etags", "true");
       files.setInitParameter("cacheControl", "no-cache");

@@ -7,7 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /** GET /metrics: this server's meters in the Prometheus text format. */
-public final class MetricsServlet extends HttpServlet {
+public final class MetricsServlet extends ReadOnlyServlet {
   private static final long serialVersionUID = 1L;
   private final transient Metrics metrics;
 

@@ -234,6 +234,22 @@ class IsolationIT {
     assertThat(post.statusCode()).isIn(400, 401, 404);
   }
 
+  @Test
+  void read_only_endpoints_answer_other_methods_with_405_not_a_5xx() {
+    // found by AuthPropertiesIT: PATCH /metrics was a 501 (HttpServlet's answer to unknown methods)
+    for (String path : List.of("/metrics", "/healthz", "/readyz", "/", "/admin/")) {
+      HttpResponse<byte[]> r =
+          http.send(http.req(path, ADMIN).method("PATCH", HttpRequest.BodyPublishers.noBody())
+              .build());
+      assertThat(r.statusCode()).as(path).isEqualTo(405);
+      assertThat(r.headers().firstValue("Allow")).as(path).isPresent();
+    }
+    HttpResponse<byte[]> head =
+        http.send(http.req("/api/v1/events", ADMIN).method("HEAD",
+            HttpRequest.BodyPublishers.noBody()).build());
+    assertThat(head.statusCode()).isEqualTo(405);
+  }
+
   /** Swaps a word inside the token's payload and keeps the signature: must not verify. */
   private static String tamper(String jwt, String from, String to) {
     String[] p = jwt.split("\\.");

@@ -128,6 +128,28 @@ class TusProtocolIT {
   }
 
   @Test
+  void a_deferred_upload_declared_empty_before_any_byte_completes_empty() {
+    // found by the property tests: the content check read a staged file that never existed (500)
+    HttpResponse<byte[]> r =
+        tus.send(
+            tus.request(tus.filesUrl())
+                .header("Upload-Defer-Length", "1")
+                .header("Upload-Metadata", "filename " + b64("empty.png") + ",filetype "
+                    + b64("image/png"))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build());
+    String url = r.headers().firstValue("Location").orElseThrow();
+
+    HttpResponse<byte[]> p = tus.patch(url, 0, new byte[0], Map.of("Upload-Length", "0"));
+
+    assertThat(p.statusCode()).as(body(p)).isEqualTo(204);
+    assertThat(p.headers().firstValue("Upload-Offset")).hasValue("0");
+    HttpResponse<byte[]> h = tus.head(url);
+    assertThat(h.headers().firstValue("Upload-Length")).hasValue("0");
+    assertThat(tus.get(url).body()).isEmpty();
+  }
+
+  @Test
   void defer_length_upload_learns_its_length_from_a_later_patch() {
     HttpResponse<byte[]> r =
         tus.send(

@@ -1,0 +1,38 @@
+package dev.forgeupload.http;
+
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Set;
+
+/**
+ * A servlet that only answers reads. Any other method is a {@code 405} with {@code Allow}: plain
+ * {@link HttpServlet} answers methods it does not know (PATCH) with a {@code 501}, a 5xx for
+ * what is the client's mistake.
+ */
+abstract class ReadOnlyServlet extends HttpServlet {
+  private static final long serialVersionUID = 1L;
+  private final Set<String> allowed;
+
+  ReadOnlyServlet(Set<String> allowed) {
+    this.allowed = allowed;
+  }
+
+  ReadOnlyServlet() {
+    this(Set.of("GET", "HEAD"));
+  }
+
+  @Override
+  protected void service(HttpServletRequest req, HttpServletResponse resp)
+      throws ServletException, IOException {
+    if (!allowed.contains(req.getMethod())) {
+      resp.setHeader("Allow", String.join(", ", allowed.stream().sorted().toList()));
+      ErrorWriter.UNCOUNTED.api(
+          resp, 405, "method_not_allowed", req.getMethod() + " is not allowed here");
+      return;
+    }
+    super.service(req, resp);
+  }
+}
