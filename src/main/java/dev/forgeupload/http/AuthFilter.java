@@ -83,7 +83,10 @@ public final class AuthFilter extends HttpFilter {
     Principal principal;
     if (authenticator == null) {
       principal = Principal.OPEN;
-    } else if (area == Area.TUS && req.getMethod().equals("OPTIONS")) {
+    } else if (area == Area.TUS && req.getMethod().equals("OPTIONS")
+        && isBlank(req.getHeader("X-HTTP-Method-Override"))) {
+      // (the tus engine honours X-HTTP-Method-Override on any method: an "OPTIONS" carrying one
+      // is really that method and needs a credential)
       chain.doFilter(req, resp); // tus discovery: capabilities only, no data
       return;
     } else {
@@ -113,6 +116,10 @@ public final class AuthFilter extends HttpFilter {
     }
     principal.attach(req);
     chain.doFilter(req, resp);
+  }
+
+  private static boolean isBlank(String s) {
+    return s == null || s.isBlank();
   }
 
   static String path(HttpServletRequest req) {

@@ -228,6 +228,17 @@ class IsolationIT {
       assertThat(r.statusCode()).as(path).isIn(400, 401, 404);
       assertThat(text(r)).as(path).doesNotContain("\"items\"").doesNotContain("jvm_");
     }
+    // the tus engine honours X-HTTP-Method-Override on any method, OPTIONS included
+    for (String override : List.of("POST", "PATCH", "DELETE", "HEAD", "GET")) {
+      String target = override.equals("POST") ? "/files/" : "/files/" + UUID.randomUUID();
+      HttpResponse<byte[]> r =
+          http.send(http.req(target, null)
+              .header("X-HTTP-Method-Override", override)
+              .header("Upload-Length", "1")
+              .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+              .build());
+      assertThat(r.statusCode()).as("OPTIONS as %s", override).isEqualTo(401);
+    }
     HttpResponse<byte[]> post =
         http.send(http.req("/files;x/", null).header("Upload-Length", "1")
             .POST(HttpRequest.BodyPublishers.noBody()).build());
