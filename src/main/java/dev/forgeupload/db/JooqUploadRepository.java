@@ -80,6 +80,8 @@ public final class JooqUploadRepository implements UploadRepository {
             .from(UPLOADS)
             .where(UPLOADS.OWNER.eq(owner))
             .and(UPLOADS.STATE.in(HELD))
+            // failed before completion = rejected by the content check: its bytes are gone
+            .and(UPLOADS.STATE.ne(UploadState.FAILED.dbName()).or(UPLOADS.COMPLETED_AT.isNotNull()))
             .and(UPLOADS.UPLOAD_TYPE.ne(UploadKind.FINAL.dbName()))
             .fetchOne();
     return new OwnerLimits.Usage(r.value1().longValue(), r.value2());

@@ -40,7 +40,8 @@ final class InMemoryUploadRepository implements UploadRepository {
     int active = 0;
     for (Upload u : rows.values()) {
       if (owner.equals(u.owner()) && u.kind() != UploadKind.FINAL
-          && u.state() != UploadState.DELETED && u.state() != UploadState.EXPIRED) {
+          && u.state() != UploadState.DELETED && u.state() != UploadState.EXPIRED
+          && !(u.state() == UploadState.FAILED && u.completedAt() == null)) {
         bytes += u.length() != null ? u.length() : u.offset();
         active += u.state() == UploadState.UPLOADING ? 1 : 0;
       }

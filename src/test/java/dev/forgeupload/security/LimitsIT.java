@@ -9,6 +9,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import dev.forgeupload.testing.Samples;
 import dev.forgeupload.testing.TestRedis;
 import dev.forgeupload.testing.TestServer;
 import java.net.http.HttpResponse;
@@ -79,6 +80,15 @@ class LimitsIT {
       assertThat(text(third)).contains("unfinished");
       assertThat(http.patch(erin, e1, 0, new byte[100]).statusCode()).isEqualTo(204);
       assertThat(http.create(erin, 100, null).statusCode()).isEqualTo(201);
+
+      // an upload the content check rejected holds no bytes, so it takes no quota
+      String hank = Tokens.rs256(key, Tokens.claims("hank", Duration.ofMinutes(5)).build());
+      byte[] exe = Samples.windowsExe(8000);
+      String fake =
+          location(http.create(hank, exe.length, "filename " + b64("a.jpg") + ",filetype "
+              + b64("image/jpeg")));
+      assertThat(http.patch(hank, fake, 0, exe).statusCode()).isEqualTo(415);
+      assertThat(http.create(hank, 9000, null).statusCode()).isEqualTo(201);
     }
   }
 
@@ -125,6 +135,10 @@ class LimitsIT {
       assertThat(ha.get(gina, "/api/v1/me").statusCode()).isEqualTo(429);
       assertThat(ha.get(null, "/healthz").statusCode()).isEqualTo(200);
     }
+  }
+
+  private static String b64(String s) {
+    return java.util.Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
   }
 
   private static Map<String, String> rateEnv(String secret, TestRedis redis) {
