@@ -34,6 +34,13 @@ public final class ContentPolicy {
   public static final int SNIFF_BYTES = 64 * 1024;
 
   /**
+   * Unclaimed uploads with a known length of at least this get the full detection, so they are
+   * stored and served as what they are; smaller (or deferred) ones skip it, see {@code
+   * quickCheck}.
+   */
+  static final long FULL_DETECTION_MIN_BYTES = 1L << 20;
+
+  /**
    * Native executables and what runs them directly. Zip (and so jar/apk, which magic cannot tell
    * from zip), Office files (and so msi, an OLE2 file) and scripts of languages other than the
    * shells are not on it: blocking them would block ordinary documents and source files.
@@ -54,6 +61,8 @@ public final class ContentPolicy {
   private final List<String> denied;
   private final List<String> allowed;
   private final Map<String, Long> maxBytes;
+  /** The denied types Tika knows by magic, with their specializations (for the quick check). */
+  private final List<MimeType> deniedByMagic;
 
   /** An empty {@code allowed} list allows every type that is not denied. */
   public ContentPolicy(List<String> denied, List<String> allowed, Map<String, Long> maxBytes) {
@@ -72,6 +81,20 @@ public final class ContentPolicy {
         throw new IllegalArgumentException("limit for '" + p + "' must be a non-negative integer");
       }
     });
+    List<MimeType> byMagic = new ArrayList<>();
+    for (MediaType t : REGISTRY.getTypes()) {
+      if (matchesAny(t, this.denied)) {
+        try {
+          MimeType m = TYPES.getRegisteredMimeType(t.toString());
+          if (m != null && m.hasMagic()) {
+            byMagic.add(m);
+          }
+        } catch (MimeTypeException e) {
+          // not a registered type: nothing to match
+        }
+      }
+    }
+    this.deniedByMagic = List.copyOf(byMagic);
   }
 
   public static ContentPolicy defaults() {
@@ -103,6 +126,10 @@ public final class ContentPolicy {
    * {@link #SNIFF_BYTES}). {@code declaredLength} is the upload's length when known.
    */
   public Decision check(byte[] head, int length, Claim claim, Long declaredLength) {
+    Decision quick = quickCheck(head, length, claim, declaredLength);
+    if (quick != null) {
+      return quick;
+    }
     MediaType detected = detect(head, length);
     String detectedName = detected.getBaseType().toString();
     MediaType claimed = claimedType(claim);
@@ -134,6 +161,48 @@ public final class ContentPolicy {
             ? claimed.getBaseType().toString()
             : detectedName;
     return new Accepted(detectedName, stored);
+  }
+
+  /**
+   * The common cases without a full detection, which evaluates every magic pattern Tika knows
+   * (measured: about 0.6 ms of CPU per upload, the largest cost of a small upload): no denied type
+   * matches by its magic, and either the claim is confirmed by its own magic (stored as claimed)
+   * or there is no claim on a small upload (stored as unknown, served as octet-stream: detecting
+   * its type would cost more than storing it). Null when the full check
+   * must decide: a denied magic matched, the claim is not confirmed or cannot be checked by magic,
+   * or an allow-list or size limits need the exact type.
+   */
+  private Decision quickCheck(byte[] head, int length, Claim claim, Long declaredLength) {
+    if (!allowed.isEmpty() || !maxBytes.isEmpty()) {
+      return null;
+    }
+    int n = Math.min(length, SNIFF_BYTES);
+    byte[] bytes = n == head.length ? head : java.util.Arrays.copyOf(head, n);
+    for (MimeType m : deniedByMagic) {
+      if (m.matchesMagic(bytes)) {
+        return null;
+      }
+    }
+    MediaType claimed = claimedType(claim);
+    if (claimed == null || claimed.equals(MediaType.OCTET_STREAM)) {
+      if (declaredLength != null && declaredLength >= FULL_DETECTION_MIN_BYTES) {
+        return null; // a large upload: the full detection costs nothing next to its bytes
+      }
+      return new Accepted("unchecked", claimed == null ? null : MediaType.OCTET_STREAM.toString());
+    }
+    if (!checkable(claimed)) {
+      return null;
+    }
+    try {
+      MimeType m = TYPES.getRegisteredMimeType(claimed.toString());
+      if (m != null && m.matchesMagic(bytes)) {
+        String type = claimed.getBaseType().toString();
+        return new Accepted(type, type);
+      }
+    } catch (MimeTypeException e) {
+      return null;
+    }
+    return null;
   }
 
   /** The size limit check alone, for a length declared after the content was checked. */

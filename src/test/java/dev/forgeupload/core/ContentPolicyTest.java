@@ -105,9 +105,15 @@ class ContentPolicyTest {
         .isEqualTo("application/pdf");
     assertThat(accepted(check(DEFAULTS, Samples.zip(), null, "bundle.zip")).contentType())
         .isEqualTo("application/zip");
-    // no claim at all: what the bytes are
-    assertThat(accepted(check(DEFAULTS, Samples.png(4, 4), null, null)).contentType())
-        .isEqualTo("image/png");
+    // no claim at all on a large upload: what the bytes are
+    byte[] png = Samples.png(4, 4);
+    assertThat(accepted(DEFAULTS.check(png, png.length, new Claim(null, null), 5L << 20))
+        .contentType()).isEqualTo("image/png");
+    // ... on a small one the full detection is skipped: unknown, served as octet-stream
+    assertThat(accepted(check(DEFAULTS, png, null, null)).contentType()).isNull();
+    // and an executable is caught either way
+    assertThat(rejected(check(DEFAULTS, Samples.windowsExe(4096), null, null)).reason())
+        .contains("application/x-msdownload");
   }
 
   @Test
