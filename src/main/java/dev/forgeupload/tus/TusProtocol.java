@@ -288,10 +288,12 @@ final class TusProtocol {
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("length", u.length());
     detail.put("filename", u.filename());
-    audit.record(principal, AuditLog.Action.UPLOAD_CREATED, u.id(), req.getRemoteAddr(), detail);
     if (u.isComplete() && u.kind() != UploadKind.FINAL) {
-      audit.record(principal, AuditLog.Action.UPLOAD_FINISHED, u.id(), req.getRemoteAddr(),
-          Map.of("bytes", u.offset()));
+      audit.record(principal,
+          List.of(AuditLog.Action.UPLOAD_CREATED, AuditLog.Action.UPLOAD_FINISHED), u.id(),
+          req.getRemoteAddr(), List.of(detail, Map.of("bytes", u.offset())));
+    } else {
+      audit.record(principal, AuditLog.Action.UPLOAD_CREATED, u.id(), req.getRemoteAddr(), detail);
     }
     resp.setHeader("Location", baseUrl + uploadPath + u.id());
     if (kind != UploadKind.FINAL || u.isComplete()) {

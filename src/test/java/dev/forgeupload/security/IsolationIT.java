@@ -332,6 +332,22 @@ class IsolationIT {
         .containsExactly(
             "upload.deleted", "upload.downloaded", "upload.finished", "upload.created");
     assertThat(http.get(ADMIN, "/api/v1/audit?upload_id=nope").statusCode()).isEqualTo(400);
+
+    // creation-with-upload that carries every byte: created and finished, in that order
+    byte[] body = "all at once".getBytes(StandardCharsets.UTF_8);
+    HttpResponse<byte[]> once =
+        http.send(http.req("/files/", ALICE)
+            .header("Upload-Length", Integer.toString(body.length))
+            .header("Content-Type", Http.OCTET)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build());
+    assertThat(once.statusCode()).isEqualTo(201);
+    JsonNode onceLog = json(http.get(ADMIN, "/api/v1/audit?upload_id=" + idOf(location(once))));
+    List<String> onceActions = new ArrayList<>();
+    onceLog.get("items").forEach(n -> onceActions.add(n.get("action").asText()));
+    assertThat(onceActions).containsExactly("upload.finished", "upload.created");
+    assertThat(onceLog.get("items").get(0).get("detail").get("bytes").asLong())
+        .isEqualTo(body.length);
   }
 
   @Test
