@@ -587,6 +587,18 @@ class HostileInputPropertiesIT {
     return h.list().ofMaxSize(3);
   }
 
+  /** The path of "METHOD /path?query" with dot segments resolved, as the server routes it. */
+  private static String normalizedPath(String request) {
+    String target = request.substring(request.indexOf(' ') + 1).split(" ")[0];
+    String path = target.split("\\?")[0];
+    try {
+      String n = java.net.URI.create("http://h" + path).normalize().getPath();
+      return n == null ? path : n;
+    } catch (IllegalArgumentException e) {
+      return path; // not a URI the server would route by dot segments either
+    }
+  }
+
   private static void assertApiAnswer(String request, Response r) {
     assertThat(r.status()).as("%s -> %s", request, r).isBetween(100, 499);
     if (r.header("X-Request-Id") == null) {
@@ -595,6 +607,10 @@ class HostileInputPropertiesIT {
       return;
     }
     String type = r.header("Content-Type");
+    if (!normalizedPath(request).startsWith("/api/")) {
+      // "/api/v1/uploads/../../../x" is "/x": not an API request any more (the UI's 404 page)
+      return;
+    }
     boolean content = type != null && !type.startsWith("application/json") && r.status() < 300;
     if (r.status() == 204 || r.status() == 304 || content || r.body().length == 0) {
       return;
