@@ -565,7 +565,12 @@ public final class JooqUploadRepository implements UploadRepository {
       if (!kind.equals("t")) {
         throw new IllegalArgumentException("cursor is not valid for this sort");
       }
-      return OffsetDateTime.parse(value);
+      OffsetDateTime t = OffsetDateTime.parse(value);
+      // PostgreSQL's timestamptz ends in year 294276; a forged cursor must not reach it (500)
+      if (t.getYear() < 1 || t.getYear() > 9999) {
+        throw new IllegalArgumentException("cursor is not valid");
+      }
+      return t;
     }
 
     long key() {

@@ -632,7 +632,11 @@ class HostileInputPropertiesIT {
         + b64("\r\nSet-Cookie: x=y");
     String path = create(5, false, metadata);
     Response r0 = patch(path, 0, "abcde".getBytes(StandardCharsets.US_ASCII), List.of());
-    assertThat(r0.status()).as("%s", r0).isEqualTo(204);
+    // a random claim Tika can check by magic (say "x.Z") is refused for these text bytes: right
+    assertThat(r0.status()).as("%s", r0).isIn(204, 415);
+    if (r0.status() == 415) {
+      assertThat(r0.text()).contains("as claimed");
+    }
 
     Response head = http.exchange(http.head("HEAD", path,
         List.of(Header.of("Tus-Resumable", "1.0.0"))), new byte[0], false, true);
@@ -642,6 +646,9 @@ class HostileInputPropertiesIT {
         "x-content-type-options", "referrer-policy", "cross-origin-opener-policy", "connection",
         "content-length"));
     assertThat(head.header("Upload-Metadata")).isEqualTo(metadata);
+    if (r0.status() == 415) {
+      return; // refused by the content check: nothing to download
+    }
 
     String id = path.substring("/files/".length());
     Response get = http.exchange(http.head("GET", "/api/v1/uploads/" + id + "/content",
