@@ -49,6 +49,9 @@ public final class ApiKeys {
     if (name != null && name.length() > 200) {
       throw new IllegalArgumentException("name is longer than 200 characters");
     }
+    if (Principal.hasControl(owner) || (name != null && Principal.hasControl(name))) {
+      throw new IllegalArgumentException("owner and name must not contain control characters");
+    }
     byte[] secret = new byte[32];
     RANDOM.nextBytes(secret);
     String key = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);

@@ -81,7 +81,8 @@ public final class JwtVerifier {
       return Optional.empty();
     }
     String subject = claims.getSubject();
-    if (subject == null || subject.isBlank() || subject.length() > 255) {
+    if (subject == null || subject.isBlank() || subject.length() > 255
+        || Principal.hasControl(subject)) {
       return Optional.empty();
     }
     return Optional.of(new Principal(subject, hasAdminScope(claims.getClaim("scope")), "jwt"));

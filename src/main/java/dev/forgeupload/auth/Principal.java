@@ -29,6 +29,17 @@ public record Principal(String subject, boolean admin, String via) {
     return admin || (subject != null && subject.equals(owner));
   }
 
+  /** Control characters (NUL included, which PostgreSQL text cannot hold) have no place in a name. */
+  public static boolean hasControl(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The owner filter for listings: null (everything) for admins. */
   public String ownerFilter() {
     return admin ? null : subject;

@@ -177,7 +177,7 @@ public final class ApiServlet extends HttpServlet {
         throw new IllegalArgumentException("limit must be between 1 and 500");
       }
     }
-    String q = req.getParameter("q");
+    String q = textParam(req, "q");
     if (q != null && q.length() > 256) {
       throw new IllegalArgumentException("q is longer than 256 characters");
     }
@@ -340,7 +340,7 @@ public final class ApiServlet extends HttpServlet {
             : UploadIds.parse(uploadParam)
                 .orElseThrow(() -> new IllegalArgumentException("upload_id is not an upload id"));
     List<AuditLog.Entry> entries =
-        audit.list(req.getParameter("actor"), uploadId, req.getParameter("action"), beforeId,
+        audit.list(textParam(req, "actor"), uploadId, textParam(req, "action"), beforeId,
             limit);
     List<Map<String, Object>> items = new ArrayList<>();
     for (AuditLog.Entry e : entries) {
@@ -399,6 +399,24 @@ public final class ApiServlet extends HttpServlet {
       throw new IllegalArgumentException(field + " must be a string");
     }
     return v.asText();
+  }
+
+  /**
+   * A free-text query parameter: no control characters (PostgreSQL refuses NUL in text, which
+   * was a 500), at most 256 characters.
+   */
+  private static String textParam(HttpServletRequest req, String name) {
+    String v = req.getParameter(name);
+    if (v == null) {
+      return null;
+    }
+    if (v.length() > 256) {
+      throw new IllegalArgumentException(name + " is longer than 256 characters");
+    }
+    if (Principal.hasControl(v)) {
+      throw new IllegalArgumentException(name + " must not contain control characters");
+    }
+    return v;
   }
 
   private static int intParam(HttpServletRequest req, String name, int def, int min, int max) {

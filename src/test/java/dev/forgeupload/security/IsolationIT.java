@@ -311,6 +311,10 @@ class IsolationIT {
     assertThat(http.create(key, 10, null).statusCode()).isEqualTo(401);
     assertThat(http.delete(ADMIN, "/api/v1/api-keys/" + UUID.randomUUID()).statusCode())
         .isEqualTo(404);
+    assertThat(http.postJson(ADMIN, "/api/v1/api-keys", "{\"owner\":\"a\\u0000b\"}")
+        .statusCode()).isEqualTo(400);
+    assertThat(http.postJson(ADMIN, "/api/v1/api-keys", "[1]").statusCode()).isEqualTo(400);
+    assertThat(http.get(ADMIN, "/api/v1/audit?actor=%00").statusCode()).isEqualTo(400);
   }
 
   @Test

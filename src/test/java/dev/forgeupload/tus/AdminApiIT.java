@@ -181,7 +181,9 @@ class AdminApiIT {
   @ParameterizedTest
   @ValueSource(strings = {"limit=0", "limit=-1", "limit=abc", "limit=100000", "cursor=garbage!!", "cursor=bm9wZQ", "state=nonsense",
       // found by the property tests: a time PostgreSQL cannot hold was a 500
-      "cursor=dHwrOTk5OTk5OTk5LTEyLTMxVDIzOjU5OjU5Ljk5OTk5OTk5OS0xODowMHw0M2RmOTI1MS1hNjE5LTRjOGEtYjc5OS1hNzllMjkzNzJhNjI"})
+      "cursor=dHwrOTk5OTk5OTk5LTEyLTMxVDIzOjU5OjU5Ljk5OTk5OTk5OS0xODowMHw0M2RmOTI1MS1hNjE5LTRjOGEtYjc5OS1hNzllMjkzNzJhNjI",
+      // ... and NUL in a search, which PostgreSQL text cannot hold
+      "q=%00", "q=a%00b"})
   void bad_list_parameters_return_400_as_json(String query) {
     HttpResponse<byte[]> r = tus.get(api("/uploads?" + query));
 
