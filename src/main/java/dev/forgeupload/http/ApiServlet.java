@@ -165,22 +165,8 @@ public final class ApiServlet extends HttpServlet {
         throw new IllegalArgumentException("state '" + stateParam + "' is not a state");
       }
     }
-    int limit = 50;
-    String limitParam = req.getParameter("limit");
-    if (limitParam != null) {
-      try {
-        limit = Integer.parseInt(limitParam);
-      } catch (NumberFormatException e) {
-        limit = -1;
-      }
-      if (limit < 1 || limit > 500) {
-        throw new IllegalArgumentException("limit must be between 1 and 500");
-      }
-    }
+    int limit = intParam(req, "limit", 50, 1, 500);
     String q = textParam(req, "q");
-    if (q != null && q.length() > 256) {
-      throw new IllegalArgumentException("q is longer than 256 characters");
-    }
     UploadRepository.Sort sort =
         switch (req.getParameter("sort") == null ? "created" : req.getParameter("sort")) {
           case "created" -> UploadRepository.Sort.CREATED;

@@ -29,7 +29,7 @@ public final class MetricsFilter extends HttpFilter {
       failed = false;
     } finally {
       int status = failed && !resp.isCommitted() ? 500 : resp.getStatus();
-      metrics.request(handler(req.getRequestURI()), req.getMethod(), status,
+      metrics.request(handler(AuthFilter.path(req)), req.getMethod(), status,
           System.nanoTime() - start);
     }
   }

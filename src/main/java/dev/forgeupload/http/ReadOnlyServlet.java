@@ -27,12 +27,20 @@ abstract class ReadOnlyServlet extends HttpServlet {
   @Override
   protected void service(HttpServletRequest req, HttpServletResponse resp)
       throws ServletException, IOException {
-    if (!allowed.contains(req.getMethod())) {
-      resp.setHeader("Allow", String.join(", ", allowed.stream().sorted().toList()));
-      ErrorWriter.UNCOUNTED.api(
-          resp, 405, "method_not_allowed", req.getMethod() + " is not allowed here");
-      return;
+    if (!refused(req, resp, allowed)) {
+      super.service(req, resp);
     }
-    super.service(req, resp);
+  }
+
+  /** Answers 405 with {@code Allow} unless the request's method is allowed; true if it did. */
+  static boolean refused(HttpServletRequest req, HttpServletResponse resp, Set<String> allowed)
+      throws IOException {
+    if (allowed.contains(req.getMethod())) {
+      return false;
+    }
+    resp.setHeader("Allow", String.join(", ", allowed.stream().sorted().toList()));
+    ErrorWriter.UNCOUNTED.api(
+        resp, 405, "method_not_allowed", req.getMethod() + " is not allowed here");
+    return true;
   }
 }
