@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
  * A token bucket per key in Redis, so every node draws from the same budget: it holds up to a
@@ -38,6 +39,8 @@ public final class RedisRateLimiter implements RateLimiter {
 
   private final RedisClient redis;
   private final AtomicLong lastWarning = new AtomicLong();
+  /** SHA-1 of the loaded script: every request sends 40 bytes, not the script. */
+  private volatile String sha;
 
   public RedisRateLimiter(RedisClient redis) {
     this.redis = redis;
@@ -51,11 +54,19 @@ public final class RedisRateLimiter implements RateLimiter {
     double capacity = Math.max(1, perMinute / 4.0);
     double perMilli = perMinute / 60_000.0;
     try {
-      Object waitMillis =
-          redis.eval(
-              BUCKET,
-              List.of(KEY_PREFIX + key),
-              List.of(Double.toString(capacity), Double.toString(perMilli)));
+      List<String> keys = List.of(KEY_PREFIX + key);
+      List<String> args = List.of(Double.toString(capacity), Double.toString(perMilli));
+      Object waitMillis;
+      try {
+        if (sha == null) {
+          sha = redis.scriptLoad(BUCKET);
+        }
+        waitMillis = redis.evalsha(sha, keys, args);
+      } catch (JedisNoScriptException e) {
+        // Redis restarted or its scripts were flushed: load it again
+        sha = redis.scriptLoad(BUCKET);
+        waitMillis = redis.evalsha(sha, keys, args);
+      }
       long ms = ((Number) waitMillis).longValue();
       return ms <= 0 ? 0 : Math.max(1, (ms + 999) / 1000);
     } catch (RuntimeException e) {

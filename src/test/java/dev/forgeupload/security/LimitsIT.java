@@ -12,6 +12,7 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import dev.forgeupload.testing.Samples;
 import dev.forgeupload.testing.TestRedis;
 import dev.forgeupload.testing.TestServer;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.RedisClient;
 
 /**
  * RS256 tokens from a JWKS file; the per-owner quota (a deferred length included), the limit of
@@ -122,8 +124,12 @@ class LimitsIT {
       assertThat(ha.send(ha.req("/files/", frank).header("Upload-Length", "1")
           .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build()).statusCode())
           .isEqualTo(429);
-      // gina has her own budget ...
+      // gina has her own budget, also after Redis lost the limiter's script (a restart) ...
+      try (RedisClient c = RedisClient.builder().fromURI(URI.create(redis.url())).build()) {
+        c.scriptFlush();
+      }
       assertThat(hb.get(gina, "/api/v1/me").statusCode()).isEqualTo(200);
+      assertThat(ha.get(frank, "/api/v1/me").statusCode()).isEqualTo(429);
       // ... but the address budget (120/min: burst 30) is shared by everyone from here
       int codes429 = 0;
       for (int i = 0; i < 40; i++) {
