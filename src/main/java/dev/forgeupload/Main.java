@@ -18,6 +18,10 @@ import picocli.CommandLine.Command;
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("apikey")) {
+      // before anything logs: the command's stdout carries only its output (a key, a listing)
+      System.setProperty("forge.log.target", "System.err");
+    }
     System.exit(new CommandLine(new Main()).execute(args));
   }
 
