@@ -144,7 +144,7 @@ public final class ForgeServer implements AutoCloseable {
           config.dataDir(), url, user, redisUrl, s3Endpoint, s3Access, s3Secret);
     }
     Metrics metrics = started(new Metrics());
-    JooqUploadRepository repo = new JooqUploadRepository(db.dsl());
+    JooqUploadRepository repo = new JooqUploadRepository(db.dsl(), config.lockLease());
     PgUploadLocks locks = started(new PgUploadLocks(db.dsl(), config.lockLease()));
     DiskStagingStore staging = new DiskStagingStore(config.stagingDir());
     UploadService uploads =
@@ -213,6 +213,7 @@ public final class ForgeServer implements AutoCloseable {
             content,
             audit,
             config.maxMetadataBytes(),
+            config.maxConcatParts(),
             config.lockWait(),
             config.stallTimeout(),
             security.minBodyBytesPerSecond(),

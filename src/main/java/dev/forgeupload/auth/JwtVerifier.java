@@ -12,6 +12,7 @@ import com.nimbusds.jose.proc.JWSKeySelector;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.forgeupload.config.Config;
@@ -22,6 +23,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.util.Collection;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -76,8 +79,12 @@ public final class JwtVerifier {
   public Optional<Principal> verify(String token) {
     JWTClaimsSet claims;
     try {
-      claims = processor.process(token, null);
-    } catch (ParseException | BadJOSEException | JOSEException e) {
+      SignedJWT jwt = SignedJWT.parse(token);
+      if (!numericDates(jwt.getPayload().toJSONObject())) {
+        return Optional.empty();
+      }
+      claims = processor.process(jwt, null);
+    } catch (ParseException | BadJOSEException | JOSEException | RuntimeException e) {
       return Optional.empty();
     }
     String subject = claims.getSubject();
@@ -86,6 +93,23 @@ public final class JwtVerifier {
       return Optional.empty();
     }
     return Optional.of(new Principal(subject, hasAdminScope(claims.getClaim("scope")), "jwt"));
+  }
+
+  /**
+   * RFC 7519's time claims as the token carries them: {@code exp} a number (a JSON {@code null}
+   * would read as "no expiry"), {@code nbf} and {@code iat} numbers when present. Anything else
+   * makes the token invalid rather than leaving the claim out.
+   */
+  static boolean numericDates(Map<String, Object> payload) {
+    if (payload == null || !(payload.get("exp") instanceof Number)) {
+      return false;
+    }
+    for (String name : List.of("nbf", "iat")) {
+      if (payload.containsKey(name) && !(payload.get(name) instanceof Number)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** OAuth 2 convention: a space-separated {@code scope} string (a list is accepted too). */

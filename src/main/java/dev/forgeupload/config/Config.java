@@ -21,6 +21,7 @@ public record Config(
     String databasePassword,
     long maxUploadBytes,
     int maxMetadataBytes,
+    int maxConcatParts,
     boolean trustProxy,
     String logFormat,
     String logLevel,
@@ -63,6 +64,7 @@ public record Config(
             r.optional("FORGE_DATABASE_PASSWORD"),
             r.longValue("FORGE_MAX_UPLOAD_BYTES", 1L << 40, 1, Long.MAX_VALUE),
             (int) r.longValue("FORGE_MAX_METADATA_BYTES", 16 * 1024, 64, 1024 * 1024),
+            (int) r.longValue("FORGE_MAX_CONCAT_PARTS", 100, 1, 10_000),
             r.bool("FORGE_TRUST_PROXY", false),
             r.oneOf("FORGE_LOG_FORMAT", "text", "text", "json"),
             r.oneOf("FORGE_LOG_LEVEL", "info", "trace", "debug", "info", "warn", "error"),
@@ -144,6 +146,7 @@ public record Config(
     m.put("database_user", databaseUser);
     m.put("database_password", databasePassword == null ? null : "***");
     m.put("max_upload_bytes", maxUploadBytes);
+    m.put("max_concat_parts", maxConcatParts);
     m.put("trust_proxy", trustProxy);
     m.put("upload_expiry", uploadExpiry);
     m.put("read_timeout", readTimeout);

@@ -44,8 +44,23 @@ public interface UploadRepository {
    */
   Optional<Upload> advanceOffset(UUID id, long expected, long newOffset, OffsetDateTime expiresAt);
 
-  /** Sets a deferred length once; false when a different length is already set. */
-  boolean declareLength(UUID id, long length);
+  /**
+   * Sets a deferred length once; false when a different length is already set or the offset is
+   * past it. With an {@code owner} and a quota in {@code limits}, the owner's usage with this
+   * length must fit, checked atomically with the update (413 otherwise).
+   */
+  boolean declareLength(UUID id, long length, String owner, OwnerLimits limits);
+
+  /**
+   * Reserves quota for a PATCH on an upload of deferred length, atomically with every other
+   * quota decision of {@code owner}: returns the end offset (at most {@code wantEnd}, at least
+   * the current offset) the PATCH may write up to without the owner's usage passing {@code
+   * quotaBytes}. The reservation counts while the upload's lock is held; {@link #release} ends it.
+   */
+  long reserve(UUID id, String owner, long quotaBytes, long wantEnd);
+
+  /** Ends a reservation made by {@link #reserve}. */
+  void release(UUID id);
 
   /** Recomputes a final (concatenated) upload from its parts: length, offset, completion. */
   Optional<Upload> refreshFinal(UUID id);

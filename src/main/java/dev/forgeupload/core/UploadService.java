@@ -175,9 +175,13 @@ public final class UploadService {
     }
     long start = u.offset();
     long limit = (u.hasLength() ? u.length() : maxUploadBytes) - start;
-    if (!u.hasLength() && u.owner() != null && ownerLimits.quotaBytes() > 0) {
-      // a deferred length grows with its bytes: it may not grow past the owner's quota
-      limit = Math.max(0, Math.min(limit, ownerLimits.quotaBytes() - repo.usage(u.owner()).bytes()));
+    boolean reserved = !u.hasLength() && u.owner() != null && ownerLimits.quotaBytes() > 0;
+    if (reserved) {
+      // A deferred length grows with its bytes: before reading any, reserve what this body may
+      // add (its Content-Length, else all that is left) against the owner's quota, atomically
+      // with every other PATCH and creation of theirs.
+      long want = start + (p.contentLength() != null ? Math.min(p.contentLength(), limit) : limit);
+      limit = repo.reserve(id, u.owner(), ownerLimits.quotaBytes(), want) - start;
     }
     Progress progress = new Progress(id, start);
     Sniff sniff = sniffFor(u);
@@ -188,6 +192,10 @@ public final class UploadService {
         reject(u, e);
       }
       throw e;
+    } finally {
+      if (reserved) {
+        repo.release(id);
+      }
     }
     Upload after = progress.last == null ? u : progress.last;
     if (after.isComplete()) {
@@ -607,13 +615,6 @@ public final class UploadService {
 
   private Upload declareLength(Upload u, long length) {
     validateLength(length);
-    if (!u.hasLength() && u.owner() != null && ownerLimits.quotaBytes() > 0) {
-      OwnerLimits.Usage usage = repo.usage(u.owner());
-      // the usage counts this upload's offset so far; the declared length replaces it
-      new OwnerLimits(ownerLimits.quotaBytes(), 0)
-          .check(u.owner(), new OwnerLimits.Usage(usage.bytes() - u.offset(), usage.active()),
-              length, false);
-    }
     if (u.hasLength()) {
       if (u.length() != length) {
         throw UploadException.badRequest(
@@ -624,7 +625,8 @@ public final class UploadService {
     if (length >= u.offset()) {
       checkDeclaredLength(u, length);
     }
-    if (length < u.offset() || !repo.declareLength(u.id(), length)) {
+    // the owner's quota is checked with the update (a 413 when this length does not fit)
+    if (length < u.offset() || !repo.declareLength(u.id(), length, u.owner(), ownerLimits)) {
       throw UploadException.badRequest(
           "Upload-Length " + length + " is less than the offset " + u.offset());
     }

@@ -36,9 +36,12 @@ public final class JooqUploadRepository implements UploadRepository {
   private static final TypeReference<Map<String, String>> MAP = new TypeReference<>() {};
 
   private final DSLContext dsl;
+  /** A reservation counts while its upload's lock was renewed within this lease. */
+  private final Duration lockLease;
 
-  public JooqUploadRepository(DSLContext dsl) {
+  public JooqUploadRepository(DSLContext dsl, Duration lockLease) {
     this.dsl = dsl;
+    this.lockLease = lockLease;
   }
 
   @Override
@@ -48,43 +51,124 @@ public final class JooqUploadRepository implements UploadRepository {
     }
     return dsl.transactionResult(
         cfg -> {
-          DSLContext tx = DSL.using(cfg);
-          // one owner's creations queue up here, so checks and inserts don't interleave
-          tx.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 7))", n.owner()))
-              .fetch();
-          limits.check(
-              n.owner(), usage(tx, n.owner()), n.length() == null ? offset : n.length(),
-              n.kind() != UploadKind.FINAL);
-          return insert(tx, n, offset, contentType);
+          DSLContext tx = lockOwner(DSL.using(cfg), n.owner());
+          OwnerLimits.Usage before = usage(tx, n.owner(), null, 0);
+          limits.check(n.owner(), before, 0, true);
+          Upload u = insert(tx, n, offset, contentType);
+          // What the new row adds, measured rather than predicted: a final upload takes over its
+          // parts' bytes (a part no final lists counts on its own), so only the database knows.
+          long added = usage(tx, n.owner(), null, 0).bytes() - before.bytes();
+          limits.check(n.owner(), before, added, false); // throws: the insert rolls back
+          return u;
         });
   }
 
-  private static final List<String> HELD =
-      List.of(
-          UploadState.UPLOADING.dbName(), UploadState.QUEUED.dbName(),
-          UploadState.STORING.dbName(), UploadState.STORED.dbName(),
-          UploadState.FAILED.dbName());
+  /** One owner's quota decisions queue up here, so checks and writes don't interleave. */
+  private static DSLContext lockOwner(DSLContext tx, String owner) {
+    tx.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 7))", owner)).fetch();
+    return tx;
+  }
 
   @Override
   public OwnerLimits.Usage usage(String owner) {
-    return usage(dsl, owner);
+    return usage(dsl, owner, null, 0);
   }
 
-  /** Final uploads are left out: their bytes are their parts' bytes, counted already. */
-  private static OwnerLimits.Usage usage(DSLContext ctx, String owner) {
+  @Override
+  public boolean declareLength(UUID id, long length, String owner, OwnerLimits limits) {
+    if (owner == null || limits.quotaBytes() <= 0) {
+      return declareLength(dsl, id, length);
+    }
+    return dsl.transactionResult(
+        cfg -> {
+          DSLContext tx = lockOwner(DSL.using(cfg), owner);
+          long current = currentOffset(tx, id);
+          OwnerLimits.Usage now = usage(tx, owner, id, current);
+          long after = usage(tx, owner, id, length).bytes();
+          new OwnerLimits(limits.quotaBytes(), 0).check(owner, now, after - now.bytes(), false);
+          return declareLength(tx, id, length);
+        });
+  }
+
+  @Override
+  public long reserve(UUID id, String owner, long quotaBytes, long wantEnd) {
+    return dsl.transactionResult(
+        cfg -> {
+          DSLContext tx = lockOwner(DSL.using(cfg), owner);
+          long offset = currentOffset(tx, id);
+          long here = usage(tx, owner, id, offset).bytes();
+          // a part listed by finals counts once per final: each byte may cost more than one
+          long perByte = Math.max(1, usage(tx, owner, id, offset + 1).bytes() - here);
+          long end = Math.min(wantEnd, offset + Math.max(0, quotaBytes - here) / perByte);
+          end = Math.max(end, offset);
+          tx.update(UPLOADS).set(UPLOADS.RESERVED_END, end).where(UPLOADS.ID.eq(id)).execute();
+          return end;
+        });
+  }
+
+  @Override
+  public void release(UUID id) {
+    dsl.update(UPLOADS)
+        .set(UPLOADS.RESERVED_END, (Long) null)
+        .where(UPLOADS.ID.eq(id))
+        .and(UPLOADS.RESERVED_END.isNotNull())
+        .execute();
+  }
+
+  private static long currentOffset(DSLContext tx, UUID id) {
+    Long o = tx.select(UPLOADS.OFFSET).from(UPLOADS).where(UPLOADS.ID.eq(id)).fetchOne(UPLOADS.OFFSET);
+    return o == null ? 0 : o;
+  }
+
+  /**
+   * What {@code owner} holds: every upload in a held state counts its declared length, or while
+   * its length is deferred its offset (or the end a running PATCH reserved, while the upload's
+   * lock lease is alive); a final counts its parts' bytes, and a part that a final lists counts
+   * through that final only (so a part listed by two finals counts twice: two objects will be
+   * stored). Uploads rejected before completion hold nothing (their bytes are gone). Unfinished
+   * = not yet complete (a complete part waiting for its final is not unfinished). With {@code
+   * what} set, that upload is counted as if it reached {@code reach} bytes.
+   */
+  private OwnerLimits.Usage usage(DSLContext ctx, String owner, UUID what, long reach) {
     var r =
-        ctx.select(
-                DSL.coalesce(
-                    DSL.sum(DSL.coalesce(UPLOADS.LENGTH, UPLOADS.OFFSET)), DSL.inline(0)),
-                DSL.count().filterWhere(UPLOADS.STATE.eq(UploadState.UPLOADING.dbName())))
-            .from(UPLOADS)
-            .where(UPLOADS.OWNER.eq(owner))
-            .and(UPLOADS.STATE.in(HELD))
-            // failed before completion = rejected by the content check: its bytes are gone
-            .and(UPLOADS.STATE.ne(UploadState.FAILED.dbName()).or(UPLOADS.COMPLETED_AT.isNotNull()))
-            .and(UPLOADS.UPLOAD_TYPE.ne(UploadKind.FINAL.dbName()))
-            .fetchOne();
-    return new OwnerLimits.Usage(r.value1().longValue(), r.value2());
+        ctx.fetchOne(
+            """
+            WITH held AS (
+              SELECT u.id, u.upload_type, u.length, u.concat_parts, u.state, u.completed_at,
+                     CASE
+                       WHEN u.id = {0} THEN {1}
+                       WHEN u.reserved_end > u."offset" AND EXISTS (
+                         SELECT 1 FROM upload_locks l WHERE l.upload_id = u.id
+                           AND l.heartbeat_at > now() - make_interval(secs => {2}))
+                         THEN u.reserved_end
+                       ELSE u."offset"
+                     END AS reach
+              FROM uploads u
+              WHERE u.owner = {3}
+                AND u.state IN ('uploading', 'queued', 'storing', 'stored', 'failed')
+                AND (u.state <> 'failed' OR u.completed_at IS NOT NULL)
+            )
+            SELECT
+              coalesce(sum(
+                CASE
+                  WHEN h.upload_type = 'final' THEN coalesce(
+                    CASE WHEN h.id = {0} THEN h.reach END, h.length,
+                    (SELECT sum(coalesce(p.length, p.reach)) FROM held p
+                      WHERE p.id = ANY(h.concat_parts)), 0)
+                  WHEN h.upload_type = 'partial' AND EXISTS (
+                    SELECT 1 FROM held f
+                    WHERE f.upload_type = 'final' AND f.concat_parts @> ARRAY[h.id]) THEN 0
+                  WHEN h.id = {0} THEN h.reach
+                  ELSE coalesce(h.length, h.reach)
+                END), 0)::bigint AS bytes,
+              count(*) FILTER (WHERE h.state = 'uploading' AND h.completed_at IS NULL) AS active
+            FROM held h
+            """,
+            DSL.val(what, UUID.class),
+            DSL.val(reach),
+            DSL.val(lockLease.toMillis() / 1000.0),
+            DSL.val(owner));
+    return new OwnerLimits.Usage(r.get(0, Long.class), r.get(1, Integer.class));
   }
 
   private Upload insert(DSLContext dsl, NewUpload n, long offset, String contentType) {
@@ -170,8 +254,7 @@ public final class JooqUploadRepository implements UploadRepository {
         .map(this::toUpload);
   }
 
-  @Override
-  public boolean declareLength(UUID id, long length) {
+  private static boolean declareLength(DSLContext dsl, UUID id, long length) {
     int n =
         dsl.update(UPLOADS)
             .set(UPLOADS.LENGTH, length)

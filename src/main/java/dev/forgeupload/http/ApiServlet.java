@@ -90,7 +90,7 @@ public final class ApiServlet extends HttpServlet {
             route("GET", "/api-keys", "/api-keys", (m, q, r) -> listKeys(q, r)),
             route("POST", "/api-keys", "/api-keys", (m, q, r) -> createKey(q, r)),
             route("DELETE", "/api-keys/{id}", "/api-keys/" + ID,
-                (m, q, r) -> revokeKey(id(m), q, r)),
+                (m, q, r) -> revokeKey(keyId(m), q, r)),
             route("GET", "/audit", "/audit", (m, q, r) -> audit(q, r)),
             route("GET", "/openapi.json", "/openapi.json", (m, q, r) -> openapi(r)));
   }
@@ -139,6 +139,14 @@ public final class ApiServlet extends HttpServlet {
 
   private static UUID id(Matcher m) {
     return UploadIds.parse(m.group(1)).orElseThrow(UploadException::notFound);
+  }
+
+  private static UUID keyId(Matcher m) {
+    return UploadIds.parse(m.group(1)).orElseThrow(ApiServlet::keyNotFound);
+  }
+
+  private static UploadException keyNotFound() {
+    return new UploadException(404, "not_found", "API key not found");
   }
 
   /** The upload if this caller may see it; 404 otherwise, as if it did not exist. */
@@ -301,7 +309,7 @@ public final class ApiServlet extends HttpServlet {
   private void revokeKey(UUID id, HttpServletRequest req, HttpServletResponse resp)
       throws IOException {
     Principal p = admin(req);
-    ApiKeys.KeyInfo k = apiKeys.revoke(id).orElseThrow(UploadException::notFound);
+    ApiKeys.KeyInfo k = apiKeys.revoke(id).orElseThrow(ApiServlet::keyNotFound);
     audit.record(p, AuditLog.Action.API_KEY_REVOKED, null, req.getRemoteAddr(),
         Map.of("key_id", id.toString()));
     write(resp, 200, keyJson(k));

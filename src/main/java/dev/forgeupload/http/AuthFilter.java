@@ -71,6 +71,10 @@ public final class AuthFilter extends HttpFilter {
     // routed to it.
     String path = path(req);
     Area area = area(path);
+    if (req.getQueryString() != null && !QueryStrings.valid(req.getQueryString())) {
+      error(area, resp, 400, "bad_query", "the query string is not valid percent-encoded UTF-8");
+      return;
+    }
     if (area == Area.PUBLIC) {
       chain.doFilter(req, resp);
       return;

@@ -52,6 +52,7 @@ public final class ForgeTusService extends TusFileUploadService {
       ContentResponder content,
       AuditLog audit,
       int maxMetadataBytes,
+      int maxConcatParts,
       Duration lockWait,
       Duration stallTimeout,
       long minBodyBytesPerSecond,
@@ -62,7 +63,7 @@ public final class ForgeTusService extends TusFileUploadService {
     this.locking = new TusLockingAdapter(locks, lockWait);
     this.protocol =
         new TusProtocol(
-            uploads, locks, content, audit, PATH, maxMetadataBytes, stallTimeout,
+            uploads, locks, content, audit, PATH, maxMetadataBytes, maxConcatParts, stallTimeout,
             minBodyBytesPerSecond);
     this.uploads = uploads;
     withUploadUri(PATH.substring(0, PATH.length() - 1));

@@ -45,6 +45,7 @@ final class TusProtocol {
   private final AuditLog audit;
   private final String uploadPath;
   private final int maxMetadataBytes;
+  private final int maxConcatParts;
   private final Duration stallTimeout;
   private final long minBodyBytesPerSecond;
 
@@ -55,6 +56,7 @@ final class TusProtocol {
       AuditLog audit,
       String uploadPath,
       int maxMetadataBytes,
+      int maxConcatParts,
       Duration stallTimeout,
       long minBodyBytesPerSecond) {
     this.uploads = uploads;
@@ -63,6 +65,7 @@ final class TusProtocol {
     this.audit = audit;
     this.uploadPath = uploadPath;
     this.maxMetadataBytes = maxMetadataBytes;
+    this.maxConcatParts = maxConcatParts;
     this.stallTimeout = stallTimeout;
     this.minBodyBytesPerSecond = minBodyBytesPerSecond;
   }
@@ -314,16 +317,24 @@ final class TusProtocol {
       if (!url.contains(uploadPath)) {
         throw UploadException.badRequest("Upload-Concat part '" + url + "' is not an upload URL");
       }
-      ids.add(
+      UUID id =
           UploadIds.parse(tail)
               .orElseThrow(
-                  () -> UploadException.badRequest("Upload-Concat part '" + url + "' is invalid")));
+                  () -> UploadException.badRequest("Upload-Concat part '" + url + "' is invalid"));
+      // Each part once: a client splits a file into distinct pieces; repeating one would only
+      // multiply stored bytes (see docs/decisions.md).
+      if (ids.contains(id)) {
+        throw UploadException.badRequest(
+            "Upload-Concat lists the partial upload " + id + " more than once");
+      }
+      ids.add(id);
+      if (ids.size() > maxConcatParts) {
+        throw UploadException.badRequest(
+            "Upload-Concat final lists more than " + maxConcatParts + " parts (FORGE_MAX_CONCAT_PARTS)");
+      }
     }
     if (ids.isEmpty()) {
       throw UploadException.badRequest("Upload-Concat final lists no parts");
-    }
-    if (ids.size() > 1000) {
-      throw UploadException.badRequest("Upload-Concat final lists more than 1000 parts");
     }
     return ids;
   }

@@ -13,6 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class InMemoryUploadRepository implements UploadRepository {
   final Map<UUID, Upload> rows = new ConcurrentHashMap<>();
   final List<Long> offsetWrites = java.util.Collections.synchronizedList(new ArrayList<>());
+  /** Reserved end offsets of running PATCHes (deferred lengths). */
+  final Map<UUID, Long> reserved = new ConcurrentHashMap<>();
 
   private static OffsetDateTime now() {
     return OffsetDateTime.now(ZoneOffset.UTC);
@@ -21,8 +23,7 @@ final class InMemoryUploadRepository implements UploadRepository {
   @Override
   public Upload create(NewUpload n, long offset, String contentType, OwnerLimits limits) {
     if (n.owner() != null && limits.any()) {
-      limits.check(n.owner(), usage(n.owner()), n.length() == null ? offset : n.length(),
-          n.kind() != UploadKind.FINAL);
+      limits.check(n.owner(), usage(n.owner()), n.length() == null ? offset : n.length(), true);
     }
     boolean complete = n.length() != null && n.length() == offset;
     Upload u =
@@ -42,8 +43,8 @@ final class InMemoryUploadRepository implements UploadRepository {
       if (owner.equals(u.owner()) && u.kind() != UploadKind.FINAL
           && u.state() != UploadState.DELETED && u.state() != UploadState.EXPIRED
           && !(u.state() == UploadState.FAILED && u.completedAt() == null)) {
-        bytes += u.length() != null ? u.length() : u.offset();
-        active += u.state() == UploadState.UPLOADING ? 1 : 0;
+        bytes += u.length() != null ? u.length() : Math.max(u.offset(), reserved.getOrDefault(u.id(), 0L));
+        active += u.state() == UploadState.UPLOADING && u.completedAt() == null ? 1 : 0;
       }
     }
     return new OwnerLimits.Usage(bytes, active);
@@ -99,13 +100,33 @@ final class InMemoryUploadRepository implements UploadRepository {
   }
 
   @Override
-  public synchronized boolean declareLength(UUID id, long length) {
+  public synchronized boolean declareLength(
+      UUID id, long length, String owner, OwnerLimits limits) {
     Upload u = rows.get(id);
+    if (u != null && owner != null && limits.quotaBytes() > 0 && u.length() == null) {
+      OwnerLimits.Usage now = usage(owner);
+      new OwnerLimits(limits.quotaBytes(), 0).check(owner, now, length - u.offset(), false);
+    }
     if (u == null || (u.length() != null && u.length() != length) || u.offset() > length) {
       return false;
     }
     rows.put(id, with(u, length, u.offset(), u.offset() == length ? now() : null, u.state()));
     return true;
+  }
+
+  @Override
+  public synchronized long reserve(UUID id, String owner, long quotaBytes, long wantEnd) {
+    Upload u = rows.get(id);
+    reserved.remove(id);
+    long others = usage(owner).bytes() - u.offset();
+    long end = Math.max(u.offset(), Math.min(wantEnd, quotaBytes - others));
+    reserved.put(id, end);
+    return end;
+  }
+
+  @Override
+  public void release(UUID id) {
+    reserved.remove(id);
   }
 
   @Override

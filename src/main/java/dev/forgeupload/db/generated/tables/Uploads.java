@@ -183,6 +183,11 @@ public class Uploads extends TableImpl<UploadsRecord> {
      */
     public final TableField<UploadsRecord, OffsetDateTime> QUEUED_AT = createField(DSL.name("queued_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6), this, "");
 
+    /**
+     * The column <code>public.uploads.reserved_end</code>.
+     */
+    public final TableField<UploadsRecord, Long> RESERVED_END = createField(DSL.name("reserved_end"), SQLDataType.BIGINT, this, "");
+
     private Uploads(Name alias, Table<UploadsRecord> aliased) {
         this(alias, aliased, (Field<?>[]) null, null);
     }
@@ -233,6 +238,7 @@ public class Uploads extends TableImpl<UploadsRecord> {
             Internal.createCheck(this, DSL.name("uploads_length_check"), "(((length IS NULL) OR (length >= 0)))", true),
             Internal.createCheck(this, DSL.name("uploads_offset_check"), "((\"offset\" >= 0))", true),
             Internal.createCheck(this, DSL.name("uploads_offset_within_length"), "(((length IS NULL) OR (\"offset\" <= length)))", true),
+            Internal.createCheck(this, DSL.name("uploads_reserved_end_check"), "((reserved_end >= 0))", true),
             Internal.createCheck(this, DSL.name("uploads_state_check"), "((state = ANY (ARRAY['uploading'::text, 'queued'::text, 'storing'::text, 'stored'::text, 'failed'::text, 'expired'::text, 'deleted'::text])))", true),
             Internal.createCheck(this, DSL.name("uploads_upload_type_check"), "((upload_type = ANY (ARRAY['regular'::text, 'partial'::text, 'final'::text])))", true)
         );

@@ -372,6 +372,20 @@ public class UploadsRecord extends UpdatableRecordImpl<UploadsRecord> {
         return (OffsetDateTime) get(24);
     }
 
+    /**
+     * Setter for <code>public.uploads.reserved_end</code>.
+     */
+    public void setReservedEnd(Long value) {
+        set(25, value);
+    }
+
+    /**
+     * Getter for <code>public.uploads.reserved_end</code>.
+     */
+    public Long getReservedEnd() {
+        return (Long) get(25);
+    }
+
     // -------------------------------------------------------------------------
     // Primary key information
     // -------------------------------------------------------------------------
@@ -395,7 +409,7 @@ public class UploadsRecord extends UpdatableRecordImpl<UploadsRecord> {
     /**
      * Create a detached, initialised UploadsRecord
      */
-    public UploadsRecord(UUID id, String owner, String filename, String contentType, Long length, Long offset, String state, String uploadType, UUID[] concatParts, JSONB metadata, String metadataHeader, String sha256, String storageKey, String error, String creatorAddress, OffsetDateTime createdAt, OffsetDateTime updatedAt, OffsetDateTime completedAt, OffsetDateTime storedAt, OffsetDateTime expiresAt, Integer attempts, OffsetDateTime nextAttemptAt, String claimedBy, OffsetDateTime claimedAt, OffsetDateTime queuedAt) {
+    public UploadsRecord(UUID id, String owner, String filename, String contentType, Long length, Long offset, String state, String uploadType, UUID[] concatParts, JSONB metadata, String metadataHeader, String sha256, String storageKey, String error, String creatorAddress, OffsetDateTime createdAt, OffsetDateTime updatedAt, OffsetDateTime completedAt, OffsetDateTime storedAt, OffsetDateTime expiresAt, Integer attempts, OffsetDateTime nextAttemptAt, String claimedBy, OffsetDateTime claimedAt, OffsetDateTime queuedAt, Long reservedEnd) {
         super(Uploads.UPLOADS);
 
         setId(id);
@@ -423,6 +437,7 @@ public class UploadsRecord extends UpdatableRecordImpl<UploadsRecord> {
         setClaimedBy(claimedBy);
         setClaimedAt(claimedAt);
         setQueuedAt(queuedAt);
+        setReservedEnd(reservedEnd);
         resetChangedOnNotNull();
     }
 }
