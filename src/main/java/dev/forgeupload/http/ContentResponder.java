@@ -110,7 +110,7 @@ public final class ContentResponder {
     try (InputStream in = uploads.openContent(u, from, count)) {
       if (from == 0 && audit != null) {
         // once the bytes could be opened, before they go: a client that drops the connection
-        // midway has still received the start
+        // midway is audited too
         audit.recordDownload(u.id(), req, resp.getStatus(), count);
       }
       OutputStream out = resp.getOutputStream();
