@@ -205,7 +205,7 @@ public final class ForgeServer implements AutoCloseable {
     AuthFilter auth =
         new AuthFilter(
             new Authenticator(apiKeys, jwt), new RedisRateLimiter(redis), security, errors);
-    ContentResponder content = new ContentResponder(uploads);
+    ContentResponder content = new ContentResponder(uploads, audit);
     ForgeTusService tus =
         new ForgeTusService(
             uploads,

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.forgeupload.db.generated.tables.records.AuditLogRecord;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,13 +93,13 @@ public final class AuditLog {
     }
   }
 
-  /** A download is audited once, not once per Range request of a video player. */
-  public void recordDownload(UUID id, HttpServletRequest req, HttpServletResponse resp) {
-    String range = req.getHeader("Range");
-    boolean first = range == null || range.replace(" ", "").startsWith("bytes=0-");
-    if (req.getMethod().equals("GET") && resp.getStatus() < 300 && first) {
-      record(Principal.of(req), Action.UPLOAD_DOWNLOADED, id, req.getRemoteAddr(), null);
-    }
+  /**
+   * A response that sends an upload's first byte (the caller decides: see {@code
+   * ContentResponder}); one entry per response, with its status and the bytes it carries.
+   */
+  public void recordDownload(UUID id, HttpServletRequest req, int status, long bytes) {
+    record(Principal.of(req), Action.UPLOAD_DOWNLOADED, id, req.getRemoteAddr(),
+        Map.of("status", status, "bytes", bytes));
   }
 
   private static String json(Map<String, ?> detail) {

@@ -4,11 +4,13 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.apache.tika.metadata.Metadata;
 import org.apache.tika.metadata.TikaCoreProperties;
@@ -51,7 +53,35 @@ public final class ContentPolicy {
           "application/x-elf", // executables, shared objects, core dumps, objects
           "application/x-mach-o*", // every Mach-O kind, universal binaries included
           "application/x-sh", // #! scripts
-          "application/x-bat"); // @echo off / rem batch files
+          "application/x-bat", // @echo off / rem batch files
+          "application/x-ms-installer"); // .msi/.msp/.mst: by name or type only (OLE2 bytes)
+
+  /** What an empty upload, and every partial upload, is stored and served as. */
+  public static final String OCTET_STREAM = MediaType.OCTET_STREAM.toString();
+
+  /**
+   * Extensions that Windows or macOS run (or hand to a shell) on a double click and that Tika's
+   * name patterns do not know, as the type they run as; together with Tika's patterns (.exe,
+   * .dll, .com, .bat, .cmd, .sh, .bash, .msi) they say when a filename claims a denied type.
+   */
+  private static final Map<String, String> RUNNABLE_EXTENSIONS =
+      Map.ofEntries(
+          Map.entry("scr", "application/x-msdownload"), // screen saver: a PE
+          Map.entry("pif", "application/x-msdownload"), // run as a program by Windows
+          Map.entry("cpl", "application/x-msdownload"), // control panel item: a PE
+          Map.entry("so", "application/x-sharedlib"),
+          Map.entry("dylib", "application/x-mach-o-dylib"),
+          Map.entry("command", "application/x-sh"), // macOS Terminal runs it on a double click
+          Map.entry("zsh", "application/x-sh"),
+          Map.entry("ksh", "application/x-sh"),
+          Map.entry("csh", "application/x-sh"), // Tika: application/x-csh, a type of its own
+          Map.entry("tcsh", "application/x-sh"));
+
+  private static final MediaType BATCH = MediaType.parse("application/x-bat");
+  /** Tika's type for a bare "MZ" (two bytes): a real PE is detected with its format. */
+  private static final MediaType BARE_MZ = MediaType.parse("application/x-msdownload");
+  private static final Accepted EMPTY = new Accepted("empty", OCTET_STREAM);
+  private static final Accepted PART = new Accepted("part", OCTET_STREAM);
 
   private static final MimeTypes TYPES = MimeTypes.getDefaultMimeTypes();
   private static final MediaTypeRegistry REGISTRY = TYPES.getMediaTypeRegistry();
@@ -63,6 +93,9 @@ public final class ContentPolicy {
   private final Map<String, Long> maxBytes;
   /** The denied types Tika knows by magic, with their specializations (for the quick check). */
   private final List<MimeType> deniedByMagic;
+  /** Those of them that are text (scripts): matched again after a BOM or leading whitespace. */
+  private final List<MimeType> deniedTextByMagic;
+  private final boolean batchDenied;
 
   /** An empty {@code allowed} list allows every type that is not denied. */
   public ContentPolicy(List<String> denied, List<String> allowed, Map<String, Long> maxBytes) {
@@ -95,6 +128,9 @@ public final class ContentPolicy {
       }
     }
     this.deniedByMagic = List.copyOf(byMagic);
+    this.deniedTextByMagic =
+        byMagic.stream().filter(m -> isText(m.getType())).toList();
+    this.batchDenied = matchesAny(BATCH, this.denied);
   }
 
   public static ContentPolicy defaults() {
@@ -126,6 +162,18 @@ public final class ContentPolicy {
    * {@link #SNIFF_BYTES}). {@code declaredLength} is the upload's length when known.
    */
   public Decision check(byte[] head, int length, Claim claim, Long declaredLength) {
+    Optional<Rejected> refused = checkClaim(claim);
+    if (refused.isPresent()) {
+      return refused.get();
+    }
+    int n = Math.min(length, SNIFF_BYTES);
+    if (n == 0) {
+      return EMPTY; // no byte confirms any claim: stored and served as octet-stream
+    }
+    MediaType script = paddedScript(head, n);
+    if (script != null) {
+      return notAccepted(script);
+    }
     Decision quick = quickCheck(head, length, claim, declaredLength);
     if (quick != null) {
       return quick;
@@ -139,8 +187,7 @@ public final class ContentPolicy {
           "content is " + detectedName + ", not " + claimed.getBaseType() + " as claimed");
     }
     if (matchesAny(detected, denied)) {
-      return new Rejected(
-          415, "content_rejected", "content is " + detectedName + ", which is not accepted here");
+      return notAccepted(detected);
     }
     if (!allowed.isEmpty() && !matchesAny(detected, allowed)) {
       return new Rejected(
@@ -161,6 +208,168 @@ public final class ContentPolicy {
             ? claimed.getBaseType().toString()
             : detectedName;
     return new Accepted(detectedName, stored);
+  }
+
+  private static Rejected notAccepted(MediaType type) {
+    return new Rejected(
+        415, "content_rejected",
+        "content is " + type.getBaseType() + ", which is not accepted here");
+  }
+
+  /**
+   * A claim of a denied type is refused whatever the bytes turn out to be (also with no bytes at
+   * all): the metadata type, or the type the filename's extension stands for (Tika's name
+   * patterns and {@link #RUNNABLE_EXTENSIONS}), either one. Empty when the claim may stand.
+   */
+  public Optional<Rejected> checkClaim(Claim claim) {
+    if (claim == null) {
+      return Optional.empty();
+    }
+    MediaType type = parseType(claim.type());
+    if (type != null && matchesAny(type, denied)) {
+      return Optional.of(
+          new Rejected(
+              415, "content_rejected",
+              "the claimed type " + type + " is not accepted here"));
+    }
+    String name = claim.filename() == null ? null : runnableName(claim.filename());
+    if (name == null) {
+      return Optional.empty();
+    }
+    for (MediaType t : typesOfName(name)) {
+      if (matchesAny(t, denied)) {
+        String ext = name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
+        return Optional.of(
+            new Rejected(
+                415, "content_rejected",
+                "files named *." + ext + " (" + t.getBaseType() + ") are not accepted here"));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The name as a desktop would see it: Windows drops trailing dots and spaces ("x.exe. " is
+   * x.exe). Null without an extension.
+   */
+  private static String runnableName(String filename) {
+    String name = filename.replaceAll("[.\\s]+$", "");
+    int dot = name.lastIndexOf('.');
+    return dot < 0 || dot == name.length() - 1 ? null : name;
+  }
+
+  private static List<MediaType> typesOfName(String name) {
+    List<MediaType> out = new ArrayList<>(2);
+    Metadata m = new Metadata();
+    m.set(TikaCoreProperties.RESOURCE_NAME_KEY, name);
+    try {
+      MediaType t = TYPES.detect(null, m);
+      if (!t.equals(MediaType.OCTET_STREAM)) {
+        out.add(REGISTRY.normalize(t.getBaseType()));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    String ext = name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
+    String extra = RUNNABLE_EXTENSIONS.get(ext);
+    if (extra != null) {
+      out.add(MediaType.parse(extra));
+    }
+    return out;
+  }
+
+  /**
+   * A denied script that Tika's magic (which looks at offset 0 only) misses: its magic behind a
+   * UTF-8 byte-order mark or leading whitespace, which no shell minds ({@code sh x} runs it, and
+   * a BOM before {@code #!} is just an odd first command), and batch starts Tika does not know
+   * ({@code @echo ...}, {@code echo off}, {@code @rem}). Null when there is none.
+   */
+  private MediaType paddedScript(byte[] head, int n) {
+    int k = 0;
+    if (n >= 3 && (head[0] & 0xff) == 0xef && (head[1] & 0xff) == 0xbb && (head[2] & 0xff) == 0xbf) {
+      k = 3;
+    }
+    while (k < n && isBlank(head[k])) {
+      k++;
+    }
+    if (k > 0 && k < n && !deniedTextByMagic.isEmpty()) {
+      byte[] rest = Arrays.copyOfRange(head, k, n);
+      for (MimeType m : deniedTextByMagic) {
+        if (m.matchesMagic(rest)) {
+          return m.getType();
+        }
+      }
+    }
+    if (batchDenied
+        && (startsWord(head, k, n, "@echo")
+            || startsWord(head, k, n, "echo off")
+            || startsWord(head, k, n, "@rem"))) {
+      return BATCH;
+    }
+    return null;
+  }
+
+  private static boolean isBlank(byte b) {
+    return b == ' ' || b == '\t' || b == '\r' || b == '\n' || b == 0x0b || b == '\f';
+  }
+
+  /** {@code word} (ASCII, any case) at {@code at}, followed by the end or a non-letter. */
+  private static boolean startsWord(byte[] head, int at, int n, String word) {
+    if (n - at < word.length()) {
+      return false;
+    }
+    for (int i = 0; i < word.length(); i++) {
+      if (Character.toLowerCase((char) (head[at + i] & 0xff)) != word.charAt(i)) {
+        return false;
+      }
+    }
+    int next = at + word.length();
+    return next == n || !Character.isLetterOrDigit((char) (head[next] & 0xff));
+  }
+
+  /**
+   * The check of a partial upload's first bytes. A part is opaque bytes: it is stored and served
+   * as octet-stream and never takes its claim; only its final upload is checked as a whole (and
+   * a middle part has no magic of its own). So a part is only refused for a denied claim, or
+   * when its bytes carry a denied type's signature that does not turn up at random at a part
+   * boundary: not text (scripts: "rem " starts a word in any text, "#!/" a line in Markdown),
+   * and not a bare "MZ", two bytes that start one part in 65536 of any compressed data; a PE
+   * with its header, ELF and Mach-O (4 fixed bytes and more) are refused. The allow-list and
+   * size limits apply to the final, whose type is known.
+   */
+  public Decision checkPart(byte[] head, int length, Claim claim) {
+    Optional<Rejected> refused = checkClaim(claim);
+    if (refused.isPresent()) {
+      return refused.get();
+    }
+    int n = Math.min(length, SNIFF_BYTES);
+    if (n == 0) {
+      return PART;
+    }
+    byte[] bytes = n == head.length ? head : Arrays.copyOf(head, n);
+    boolean any = false;
+    for (MimeType m : deniedByMagic) {
+      if (m.matchesMagic(bytes)) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) {
+      return PART;
+    }
+    MediaType detected = detect(head, n);
+    if (matchesAny(detected, denied) && !isText(detected) && !detected.equals(BARE_MZ)) {
+      return new Rejected(
+          415, "content_rejected",
+          "part content is " + detected.getBaseType() + ", which is not accepted here");
+    }
+    return PART;
+  }
+
+  private static boolean isText(MediaType t) {
+    MediaType base = t.getBaseType();
+    return base.equals(MediaType.TEXT_PLAIN)
+        || REGISTRY.isSpecializationOf(base, MediaType.TEXT_PLAIN);
   }
 
   /**
@@ -236,11 +445,9 @@ public final class ContentPolicy {
     if (claim == null) {
       return null;
     }
-    if (claim.type() != null) {
-      MediaType t = MediaType.parse(claim.type().strip().toLowerCase(Locale.ROOT));
-      if (t != null) {
-        return REGISTRY.normalize(t.getBaseType());
-      }
+    MediaType type = parseType(claim.type());
+    if (type != null) {
+      return type;
     }
     if (claim.filename() != null && !claim.filename().isBlank()) {
       Metadata m = new Metadata();
@@ -253,6 +460,15 @@ public final class ContentPolicy {
       }
     }
     return null;
+  }
+
+  /** A claimed type, normalized (Tika's aliases), without parameters; null if unparseable. */
+  private static MediaType parseType(String type) {
+    if (type == null) {
+      return null;
+    }
+    MediaType t = MediaType.parse(type.strip().toLowerCase(Locale.ROOT));
+    return t == null ? null : REGISTRY.normalize(t.getBaseType());
   }
 
   /**

@@ -28,6 +28,15 @@ public record Upload(
     OffsetDateTime storedAt,
     OffsetDateTime expiresAt) {
 
+  /**
+   * The content type to report and serve: a partial upload is opaque bytes (only its final is
+   * checked as a whole) whatever its row says; rows written before parts were stored as
+   * octet-stream still hold the part's claim.
+   */
+  public String reportedContentType() {
+    return kind == UploadKind.PARTIAL ? ContentPolicy.OCTET_STREAM : contentType;
+  }
+
   public boolean hasLength() {
     return length != null;
   }

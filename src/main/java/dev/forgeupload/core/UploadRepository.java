@@ -62,8 +62,18 @@ public interface UploadRepository {
   /** Ends a reservation made by {@link #reserve}. */
   void release(UUID id);
 
-  /** Recomputes a final (concatenated) upload from its parts: length, offset, completion. */
+  /**
+   * Recomputes a final (concatenated) upload from its parts: length, offset, completion. A
+   * failed final that is not complete (rejected by the content check) is left as it is.
+   */
   Optional<Upload> refreshFinal(UUID id);
+
+  /**
+   * A final upload whose content was rejected: failed with the reason and no longer complete
+   * (offset 0, not queued, unclaimed), like any upload rejected before its last byte, so it is
+   * neither served, nor retried, nor stored.
+   */
+  boolean rejectFinal(UUID id, String error);
 
   /** Final uploads that list {@code partId} among their parts. */
   List<UUID> finalsContaining(UUID partId);

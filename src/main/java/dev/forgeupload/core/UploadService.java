@@ -92,8 +92,9 @@ public final class UploadService {
   }
 
   public Upload create(NewUpload n) {
+    refuseDeniedClaim(n);
     validateLength(n.length());
-    Upload u = repo.create(n, 0, n.contentType(), ownerLimits);
+    Upload u = repo.create(n, 0, initialContentType(n), ownerLimits);
     metrics.created();
     log.info(
         "UploadCreated id={} length={} kind={} filename_len={}",
@@ -113,6 +114,38 @@ public final class UploadService {
       events.state(u.id(), u.state(), u.offset(), u.length());
     }
     return u;
+  }
+
+  /**
+   * A claim of a denied type (metadata type or filename extension) is refused before anything is
+   * created or read: no bytes could make it acceptable, and an empty or tiny upload would never
+   * be judged by its bytes at all.
+   */
+  private void refuseDeniedClaim(NewUpload n) {
+    Optional<ContentPolicy.Rejected> refused =
+        policy.checkClaim(new ContentPolicy.Claim(n.contentType(), n.filename()));
+    if (refused.isPresent()) {
+      log.info("UploadRefused id={} kind={} status={} reason={}", n.id(), n.kind().dbName(),
+          refused.get().status(), refused.get().reason());
+      throw refused.get().toException();
+    }
+  }
+
+  /**
+   * What a new row stores as its content type until its bytes are checked: the claim for a
+   * regular upload (replaced by the check, which every upload passes before its last byte is
+   * committed); nothing for a final upload (its check runs after its parts completed it);
+   * octet-stream for a part (a part is opaque: see {@link ContentPolicy#checkPart}) and for an
+   * empty upload (no byte confirms its claim).
+   */
+  private static String initialContentType(NewUpload n) {
+    if (n.kind() == UploadKind.FINAL) {
+      return null;
+    }
+    if (n.kind() == UploadKind.PARTIAL || (n.length() != null && n.length() == 0)) {
+      return ContentPolicy.OCTET_STREAM;
+    }
+    return n.contentType();
   }
 
   /** The current upload; 404 when unknown, 410 when terminated or expired. */
@@ -216,6 +249,7 @@ public final class UploadService {
     if (n.kind() == UploadKind.FINAL) {
       throw UploadException.badRequest("a final upload cannot carry a body");
     }
+    refuseDeniedClaim(n);
     validateLength(n.length());
     long limit = n.length() != null ? n.length() : maxUploadBytes;
     if (n.owner() != null && ownerLimits.any()) {
@@ -229,13 +263,12 @@ public final class UploadService {
     long end;
     Upload u;
     Sniff sniff =
-        n.kind() == UploadKind.PARTIAL
-            ? null
-            : new Sniff(n.id(), new ContentPolicy.Claim(n.contentType(), n.filename()), n.length());
+        new Sniff(n.id(), new ContentPolicy.Claim(n.contentType(), n.filename()), n.length(),
+            false, n.kind() == UploadKind.PARTIAL);
     try {
       end = receive(n.id(), 0, limit, n.length() != null, p, body, null, sniff);
       String contentType =
-          sniff != null && sniff.accepted != null ? sniff.accepted.contentType() : n.contentType();
+          sniff.accepted != null ? sniff.accepted.contentType() : initialContentType(n);
       u = repo.create(n, end, contentType, ownerLimits);
     } catch (IOException | RuntimeException e) {
       staging.delete(n.id());
@@ -451,25 +484,25 @@ public final class UploadService {
 
   /**
    * The content check of one upload's first bytes (see {@link ContentPolicy}), run at most once,
-   * reading the bytes back from staging. With a row to update ({@code persist}), an accepted
-   * type is stored at once, before the offset that covers the checked bytes is committed.
+   * reading the bytes back from staging: the full check, or for a partial upload ({@code part})
+   * the part check, which stores nothing (a part stays octet-stream). With a row to update
+   * ({@code persist}), an accepted type is stored at once, before the offset that covers the
+   * checked bytes is committed. Run with no bytes only for an upload that is complete and empty.
    */
   private final class Sniff {
     final UUID id;
     final ContentPolicy.Claim claim;
     final Long length;
     final boolean persist;
+    final boolean part;
     ContentPolicy.Accepted accepted;
 
-    Sniff(UUID id, ContentPolicy.Claim claim, Long length) {
-      this(id, claim, length, false);
-    }
-
-    Sniff(UUID id, ContentPolicy.Claim claim, Long length, boolean persist) {
+    Sniff(UUID id, ContentPolicy.Claim claim, Long length, boolean persist, boolean part) {
       this.id = id;
       this.claim = claim;
       this.length = length;
       this.persist = persist;
+      this.part = part;
     }
 
     /** Checks the first bytes of the {@code staged} ones; throws the rejection. */
@@ -478,32 +511,34 @@ public final class UploadService {
         return;
       }
       int n = (int) Math.min(staged, ContentPolicy.SNIFF_BYTES);
-      if (n == 0) {
-        return; // no bytes, nothing to judge (an empty upload may not even have a staged file)
+      byte[] head = new byte[0];
+      if (n > 0) { // an empty upload may not even have a staged file
+        try (InputStream in = staging.read(id, 0, n)) {
+          head = in.readNBytes(n);
+        }
       }
-      byte[] head;
-      try (InputStream in = staging.read(id, 0, n)) {
-        head = in.readNBytes(n);
-      }
-      ContentPolicy.Decision d = policy.check(head, head.length, claim, length);
+      ContentPolicy.Decision d =
+          part
+              ? policy.checkPart(head, head.length, claim)
+              : policy.check(head, head.length, claim, length);
       if (d instanceof ContentPolicy.Rejected r) {
         throw r.toException();
       }
       accepted = (ContentPolicy.Accepted) d;
       log.info("ContentAccepted id={} detected={} content_type={}", id, accepted.detected(),
           accepted.contentType());
-      if (persist) {
+      if (persist && !part) {
         repo.setContentType(id, accepted.contentType());
       }
     }
   }
 
-  /** The check a PATCH at this upload's offset must run, or null (partial, or already done). */
+  /** The check a PATCH at this upload's offset must run, or null (final, or already done). */
   private Sniff sniffFor(Upload u) {
-    if (u.kind() != UploadKind.REGULAR || u.offset() >= ContentPolicy.SNIFF_BYTES) {
+    if (u.kind() == UploadKind.FINAL || u.offset() >= ContentPolicy.SNIFF_BYTES) {
       return null;
     }
-    return new Sniff(u.id(), claimOf(u), u.length(), true);
+    return new Sniff(u.id(), claimOf(u), u.length(), true, u.kind() == UploadKind.PARTIAL);
   }
 
   private static ContentPolicy.Claim claimOf(Upload u) {
@@ -586,15 +621,16 @@ public final class UploadService {
    * checked now; one already checked must fit its type's size limit.
    */
   private void checkDeclaredLength(Upload u, long length) {
-    if (u.kind() != UploadKind.REGULAR) {
+    if (u.kind() == UploadKind.FINAL) {
       return;
     }
     try {
       if (u.offset() < ContentPolicy.SNIFF_BYTES) {
         if (length == u.offset()) {
-          new Sniff(u.id(), claimOf(u), length, true).run(u.offset());
+          new Sniff(u.id(), claimOf(u), length, true, u.kind() == UploadKind.PARTIAL)
+              .run(u.offset());
         }
-      } else if (u.contentType() != null) {
+      } else if (u.kind() == UploadKind.REGULAR && u.contentType() != null) {
         policy.checkLength(u.contentType(), length).ifPresent(r -> {
           throw r.toException();
         });
@@ -667,9 +703,10 @@ public final class UploadService {
 
   /**
    * A final upload is checked when it completes, from the first bytes of its parts (the parts
-   * themselves are not: a middle part has no magic). Its parts' staged bytes stay: they belong to
-   * the parts. The row was queued by the statement that completed it; a worker that claims it
-   * in the moment before this check runs can still store it (see docs/decisions.md).
+   * themselves only get the part check: a middle part has no magic). Its parts' staged bytes
+   * stay: they belong to the parts. The row was queued by the statement that completed it, so
+   * the worker checks again before it stores a final ({@link #checkFinalContent}). A rejected
+   * final is failed and no longer complete: it is not served, not retried, not stored.
    */
   private Optional<UploadException> checkFinal(Upload u) {
     int n = (int) Math.min(u.offset(), ContentPolicy.SNIFF_BYTES);
@@ -683,13 +720,26 @@ public final class UploadService {
     ContentPolicy.Decision d = policy.check(head, head.length, claimOf(u), u.length());
     if (d instanceof ContentPolicy.Rejected r) {
       UploadException e = r.toException();
-      repo.markState(u.id(), UploadState.FAILED, e.getMessage());
+      repo.rejectFinal(u.id(), e.getMessage());
       log.info("UploadRejected id={} status={} reason={}", u.id(), e.status(), e.getMessage());
-      events.state(u.id(), UploadState.FAILED, u.offset(), u.length());
+      events.state(u.id(), UploadState.FAILED, 0, u.length());
       return Optional.of(e);
     }
     repo.setContentType(u.id(), ((ContentPolicy.Accepted) d).contentType());
     return Optional.empty();
+  }
+
+  /**
+   * The content check of a complete final upload again, for the worker right before it stores
+   * one: the final was queued by the statement that completed it, so a worker (or the
+   * reconciler, after a crash) can reach it before or without the check at completion. Empty
+   * for anything else, and when the content passes; a rejected final is failed (not stored).
+   */
+  public Optional<UploadException> checkFinalContent(Upload u) {
+    if (u.kind() != UploadKind.FINAL || !u.isComplete()) {
+      return Optional.empty();
+    }
+    return checkFinal(u);
   }
 
   private void enqueueQuietly(UUID id) {

@@ -275,6 +275,7 @@ public final class JooqUploadRepository implements UploadRepository {
     if (found.isEmpty()
         || found.get().kind() != UploadKind.FINAL
         || found.get().isComplete()
+        || found.get().state() == UploadState.FAILED
         || found.get().concatParts() == null) {
       return found;
     }
@@ -309,8 +310,27 @@ public final class JooqUploadRepository implements UploadRepository {
             allComplete ? DSL.currentOffsetDateTime() : DSL.val((OffsetDateTime) null))
         .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
         .where(UPLOADS.ID.eq(id).and(UPLOADS.COMPLETED_AT.isNull()))
+        .and(UPLOADS.STATE.ne(UploadState.FAILED.dbName()))
         .execute();
     return find(id);
+  }
+
+  @Override
+  public boolean rejectFinal(UUID id, String error) {
+    return dsl.update(UPLOADS)
+            .set(UPLOADS.STATE, UploadState.FAILED.dbName())
+            .set(UPLOADS.ERROR, error)
+            .set(UPLOADS.OFFSET, 0L)
+            .set(UPLOADS.COMPLETED_AT, (OffsetDateTime) null)
+            .set(UPLOADS.QUEUED_AT, (OffsetDateTime) null)
+            .set(UPLOADS.CLAIMED_BY, (String) null)
+            .set(UPLOADS.CLAIMED_AT, (OffsetDateTime) null)
+            .set(UPLOADS.NEXT_ATTEMPT_AT, (OffsetDateTime) null)
+            .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
+            .where(UPLOADS.ID.eq(id))
+            .and(UPLOADS.UPLOAD_TYPE.eq(UploadKind.FINAL.dbName()))
+            .execute()
+        == 1;
   }
 
   @Override

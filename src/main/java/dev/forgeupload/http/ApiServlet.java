@@ -276,7 +276,6 @@ public final class ApiServlet extends HttpServlet {
       throws IOException {
     visible(req, id);
     content.send(uploads.get(id), req, resp);
-    audit.recordDownload(id, req, resp);
   }
 
   private void me(HttpServletRequest req, HttpServletResponse resp) throws IOException {

@@ -1,8 +1,11 @@
 package dev.forgeupload.http;
 
+import dev.forgeupload.auth.AuditLog;
 import dev.forgeupload.core.Upload;
 import dev.forgeupload.core.UploadException;
+import dev.forgeupload.core.UploadKind;
 import dev.forgeupload.core.UploadService;
+import dev.forgeupload.core.UploadState;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -10,15 +13,19 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Sends the bytes of a finished upload: single byte ranges (206/416), a strong ETag, safe
- * Content-Type and an escaped RFC 6266 / 5987 Content-Disposition. Types not on the allow-list go
- * out as application/octet-stream; everything is an attachment, never sniffed.
+ * Sends the bytes of a finished upload: single byte ranges (206/416), a strong ETag with
+ * If-None-Match (304), safe Content-Type and an escaped RFC 6266 / 5987 Content-Disposition.
+ * Types not on the allow-list go out as application/octet-stream, and so does every partial
+ * upload; everything is an attachment (unless an allow-listed type is asked for inline), never
+ * sniffed. Every GET response that carries the first byte is audited as a download.
  */
 public final class ContentResponder {
   private static final Set<String> SAFE_TYPES =
@@ -30,23 +37,48 @@ public final class ContentResponder {
   private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
 
   private final UploadService uploads;
+  private final AuditLog audit;
 
-  public ContentResponder(UploadService uploads) {
+  /** {@code audit} may be null (nothing is audited). */
+  public ContentResponder(UploadService uploads, AuditLog audit) {
     this.uploads = uploads;
+    this.audit = audit;
   }
 
+  /**
+   * Answers a GET or HEAD for the upload's bytes. A GET whose response carries byte 0 (the whole
+   * body, whatever Range or If-Range asked for, or a range from 0) is recorded as one
+   * {@code upload.downloaded} audit entry, just before the body goes out; ranges that start
+   * further in (a player seeking, a resumed download) are not, nor are HEAD, 304 and 416, which
+   * send no content.
+   */
   public void send(Upload u, HttpServletRequest req, HttpServletResponse resp) throws IOException {
     if (!u.isComplete()) {
       throw new UploadException(409, "not_finished", "upload is not finished yet");
     }
+    if (u.kind() == UploadKind.FINAL && u.state() == UploadState.FAILED) {
+      // rejected by the content check before rejected finals were made incomplete, or failed
+      // in the worker: only the second may be served
+      Optional<UploadException> rejected = uploads.checkFinalContent(u);
+      if (rejected.isPresent()) {
+        throw new UploadException(
+            409, "not_finished", "upload was rejected: " + rejected.get().getMessage());
+      }
+    }
     long length = u.offset();
     String etag = "\"" + u.id() + "\"";
     resp.setHeader("ETag", etag);
-    resp.setHeader("Accept-Ranges", "bytes");
     resp.setHeader("X-Content-Type-Options", "nosniff");
     resp.setHeader("Content-Security-Policy", "default-src 'none'; sandbox");
     resp.setHeader("Cache-Control", "private, no-cache");
-    String type = safeType(u.contentType());
+    if (noneMatch(req, etag)) {
+      // RFC 9110 13.1.2: the client's copy is current. If-Modified-Since would come after
+      // If-None-Match, and is not evaluated at all (no Last-Modified is sent).
+      resp.setStatus(HttpServletResponse.SC_NOT_MODIFIED);
+      return;
+    }
+    resp.setHeader("Accept-Ranges", "bytes");
+    String type = safeType(u.reportedContentType());
     resp.setContentType(type);
     // Inline only when asked (the admin preview) and only for the allow-listed types.
     boolean inline = "1".equals(req.getParameter("inline")) && !type.equals(OCTET);
@@ -76,9 +108,39 @@ public final class ContentResponder {
       return;
     }
     try (InputStream in = uploads.openContent(u, from, count)) {
+      if (from == 0 && audit != null) {
+        // once the bytes could be opened, before they go: a client that drops the connection
+        // midway is audited too
+        audit.recordDownload(u.id(), req, resp.getStatus(), count);
+      }
       OutputStream out = resp.getOutputStream();
       in.transferTo(out);
     }
+  }
+
+  /**
+   * If-None-Match (every field line): {@code *} or one of the listed entity tags equals ours by
+   * the weak comparison RFC 9110 asks for here ({@code W/"x"} matches {@code "x"}).
+   */
+  static boolean noneMatch(HttpServletRequest req, String etag) {
+    if (req.getHeader("If-None-Match") == null) {
+      return false;
+    }
+    for (String line : Collections.list(req.getHeaders("If-None-Match"))) {
+      for (String tag : line.split(",")) {
+        String t = tag.strip();
+        if (t.equals("*")) {
+          return true;
+        }
+        if (t.startsWith("W/")) {
+          t = t.substring(2);
+        }
+        if (t.equals(etag)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** {from, to} inclusive; empty array = ignore the header (serve all); null = unsatisfiable. */

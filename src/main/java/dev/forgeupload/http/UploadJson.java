@@ -14,7 +14,7 @@ final class UploadJson {
     m.put("id", u.id().toString());
     m.put("owner", u.owner());
     m.put("filename", u.filename());
-    m.put("content_type", u.contentType());
+    m.put("content_type", u.reportedContentType());
     m.put("length", u.length());
     m.put("offset", u.offset());
     m.put("state", u.state().dbName());

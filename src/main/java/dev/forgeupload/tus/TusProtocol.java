@@ -352,7 +352,6 @@ final class TusProtocol {
   void get(UUID id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
     Upload u = uploads.get(id);
     content.send(u, req, resp);
-    audit.recordDownload(u.id(), req, resp);
   }
 
   // ---- header parsing

@@ -4,6 +4,8 @@ import dev.forgeupload.core.JobQueue;
 import dev.forgeupload.core.ObjectKeys;
 import dev.forgeupload.core.ObjectStore;
 import dev.forgeupload.core.Upload;
+import dev.forgeupload.core.UploadException;
+import dev.forgeupload.core.UploadKind;
 import dev.forgeupload.core.UploadEvents;
 import dev.forgeupload.core.UploadMetrics;
 import dev.forgeupload.core.UploadRepository;
@@ -172,6 +174,16 @@ public final class StoreWorker implements AutoCloseable {
   }
 
   private void store(String consumer, Upload u) throws IOException {
+    Optional<UploadException> rejected = uploads.checkFinalContent(u);
+    if (rejected.isPresent()) {
+      // queued by the statement that completed it, before (or, after a crash, without) the
+      // check at completion: rejected now, failed and not complete; nothing to store
+      log.info("StoreRefused id={} reason={}", u.id(), rejected.get().getMessage());
+      return;
+    }
+    if (u.kind() == UploadKind.FINAL) {
+      u = repo.find(u.id()).orElse(u); // the check stored the content type
+    }
     String key = ObjectKeys.of(u);
     long length = u.length();
     long started = System.nanoTime();

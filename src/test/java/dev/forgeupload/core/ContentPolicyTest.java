@@ -62,10 +62,119 @@ class ContentPolicyTest {
   void without_a_type_the_extension_is_the_claim() {
     Rejected r = rejected(check(DEFAULTS, Samples.windowsExe(4096), null, "holiday.JPG"));
     assertThat(r.reason()).contains("not image/jpeg as claimed");
-    // and the name never steers detection: a real PNG named .exe is a PNG (the claim,
-    // application/x-dosexec, has no magic of its own, so it is not checked)
-    assertThat(accepted(check(DEFAULTS, Samples.png(4, 4), null, "setup.exe")).contentType())
-        .isEqualTo("image/png");
+    // the name never steers detection, but a name of a denied type is refused for itself
+    assertThat(rejected(check(DEFAULTS, Samples.png(4, 4), null, "setup.exe")).reason())
+        .isEqualTo("files named *.exe (application/x-dosexec) are not accepted here");
+  }
+
+  @Test
+  void a_claim_of_a_denied_type_is_refused_whatever_the_bytes_and_without_any() {
+    byte[] words = Samples.text("echo pwned\n");
+    for (String type :
+        List.of("application/x-sh", "APPLICATION/X-SH; charset=utf-8", "application/bat",
+            "application/x-bat", "application/x-msdownload; format=pe32",
+            "application/x-dosexec", "application/x-executable", "application/x-msi")) {
+      Rejected r = rejected(check(DEFAULTS, words, type, "notes.txt"));
+      assertThat(r.status()).isEqualTo(415);
+      assertThat(r.code()).isEqualTo("content_rejected");
+      assertThat(r.reason()).startsWith("the claimed type ").endsWith(" is not accepted here");
+      assertThat(DEFAULTS.checkClaim(new Claim(type, null))).as(type).isPresent();
+      // an empty upload is refused for its claim too
+      assertThat(DEFAULTS.check(new byte[0], 0, new Claim(type, null), 0L))
+          .as(type).isInstanceOf(Rejected.class);
+    }
+    assertThat(rejected(check(DEFAULTS, words, "application/x-sh", null)).reason())
+        .isEqualTo("the claimed type application/x-sh is not accepted here");
+    for (String name :
+        List.of("evil.exe", "EVIL.EXE", "a.dll", "a.com", "setup.msi", "run.bat", "run.CMD",
+            "x.sh", "x.bash", "x.zsh", "x.csh", "saver.scr", "old.pif", "x.cpl", "lib.so",
+            "lib.dylib", "open.command", "photo.jpg.exe", "trailing.exe.", "spaced.bat .. ")) {
+      assertThat(DEFAULTS.checkClaim(new Claim(null, name))).as(name).isPresent();
+      assertThat(DEFAULTS.checkClaim(new Claim("image/png", name))).as(name).isPresent();
+      assertThat(check(DEFAULTS, words, null, name)).as(name).isInstanceOf(Rejected.class);
+    }
+    assertThat(DEFAULTS.checkClaim(new Claim(null, "run.bat")).orElseThrow().reason())
+        .isEqualTo("files named *.bat (application/x-bat) are not accepted here");
+    // other script languages and ordinary names are not on the default list
+    for (String name :
+        List.of("app.js", "x.ps1", "x.vbs", "x.py", "exe", "notes.txt", "a.tar.gz", "x.",
+            "archive.exe.zip")) {
+      assertThat(DEFAULTS.checkClaim(new Claim(null, name))).as(name).isEmpty();
+    }
+    assertThat(DEFAULTS.checkClaim(new Claim("text/plain", "a.txt"))).isEmpty();
+    assertThat(DEFAULTS.checkClaim(new Claim("not a type", null))).isEmpty();
+    assertThat(DEFAULTS.checkClaim(null)).isEmpty();
+    // the list decides: without one, any claim may stand; with text/* denied, a .csv is refused
+    ContentPolicy open = new ContentPolicy(List.of(), List.of(), Map.of());
+    assertThat(open.checkClaim(new Claim("application/x-sh", "x.exe"))).isEmpty();
+    ContentPolicy noText = new ContentPolicy(List.of("text/*"), List.of(), Map.of());
+    assertThat(noText.checkClaim(new Claim(null, "t.csv"))).isPresent();
+  }
+
+  @Test
+  void scripts_behind_a_byte_order_mark_or_whitespace_and_batch_starts_tika_misses_are_denied() {
+    for (String script :
+        List.of("\uFEFF#!/bin/sh\nrm -rf /\n", " #!/bin/sh\n", "\n\t#!/usr/bin/env bash\n",
+            "\uFEFF@echo off\r\n", "\r\n@echo off\r\ndel *\r\n", "  rem x\r\n",
+            "@ECHO ON\r\n", "@echo.\r\n", "echo off\r\n", "ECHO OFF", "@rem hello\r\n",
+            "\uFEFF eval \"exec perl\"")) {
+      Rejected r = rejected(check(DEFAULTS, Samples.text(script), null, null));
+      assertThat(r.reason()).as(script).matches(
+          "content is application/x-(sh|bat), which is not accepted here");
+      assertThat(check(DEFAULTS, Samples.text(script), "text/plain", "notes.txt"))
+          .as(script).isInstanceOf(Rejected.class);
+    }
+    for (String text :
+        List.of("\uFEFFhello\n", "   indented words\n", "echo is a word\n", "echo offers\n",
+            "remember this\n", "# a heading\n#!/not at the start\n", "@echoes\n")) {
+      assertThat(check(DEFAULTS, Samples.text(text), null, null)).as(text)
+          .isInstanceOf(Accepted.class);
+    }
+    // only the denied types: without a deny list a padded script is text
+    ContentPolicy open = new ContentPolicy(List.of(), List.of(), Map.of());
+    assertThat(check(open, Samples.text(" #!/bin/sh\n"), null, null)).isInstanceOf(Accepted.class);
+  }
+
+  @Test
+  void an_empty_upload_is_octet_stream_whatever_it_claims() {
+    for (String type : List.of("image/jpeg", "text/html", "application/pdf")) {
+      Accepted a = accepted(DEFAULTS.check(new byte[0], 0, new Claim(type, "a.jpg"), 0L));
+      assertThat(a.contentType()).isEqualTo("application/octet-stream");
+    }
+    assertThat(accepted(DEFAULTS.check(new byte[0], 0, null, null)).contentType())
+        .isEqualTo("application/octet-stream");
+  }
+
+  @Test
+  void a_part_is_refused_for_binary_executable_signatures_but_not_for_what_starts_parts_at_random() {
+    for (byte[] exe :
+        List.of(Samples.windowsExe(4096), Samples.elfExecutable(), Samples.machO())) {
+      Rejected r = rejected(DEFAULTS.checkPart(exe, exe.length, new Claim("image/jpeg", "a.jpg")));
+      assertThat(r.status()).isEqualTo(415);
+      assertThat(r.reason()).startsWith("part content is application/x-")
+          .endsWith(", which is not accepted here");
+    }
+    // a bare "MZ" (one part in 65536 of compressed data starts so) and script starts are no
+    // signature in the middle of a file; the final's check sees its real start
+    byte[] mz = TestData.randomBytes(5000, 9);
+    mz[0] = 'M';
+    mz[1] = 'Z';
+    assertThat(ContentPolicy.detect(mz, mz.length).toString()).isEqualTo("application/x-msdownload");
+    assertThat(rejected(check(DEFAULTS, mz, null, null)).reason()).contains("x-msdownload");
+    for (byte[] part :
+        List.of(mz, Samples.text("#!/bin/sh\n"), Samples.text("rem ipsum dolor\n"),
+            Samples.text("@echo off\r\n"), TestData.randomBytes(3000, 2), Samples.png(4, 4),
+            new byte[0])) {
+      Accepted a = accepted(DEFAULTS.checkPart(part, part.length, new Claim("image/png", null)));
+      assertThat(a.contentType()).as("a part is opaque").isEqualTo("application/octet-stream");
+    }
+    // the claim is checked as for any upload
+    assertThat(rejected(DEFAULTS.checkPart(new byte[10], 10, new Claim(null, "x.exe"))).reason())
+        .contains("*.exe");
+    // a PE header after the first 64 KiB of the part is not seen
+    byte[] late = new byte[ContentPolicy.SNIFF_BYTES + 1024];
+    System.arraycopy(Samples.windowsExe(512), 0, late, ContentPolicy.SNIFF_BYTES, 512);
+    assertThat(DEFAULTS.checkPart(late, late.length, null)).isInstanceOf(Accepted.class);
   }
 
   @Test

@@ -135,6 +135,19 @@ final class InMemoryUploadRepository implements UploadRepository {
   }
 
   @Override
+  public boolean rejectFinal(UUID id, String error) {
+    Upload u = rows.get(id);
+    if (u == null || u.kind() != UploadKind.FINAL) {
+      return false;
+    }
+    rows.put(id, new Upload(u.id(), u.owner(), u.filename(), u.contentType(), u.length(), 0,
+        UploadState.FAILED, u.kind(), u.concatParts(), u.metadata(), u.metadataHeader(),
+        u.sha256(), u.storageKey(), error, u.creatorAddress(), u.createdAt(), now(), null,
+        u.storedAt(), u.expiresAt()));
+    return true;
+  }
+
+  @Override
   public List<UUID> finalsContaining(UUID partId) {
     return List.of();
   }

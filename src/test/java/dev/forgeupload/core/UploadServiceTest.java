@@ -309,6 +309,78 @@ class UploadServiceTest {
         .isInstanceOfSatisfying(UploadException.class, e -> assertThat(e.status()).isEqualTo(404));
   }
 
+  private NewUpload newUpload(UploadKind kind, Long length, String type, String name) {
+    Map<String, String> meta = new java.util.LinkedHashMap<>();
+    if (type != null) {
+      meta.put("filetype", type);
+    }
+    if (name != null) {
+      meta.put("filename", name);
+    }
+    return new NewUpload(UUID.randomUUID(), null, length, kind, null, meta, null, "127.0.0.1",
+        service.newExpiry());
+  }
+
+  @Test
+  void a_claim_of_a_denied_type_is_refused_before_any_row_or_byte() {
+    for (NewUpload n :
+        java.util.List.of(
+            newUpload(UploadKind.REGULAR, 0L, "application/x-sh", null),
+            newUpload(UploadKind.REGULAR, null, null, "run.bat"),
+            newUpload(UploadKind.PARTIAL, 10L, "image/png", "x.exe"))) {
+      assertThatThrownBy(() -> service.create(n))
+          .isInstanceOfSatisfying(UploadException.class, e -> {
+            assertThat(e.status()).isEqualTo(415);
+            assertThat(e.code()).isEqualTo("content_rejected");
+          });
+      assertThatThrownBy(() -> service.createWithBody(n, patch(0),
+              new ByteArrayInputStream("echo pwned\n".getBytes())))
+          .isInstanceOf(UploadException.class);
+      assertThat(repo.find(n.id())).isEmpty();
+      assertThat(dir.resolve(n.id() + ".bin")).doesNotExist();
+    }
+  }
+
+  @Test
+  void an_empty_upload_is_octet_stream_however_it_was_completed() throws IOException {
+    assertThat(service.create(newUpload(UploadKind.REGULAR, 0L, "image/jpeg", "a.jpg"))
+        .contentType()).isEqualTo("application/octet-stream");
+    Upload deferred = service.create(newUpload(UploadKind.REGULAR, null, "image/jpeg", "a.jpg"));
+    assertThat(deferred.contentType()).isEqualTo("image/jpeg"); // the claim, until checked
+    Upload done =
+        service.append(deferred.id(), new UploadService.Patch(0, 0L, null, null, false, null),
+            new ByteArrayInputStream(new byte[0]));
+    assertThat(done.isComplete()).isTrue();
+    assertThat(repo.find(deferred.id()).orElseThrow().contentType())
+        .isEqualTo("application/octet-stream");
+  }
+
+  @Test
+  void a_part_is_checked_for_executables_and_stored_as_octet_stream() throws IOException {
+    byte[] exe = dev.forgeupload.testing.Samples.windowsExe(3000);
+    Upload part = service.create(newUpload(UploadKind.PARTIAL, 3000L, "image/jpeg", "a.jpg"));
+    assertThat(part.contentType()).isEqualTo("application/octet-stream");
+    assertThatThrownBy(() -> service.append(part.id(), patch(0), new ByteArrayInputStream(exe)))
+        .isInstanceOfSatisfying(UploadException.class, e -> assertThat(e.getMessage())
+            .isEqualTo("part content is application/x-msdownload, which is not accepted here"));
+    Upload failed = repo.find(part.id()).orElseThrow();
+    assertThat(failed.state()).isEqualTo(UploadState.FAILED);
+    assertThat(failed.offset()).isZero();
+    assertThat(dir.resolve(part.id() + ".bin")).doesNotExist();
+    // creation-with-upload: refused, recorded as failed
+    NewUpload n = newUpload(UploadKind.PARTIAL, 3000L, null, null);
+    assertThatThrownBy(() -> service.createWithBody(n, patch(0), new ByteArrayInputStream(exe)))
+        .isInstanceOf(UploadException.class);
+    assertThat(repo.find(n.id()).orElseThrow().state()).isEqualTo(UploadState.FAILED);
+    // a part that starts like nothing in particular passes, opaque, whatever it claims
+    byte[] png = dev.forgeupload.testing.Samples.png(4, 4);
+    Upload ok = service.create(newUpload(UploadKind.PARTIAL, (long) png.length, "text/html", null));
+    service.append(ok.id(), patch(0), new ByteArrayInputStream(png));
+    Upload after = repo.find(ok.id()).orElseThrow();
+    assertThat(after.isComplete()).isTrue();
+    assertThat(after.contentType()).isEqualTo("application/octet-stream");
+  }
+
   @Test
   void an_empty_upload_has_content_though_nothing_was_ever_staged() throws IOException {
     Upload u = create(0L);
