@@ -85,7 +85,10 @@ public final class JwtVerifier {
         || Principal.hasControl(subject)) {
       return Optional.empty();
     }
-    return Optional.of(new Principal(subject, hasAdminScope(claims.getClaim("scope")), "jwt"));
+    // exp is required by the claims verifier, so it is present here
+    return Optional.of(
+        new Principal(subject, hasAdminScope(claims.getClaim("scope")), "jwt",
+            claims.getExpirationTime().toInstant(), null));
   }
 
   /** OAuth 2 convention: a space-separated {@code scope} string (a list is accepted too). */

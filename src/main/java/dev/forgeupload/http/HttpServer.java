@@ -64,11 +64,22 @@ public final class HttpServer {
     connector.setIdleTimeout(readTimeout.toMillis());
     server.addConnector(connector);
 
+    // Every filter and servlet supports async: the event stream is an asynchronous response
+    // (it holds no request thread), and async needs the whole chain to allow it.
     context = new ServletContextHandler("/");
-    context.addFilter(RequestIdFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST));
-    context.addFilter(SecurityHeadersFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST));
-    context.addFilter(new FilterHolder(auth), "/*", EnumSet.of(DispatcherType.REQUEST));
-    servlets.forEach((path, servlet) -> context.addServlet(new ServletHolder(servlet), path));
+    context.addFilter(RequestIdFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST))
+        .setAsyncSupported(true);
+    context.addFilter(SecurityHeadersFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST))
+        .setAsyncSupported(true);
+    FilterHolder authHolder = new FilterHolder(auth);
+    authHolder.setAsyncSupported(true);
+    context.addFilter(authHolder, "/*", EnumSet.of(DispatcherType.REQUEST));
+    servlets.forEach(
+        (path, servlet) -> {
+          ServletHolder holder = new ServletHolder(servlet);
+          holder.setAsyncSupported(true);
+          context.addServlet(holder, path);
+        });
     // The web UI: static files built from webapp/ into the classpath under webapp/.
     Resource ui = ResourceFactory.of(context).newClassLoaderResource("webapp/");
     if (ui != null && ui.exists()) {
@@ -132,6 +143,7 @@ public final class HttpServer {
   public void instrument(Metrics metrics) {
     FilterHolder timing = new FilterHolder(new MetricsFilter(metrics));
     timing.setName("metrics");
+    timing.setAsyncSupported(true);
     context.getServletHandler().prependFilter(timing);
     FilterMapping mapping = new FilterMapping();
     mapping.setFilterName("metrics");

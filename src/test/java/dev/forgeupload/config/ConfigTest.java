@@ -98,6 +98,31 @@ class ConfigTest {
   }
 
   @Test
+  void event_stream_caps_have_defaults_and_are_checked() {
+    Config d = Config.fromEnv(Map.of());
+    assertThat(d.security().maxEventStreamsPerOwner()).isEqualTo(16);
+    assertThat(d.security().maxEventStreamsPerAddress()).isEqualTo(64);
+    Config c =
+        Config.fromEnv(
+            Map.of(
+                "FORGE_MAX_EVENT_STREAMS_PER_OWNER", "0",
+                "FORGE_MAX_EVENT_STREAMS_PER_ADDRESS", "5"));
+    assertThat(c.security().maxEventStreamsPerOwner()).isZero();
+    assertThat(c.security().maxEventStreamsPerAddress()).isEqualTo(5);
+    assertThat(c.describe()).containsEntry("max_event_streams_per_address", 5);
+    for (String name :
+        new String[] {
+          "FORGE_MAX_EVENT_STREAMS_PER_OWNER", "FORGE_MAX_EVENT_STREAMS_PER_ADDRESS"
+        }) {
+      assertThatThrownBy(() -> Config.fromEnv(Map.of(name, "-1")))
+          .isInstanceOf(Config.ConfigException.class)
+          .hasMessageStartingWith(name);
+      assertThatThrownBy(() -> Config.fromEnv(Map.of(name, "many")))
+          .hasMessageStartingWith(name);
+    }
+  }
+
+  @Test
   void content_types_and_limits_are_read_and_checked() {
     Config d = Config.fromEnv(Map.of());
     assertThat(d.deniedTypes()).contains("application/x-msdownload", "application/x-elf");
