@@ -247,6 +247,8 @@ public final class ForgeServer implements AutoCloseable {
             config.httpPort(),
             config.trustProxy(),
             config.readTimeout(),
+            config.headerTimeout(),
+            security.maxConnectionsPerAddress(),
             config.shutdownTimeout(),
             security.corsOrigins(),
             auth,

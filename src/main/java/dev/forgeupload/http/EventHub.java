@@ -102,8 +102,9 @@ public final class EventHub implements AutoCloseable {
       };
   private final Thread thread;
   private volatile boolean running = true;
-  private volatile long lastKeyCheckWarning;
-  private volatile long lastRejectionLog;
+  // (System.nanoTime() has an arbitrary origin: "long ago" is now minus the interval)
+  private volatile long lastKeyCheckWarning = System.nanoTime() - 60_000_000_000L;
+  private volatile long lastRejectionLog = System.nanoTime() - 10_000_000_000L;
   private final AtomicInteger rejectionsSinceLog = new AtomicInteger();
 
   public EventHub(

@@ -42,7 +42,7 @@ final class EventStream implements WriteListener, AsyncListener {
   private long dropped;
 
   private volatile long lastQueuedNanos = openedNanos;
-  private volatile long lastProbeNanos;
+  private volatile long lastProbeNanos = openedNanos - 1_000_000_000L;
 
   EventStream(
       EventHub hub, Principal principal, String address, AsyncContext async,

@@ -41,6 +41,8 @@ public final class HttpServer {
       int port,
       boolean trustProxy,
       Duration readTimeout,
+      Duration headerTimeout,
+      int maxConnectionsPerAddress,
       Duration stopTimeout,
       List<String> corsOrigins,
       Filter auth,
@@ -62,6 +64,9 @@ public final class HttpServer {
     connector.setHost(host);
     connector.setPort(port);
     connector.setIdleTimeout(readTimeout.toMillis());
+    // the idle timeout restarts with every byte: a deadline for the whole request head, and a
+    // cap on connections per client address (both closed before a request reaches a servlet)
+    connector.addBean(new ConnectionGuard(connector, headerTimeout, maxConnectionsPerAddress));
     server.addConnector(connector);
 
     // Every filter and servlet supports async: the event stream is an asynchronous response
