@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.forgeupload.testing.TestServer;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.RedisClient;
 
 /**
  * Event streams (Server-Sent Events) against the attacker's report: a thousand idle streams must
@@ -295,12 +297,59 @@ class EventStreamLimitsIT {
     }
   }
 
+  @Test
+  void a_client_that_does_not_read_loses_events_and_delays_no_one_else() throws Exception {
+    try (TestServer server = TestServer.start(env("FORGE_WORKER_CONCURRENCY", "0"));
+        Streams streams = new Streams();
+        RedisClient redis =
+            RedisClient.builder().fromURI(URI.create(server.redis().url())).build()) {
+      Http http = new Http(server.baseUrl());
+      String admin = Tokens.admin(SECRET); // admins see every event, no owner lookup involved
+      RawStream stalled = streams.open(server, admin, 4096);
+      assertThat(stalled.status(Duration.ofSeconds(5))).isEqualTo(200);
+      RawStream reader = streams.open(server, admin);
+      assertThat(reader.status(Duration.ofSeconds(5))).isEqualTo(200);
+      assertThat(reader.awaitLine("retry:", Duration.ofSeconds(5))).isTrue();
+
+      // 2000 events of 8 KiB (16 MiB): far more than the stalled client's socket buffers
+      String pad = "x".repeat(8192);
+      int burst = 2000;
+      for (int i = 0; i < burst; i++) {
+        redis.publish("forge:events", "{\"type\":\"test\",\"n\":" + i + ",\"pad\":\"" + pad + "\"}");
+      }
+      // then a marker, repeated until the reader has it (its own queue may drop under the burst)
+      long start = System.nanoTime();
+      boolean seen = false;
+      while (!seen && System.nanoTime() - start < Duration.ofSeconds(20).toNanos()) {
+        redis.publish("forge:events", "{\"type\":\"test\",\"marker\":\"after-burst\"}");
+        seen = reader.awaitLine("after-burst", Duration.ofMillis(500));
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      System.out.printf("EventStreamLimitsIT marker_after_burst_seconds=%.2f%n", seconds);
+      assertThat(seen).as("the reading client got events after the burst").isTrue();
+      Timed ready = timed(() -> http.send(quick(http, "/readyz", null).GET().build()));
+      assertThat(ready.status()).isEqualTo(200);
+      assertThat(ready.millis()).isLessThan(ANSWER.toMillis());
+      // the stalled client, reading now, got part of the burst at most: the rest was dropped
+      int received = 0;
+      while (stalled.awaitLine("\"type\":\"test\"", Duration.ofMillis(500))) {
+        received++;
+      }
+      System.out.printf("EventStreamLimitsIT stalled_client_received=%d of %d%n", received, burst);
+      assertThat(received).isLessThan(burst);
+    }
+  }
+
   /** Streams opened by a test, closed with it. */
   private static final class Streams implements AutoCloseable {
     final List<RawStream> list = new ArrayList<>();
 
     RawStream open(TestServer server, String token) {
-      RawStream s = RawStream.open(server.port(), token);
+      return open(server, token, 0);
+    }
+
+    RawStream open(TestServer server, String token, int receiveBuffer) {
+      RawStream s = RawStream.open(server.port(), token, receiveBuffer);
       list.add(s);
       return s;
     }

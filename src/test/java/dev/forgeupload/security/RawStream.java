@@ -1,5 +1,6 @@
 package dev.forgeupload.security;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,13 +22,21 @@ final class RawStream implements AutoCloseable {
 
   private RawStream(Socket socket) throws IOException {
     this.socket = socket;
-    this.in = socket.getInputStream();
+    this.in = new BufferedInputStream(socket.getInputStream());
   }
 
   /** Connects and sends the request; {@code token} goes into the Authorization header. */
   static RawStream open(int port, String token) {
+    return open(port, token, 0);
+  }
+
+  /** As {@link #open(int, String)}, with a small receive buffer when {@code receiveBuffer > 0}. */
+  static RawStream open(int port, String token, int receiveBuffer) {
     try {
       Socket s = new Socket();
+      if (receiveBuffer > 0) {
+        s.setReceiveBufferSize(receiveBuffer);
+      }
       s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
       RawStream r = new RawStream(s);
       String req =
