@@ -24,6 +24,7 @@ import dev.forgeupload.queue.RedisJobQueue;
 import dev.forgeupload.queue.RedisUploadEvents;
 import dev.forgeupload.worker.Reconciler;
 import dev.forgeupload.worker.StoreWorker;
+import io.micrometer.core.instrument.Gauge;
 import java.net.URI;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.Connection;
@@ -224,8 +225,16 @@ public final class ForgeServer implements AutoCloseable {
     servlets.put(
         "/api/v1/*",
         new ApiServlet(uploads, repo, locks, content, apiKeys, audit, config.lockWait(), errors));
-    EventHub hub = new EventHub(redis);
-    servlets.put("/api/v1/events", new EventsServlet(hub, repo));
+    EventHub hub =
+        new EventHub(
+            redis, repo, apiKeys,
+            EventHub.Settings.defaults(
+                security.maxEventStreamsPerOwner(), security.maxEventStreamsPerAddress(),
+                config.readTimeout()));
+    servlets.put("/api/v1/events", new EventsServlet(hub, errors));
+    Gauge.builder("forge.event.streams", hub, EventHub::openStreams)
+        .description("Event streams (Server-Sent Events) open on this node")
+        .register(metrics.registry());
     HealthServlet health =
         new HealthServlet(
             () -> ready.get() && db.isReachable() && queue.isReachable()
@@ -239,6 +248,8 @@ public final class ForgeServer implements AutoCloseable {
             config.httpPort(),
             config.trustProxy(),
             config.readTimeout(),
+            config.headerTimeout(),
+            security.maxConnectionsPerAddress(),
             config.shutdownTimeout(),
             security.corsOrigins(),
             auth,

@@ -9,9 +9,12 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.OffsetDateTime;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
@@ -107,7 +110,23 @@ public final class ApiKeys {
           .where(API_KEYS.ID.eq(r.getId()))
           .execute();
     }
-    return Optional.of(new Principal(r.getOwner(), r.getScope().equals("admin"), "api_key"));
+    return Optional.of(
+        new Principal(r.getOwner(), r.getScope().equals("admin"), "api_key", null, r.getId()));
+  }
+
+  /**
+   * Which of these keys are still valid (exist and are not revoked): one indexed query, for
+   * long-lived responses that must end when their key is revoked.
+   */
+  public Set<UUID> stillValid(Collection<UUID> ids) {
+    if (ids.isEmpty()) {
+      return Set.of();
+    }
+    return new HashSet<>(
+        dsl.select(API_KEYS.ID)
+            .from(API_KEYS)
+            .where(API_KEYS.ID.in(ids).and(API_KEYS.REVOKED_AT.isNull()))
+            .fetch(API_KEYS.ID));
   }
 
   static String hash(String key) {

@@ -92,7 +92,10 @@ public final class JwtVerifier {
         || Principal.hasControl(subject)) {
       return Optional.empty();
     }
-    return Optional.of(new Principal(subject, hasAdminScope(claims.getClaim("scope")), "jwt"));
+    // exp is required by the claims verifier, so it is present here
+    return Optional.of(
+        new Principal(subject, hasAdminScope(claims.getClaim("scope")), "jwt",
+            claims.getExpirationTime().toInstant(), null));
   }
 
   /**

@@ -1,15 +1,32 @@
 package dev.forgeupload.auth;
 
 import jakarta.servlet.http.HttpServletRequest;
+import java.time.Instant;
+import java.util.UUID;
 
 /**
  * Who sent a request: the owner ({@code subject}) of what it creates and sees, and whether it may
  * see everyone's uploads ({@code admin}). With {@code FORGE_AUTH=none} every request is {@link
  * #OPEN}: no owner, admin rights (the server is reachable from this machine only).
+ *
+ * <p>What a long-lived response (the event stream) needs to end with its credential: {@code
+ * expiresAt} (a JWT's {@code exp}; null when the credential does not expire) and {@code keyId}
+ * (the API key's id, to see its revocation; null for anything else).
  */
-public record Principal(String subject, boolean admin, String via) {
+public record Principal(
+    String subject, boolean admin, String via, Instant expiresAt, UUID keyId) {
   public static final Principal OPEN = new Principal(null, true, "none");
   static final String ATTRIBUTE = Principal.class.getName();
+
+  /** A principal whose credential neither expires nor can be revoked while in use. */
+  public Principal(String subject, boolean admin, String via) {
+    this(subject, admin, via, null, null);
+  }
+
+  /** True once the credential's expiry has passed (never for one without). */
+  public boolean expired(Instant now) {
+    return expiresAt != null && !now.isBefore(expiresAt);
+  }
 
   /** The principal the authentication filter attached; none attached means no access at all. */
   public static Principal of(HttpServletRequest req) {

@@ -27,6 +27,7 @@ public record Config(
     String logLevel,
     Duration uploadExpiry,
     Duration readTimeout,
+    Duration headerTimeout,
     Duration lockLease,
     Duration lockWait,
     Duration stallTimeout,
@@ -70,6 +71,7 @@ public record Config(
             r.oneOf("FORGE_LOG_LEVEL", "info", "trace", "debug", "info", "warn", "error"),
             r.seconds("FORGE_UPLOAD_EXPIRY_SECONDS", 7 * 24 * 3600, 1),
             r.seconds("FORGE_READ_TIMEOUT_SECONDS", 30, 1),
+            r.seconds("FORGE_HEADER_TIMEOUT_SECONDS", 10, 0),
             r.seconds("FORGE_LOCK_LEASE_SECONDS", 6, 2),
             r.seconds("FORGE_LOCK_WAIT_SECONDS", 3, 0),
             r.seconds("FORGE_STALL_SECONDS", 3, 1),
@@ -150,6 +152,7 @@ public record Config(
     m.put("trust_proxy", trustProxy);
     m.put("upload_expiry", uploadExpiry);
     m.put("read_timeout", readTimeout);
+    m.put("header_timeout", headerTimeout);
     m.put("lock_lease", lockLease);
     m.put("redis", redisUrl == null ? "embedded" : redactUrl(redisUrl));
     m.put("s3", s3Endpoint == null ? "embedded" : s3Endpoint);

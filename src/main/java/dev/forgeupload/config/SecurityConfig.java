@@ -10,7 +10,9 @@ import java.util.Map;
 
 /**
  * Authentication, CORS and per-owner limits ({@code FORGE_AUTH*}, {@code FORGE_CORS_ORIGINS},
- * {@code FORGE_QUOTA_BYTES}, {@code FORGE_MAX_ACTIVE_UPLOADS}, {@code FORGE_RATE_*}).
+ * {@code FORGE_QUOTA_BYTES}, {@code FORGE_MAX_ACTIVE_UPLOADS}, {@code FORGE_RATE_*}), and the
+ * caps on what one owner or client address may hold open on this node ({@code
+ * FORGE_MAX_EVENT_STREAMS_PER_*}, {@code FORGE_MAX_CONNECTIONS_PER_ADDRESS}).
  */
 public record SecurityConfig(
     boolean tokenAuth,
@@ -23,7 +25,10 @@ public record SecurityConfig(
     int maxActiveUploads,
     int rateOwnerPerMinute,
     int rateAddressPerMinute,
-    long minBodyBytesPerSecond) {
+    long minBodyBytesPerSecond,
+    int maxEventStreamsPerOwner,
+    int maxEventStreamsPerAddress,
+    int maxConnectionsPerAddress) {
 
   /** Shortest HS256 secret accepted: 256 bits, as RFC 7518 section 3.2 requires. */
   static final int MIN_SECRET_BYTES = 32;
@@ -70,7 +75,12 @@ public record SecurityConfig(
         (int) r.longValue("FORGE_MAX_ACTIVE_UPLOADS", 100, 0, 1_000_000),
         (int) r.longValue("FORGE_RATE_OWNER_PER_MINUTE", 6000, 0, 10_000_000),
         (int) r.longValue("FORGE_RATE_ADDRESS_PER_MINUTE", 12000, 0, 10_000_000),
-        r.longValue("FORGE_MIN_BODY_BYTES_PER_SECOND", 1024, 0, 1L << 30));
+        r.longValue("FORGE_MIN_BODY_BYTES_PER_SECOND", 1024, 0, 1L << 30),
+        (int) r.longValue("FORGE_MAX_EVENT_STREAMS_PER_OWNER", 16, 0, 1_000_000),
+        (int) r.longValue("FORGE_MAX_EVENT_STREAMS_PER_ADDRESS", 64, 0, 1_000_000),
+        // Behind a trusted proxy every connection comes from the proxy: no default cap then.
+        (int) r.longValue("FORGE_MAX_CONNECTIONS_PER_ADDRESS",
+            r.bool("FORGE_TRUST_PROXY", false) ? 0 : 256, 0, 1_000_000));
   }
 
   /** {@code FORGE_AUTH=none} is for a server only this machine can reach. */
@@ -103,6 +113,9 @@ public record SecurityConfig(
     m.put("rate_owner_per_minute", rateOwnerPerMinute);
     m.put("rate_address_per_minute", rateAddressPerMinute);
     m.put("min_body_bytes_per_second", minBodyBytesPerSecond);
+    m.put("max_event_streams_per_owner", maxEventStreamsPerOwner);
+    m.put("max_event_streams_per_address", maxEventStreamsPerAddress);
+    m.put("max_connections_per_address", maxConnectionsPerAddress);
     return m;
   }
 }

@@ -1,102 +1,94 @@
 package dev.forgeupload.http;
 
-import jakarta.servlet.http.HttpServlet;
+import dev.forgeupload.auth.Principal;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import dev.forgeupload.auth.Principal;
-import dev.forgeupload.core.UploadRepository;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.concurrent.TimeUnit;
+import java.time.Instant;
 
 /**
  * {@code GET /api/v1/events}: Server-Sent Events with every upload's progress and state changes,
- * as published through Redis by any node. A comment line every 15 s keeps proxies from closing
- * an idle stream.
+ * as published through Redis by any node. The response is asynchronous: the request thread
+ * returns at once and {@link EventHub} writes the stream (a comment every 15 s keeps proxies from
+ * closing an idle one). Capped per owner and per client address on this node ({@code 429
+ * too_many_streams}); a stream ends when its JWT expires or its API key is revoked.
  */
 public final class EventsServlet extends ReadOnlyServlet {
   private static final long serialVersionUID = 1L;
-  private static final Pattern EVENT_ID = Pattern.compile("\"id\":\"([0-9a-f-]{36})\"");
-  private static final int OWNER_CACHE_SIZE = 10_000;
 
   private final transient EventHub hub;
-  private final transient UploadRepository repo;
-  /** Upload id to owner ("" for none); an upload's owner never changes. */
-  private final transient Map<UUID, String> owners =
-      Collections.synchronizedMap(
-          new LinkedHashMap<>(256, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<UUID, String> eldest) {
-              return size() > OWNER_CACHE_SIZE;
-            }
-          });
+  private final transient ErrorWriter errors;
 
-  public EventsServlet(EventHub hub, UploadRepository repo) {
+  public EventsServlet(EventHub hub, ErrorWriter errors) {
     super(java.util.Set.of("GET")); // HEAD would stream into a body nobody reads, forever
     this.hub = hub;
-    this.repo = repo;
-  }
-
-  /** Admins see every event; anyone else only those of their own uploads. */
-  private boolean visible(Principal p, String json) {
-    if (p.admin()) {
-      return true;
-    }
-    Matcher m = EVENT_ID.matcher(json);
-    if (!m.find()) {
-      return false;
-    }
-    UUID id = UUID.fromString(m.group(1));
-    String owner = owners.get(id);
-    if (owner == null) {
-      owner = repo.find(id).map(u -> u.owner() == null ? "" : u.owner()).orElse(null);
-      if (owner == null) {
-        return false;
-      }
-      owners.put(id, owner);
-    }
-    return owner.equals(p.subject());
+    this.errors = errors;
   }
 
   @Override
   protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     Principal principal = Principal.of(req);
-    resp.setStatus(200);
-    resp.setContentType("text/event-stream");
-    resp.setCharacterEncoding("utf-8");
-    resp.setHeader("Cache-Control", "no-store");
-    resp.setHeader("X-Accel-Buffering", "no");
-    OutputStream out = resp.getOutputStream();
-    out.write("retry: 2000\n\n".getBytes(StandardCharsets.UTF_8));
-    resp.flushBuffer();
-    BlockingQueue<String> queue = hub.subscribe();
-    try {
-      while (true) {
-        String json = queue.poll(15, TimeUnit.SECONDS);
-        if (EventHub.END.equals(json)) {
-          return;
-        }
-        if (json != null && !visible(principal, json)) {
-          continue;
-        }
-        String frame = json == null ? ": keep-alive\n\n" : "data: " + json + "\n\n";
-        out.write(frame.getBytes(StandardCharsets.UTF_8));
-        resp.flushBuffer();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (IOException e) {
-      // the browser went away
-    } finally {
-      hub.unsubscribe(queue);
+    if (principal.expired(Instant.now())) {
+      // accepted within the JWT clock skew, but a stream lives only until exp: it would end at
+      // once and EventSource would reconnect in a loop
+      resp.setHeader("WWW-Authenticate", "Bearer realm=\"forgeupload\", error=\"invalid_token\"");
+      errors.api(resp, 401, "unauthorized", "the bearer token has expired");
+      return;
     }
+    if (!hub.isOpen()) {
+      errors.api(resp, 503, "shutting_down", "the server is shutting down");
+      return;
+    }
+    String owner = principal.subject();
+    String address = req.getRemoteAddr();
+    StreamLimits.Refusal refusal = hub.admit(owner, address);
+    if (refusal != null) {
+      refuse(resp, refusal, owner, address);
+      return;
+    }
+    EventStream stream;
+    ServletOutputStream out;
+    try {
+      resp.setStatus(200);
+      resp.setContentType("text/event-stream");
+      resp.setCharacterEncoding("utf-8");
+      resp.setHeader("Cache-Control", "no-store");
+      resp.setHeader("X-Accel-Buffering", "no");
+      // the connection serves nothing else while the stream lasts; when the server ends the
+      // stream (shutdown, expired or revoked credential) the connection closes with it
+      resp.setHeader("Connection", "close");
+      AsyncContext async = req.startAsync();
+      async.setTimeout(0); // the stream ends by the hub: shutdown, credential, or a failed write
+      out = resp.getOutputStream();
+      stream = new EventStream(hub, principal, address, async, out, hub.writer());
+      async.addListener(stream);
+    } catch (IOException | RuntimeException e) {
+      hub.unadmit(owner, address);
+      throw e;
+    }
+    try {
+      out.setWriteListener(stream); // Jetty calls onWritePossible: the head and "retry:" go out
+    } catch (RuntimeException e) {
+      stream.end("failed");
+      throw e;
+    }
+    hub.add(stream);
+  }
+
+  private void refuse(
+      HttpServletResponse resp, StreamLimits.Refusal refusal, String owner, String address)
+      throws IOException {
+    long retry = hub.settings().retryAfter().toSeconds();
+    String reason =
+        refusal == StreamLimits.Refusal.OWNER
+            ? "too many event streams for this user: " + hub.limits().perOwner()
+                + " are open on this server; close one or retry after " + retry + " s"
+            : "too many event streams from this address: " + hub.limits().perAddress()
+                + " are open on this server; close one or retry after " + retry + " s";
+    hub.refused(refusal, owner, address);
+    resp.setHeader("Retry-After", Long.toString(retry));
+    errors.api(resp, 429, "too_many_streams", reason);
   }
 }

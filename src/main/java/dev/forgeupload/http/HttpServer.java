@@ -41,6 +41,8 @@ public final class HttpServer {
       int port,
       boolean trustProxy,
       Duration readTimeout,
+      Duration headerTimeout,
+      int maxConnectionsPerAddress,
       Duration stopTimeout,
       List<String> corsOrigins,
       Filter auth,
@@ -62,13 +64,27 @@ public final class HttpServer {
     connector.setHost(host);
     connector.setPort(port);
     connector.setIdleTimeout(readTimeout.toMillis());
+    // the idle timeout restarts with every byte: a deadline for the whole request head, and a
+    // cap on connections per client address (both closed before a request reaches a servlet)
+    connector.addBean(new ConnectionGuard(connector, headerTimeout, maxConnectionsPerAddress));
     server.addConnector(connector);
 
+    // Every filter and servlet supports async: the event stream is an asynchronous response
+    // (it holds no request thread), and async needs the whole chain to allow it.
     context = new ServletContextHandler("/");
-    context.addFilter(RequestIdFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST));
-    context.addFilter(SecurityHeadersFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST));
-    context.addFilter(new FilterHolder(auth), "/*", EnumSet.of(DispatcherType.REQUEST));
-    servlets.forEach((path, servlet) -> context.addServlet(new ServletHolder(servlet), path));
+    context.addFilter(RequestIdFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST))
+        .setAsyncSupported(true);
+    context.addFilter(SecurityHeadersFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST))
+        .setAsyncSupported(true);
+    FilterHolder authHolder = new FilterHolder(auth);
+    authHolder.setAsyncSupported(true);
+    context.addFilter(authHolder, "/*", EnumSet.of(DispatcherType.REQUEST));
+    servlets.forEach(
+        (path, servlet) -> {
+          ServletHolder holder = new ServletHolder(servlet);
+          holder.setAsyncSupported(true);
+          context.addServlet(holder, path);
+        });
     // The web UI: static files built from webapp/ into the classpath under webapp/.
     Resource ui = ResourceFactory.of(context).newClassLoaderResource("webapp/");
     if (ui != null && ui.exists()) {
@@ -132,6 +148,7 @@ public final class HttpServer {
   public void instrument(Metrics metrics) {
     FilterHolder timing = new FilterHolder(new MetricsFilter(metrics));
     timing.setName("metrics");
+    timing.setAsyncSupported(true);
     context.getServletHandler().prependFilter(timing);
     FilterMapping mapping = new FilterMapping();
     mapping.setFilterName("metrics");

@@ -1,5 +1,7 @@
 package dev.forgeupload.http;
 
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -9,7 +11,8 @@ import java.io.IOException;
 
 /**
  * Times every request by handler (from the path's first segment, a fixed set), method and status
- * class. Outermost filter, so it sees the status the last-resort 500 of RequestIdFilter sets.
+ * class. Outermost filter, so it sees the status the last-resort 500 of RequestIdFilter sets. An
+ * asynchronous response is recorded when it completes (its whole duration, like a blocking one).
  */
 public final class MetricsFilter extends HttpFilter {
   private static final long serialVersionUID = 1L;
@@ -28,9 +31,31 @@ public final class MetricsFilter extends HttpFilter {
       chain.doFilter(req, resp);
       failed = false;
     } finally {
-      int status = failed && !resp.isCommitted() ? 500 : resp.getStatus();
-      metrics.request(handler(AuthFilter.path(req)), req.getMethod(), status,
-          System.nanoTime() - start);
+      if (!failed && req.isAsyncStarted()) {
+        // an asynchronous response (the event stream) is timed when it completes
+        String handler = handler(AuthFilter.path(req));
+        String method = req.getMethod();
+        req.getAsyncContext().addListener(
+            new AsyncListener() {
+              @Override
+              public void onComplete(AsyncEvent event) {
+                metrics.request(handler, method, resp.getStatus(), System.nanoTime() - start);
+              }
+
+              @Override
+              public void onTimeout(AsyncEvent event) {}
+
+              @Override
+              public void onError(AsyncEvent event) {}
+
+              @Override
+              public void onStartAsync(AsyncEvent event) {}
+            });
+      } else {
+        int status = failed && !resp.isCommitted() ? 500 : resp.getStatus();
+        metrics.request(handler(AuthFilter.path(req)), req.getMethod(), status,
+            System.nanoTime() - start);
+      }
     }
   }
 

@@ -98,6 +98,43 @@ class ConfigTest {
   }
 
   @Test
+  void stream_connection_and_header_limits_have_defaults_and_are_checked() {
+    Config d = Config.fromEnv(Map.of());
+    assertThat(d.security().maxEventStreamsPerOwner()).isEqualTo(16);
+    assertThat(d.security().maxEventStreamsPerAddress()).isEqualTo(64);
+    assertThat(d.security().maxConnectionsPerAddress()).isEqualTo(256);
+    assertThat(d.headerTimeout()).isEqualTo(Duration.ofSeconds(10));
+    // behind a trusted proxy every connection comes from the proxy: no connection cap by default
+    assertThat(Config.fromEnv(Map.of("FORGE_TRUST_PROXY", "true")).security()
+        .maxConnectionsPerAddress()).isZero();
+    Config c =
+        Config.fromEnv(
+            Map.of(
+                "FORGE_MAX_EVENT_STREAMS_PER_OWNER", "0",
+                "FORGE_MAX_EVENT_STREAMS_PER_ADDRESS", "5",
+                "FORGE_MAX_CONNECTIONS_PER_ADDRESS", "1000",
+                "FORGE_TRUST_PROXY", "true",
+                "FORGE_HEADER_TIMEOUT_SECONDS", "0"));
+    assertThat(c.security().maxEventStreamsPerOwner()).isZero();
+    assertThat(c.security().maxEventStreamsPerAddress()).isEqualTo(5);
+    assertThat(c.security().maxConnectionsPerAddress()).isEqualTo(1000);
+    assertThat(c.headerTimeout()).isZero();
+    assertThat(c.describe()).containsEntry("max_event_streams_per_address", 5)
+        .containsEntry("header_timeout", Duration.ZERO);
+    for (String name :
+        new String[] {
+          "FORGE_MAX_EVENT_STREAMS_PER_OWNER", "FORGE_MAX_EVENT_STREAMS_PER_ADDRESS",
+          "FORGE_MAX_CONNECTIONS_PER_ADDRESS", "FORGE_HEADER_TIMEOUT_SECONDS"
+        }) {
+      assertThatThrownBy(() -> Config.fromEnv(Map.of(name, "-1")))
+          .isInstanceOf(Config.ConfigException.class)
+          .hasMessageStartingWith(name);
+      assertThatThrownBy(() -> Config.fromEnv(Map.of(name, "many")))
+          .hasMessageStartingWith(name);
+    }
+  }
+
+  @Test
   void content_types_and_limits_are_read_and_checked() {
     Config d = Config.fromEnv(Map.of());
     assertThat(d.deniedTypes()).contains("application/x-msdownload", "application/x-elf");
