@@ -184,12 +184,12 @@ public final class UploadService {
     Upload u = get(id);
     if (u.kind() == UploadKind.FINAL) {
       throw new UploadException(
-          403, "final_upload", "a final (concatenated) upload cannot be patched");
+          Problem.FINAL_UPLOAD, "a final (concatenated) upload cannot be patched");
     }
     if (u.state() == UploadState.FAILED && !u.isComplete()) {
       // only a content check fails an unfinished upload
       throw new UploadException(
-          403, "content_rejected", "this upload was rejected: " + u.error());
+          Problem.UPLOAD_REJECTED, "this upload was rejected: " + u.error());
     }
     if (p.clientOffset() != u.offset()) {
       throw UploadException.offsetMismatch(u.offset(), p.clientOffset());
@@ -379,7 +379,7 @@ public final class UploadService {
     } catch (StagingStore.MissingBytesException e) {
       log.error("StagingMissing id={} error={}", id, e.getMessage());
       throw new UploadException(
-          503, "staging_unavailable",
+          Problem.STAGING_UNAVAILABLE,
           "this node does not hold the upload's first " + start + " bytes; send it to the node "
               + "that received them");
     }
@@ -606,7 +606,7 @@ public final class UploadService {
         .orElseThrow(
             () ->
                 new UploadException(
-                    409, "offset_changed", "the upload changed while this request wrote to it"));
+                    Problem.OFFSET_CHANGED, "the upload changed while this request wrote to it"));
   }
 
   private void validateLength(Long length) {
@@ -755,12 +755,12 @@ public final class UploadService {
     Upload u = repo.find(id).orElseThrow(UploadException::notFound);
     if (u.state() == UploadState.FAILED && !u.isComplete()) {
       throw new UploadException(
-          409, "not_retryable",
+          Problem.NOT_RETRYABLE,
           "this upload was rejected before it was complete and cannot be retried: " + u.error());
     }
     if (!repo.requeueFailed(id)) {
       throw new UploadException(
-          409, "not_failed", "only a failed upload can be retried; this one is "
+          Problem.NOT_FAILED, "only a failed upload can be retried; this one is "
               + u.state().dbName());
     }
     Upload after = repo.find(id).orElseThrow(UploadException::notFound);

@@ -7,6 +7,7 @@ import dev.forgeupload.auth.ApiKeys;
 import dev.forgeupload.auth.AuditLog;
 import dev.forgeupload.auth.Principal;
 import dev.forgeupload.core.Upload;
+import dev.forgeupload.core.Problem;
 import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadIds;
 import dev.forgeupload.core.UploadLocks;
@@ -111,9 +112,9 @@ public final class ApiServlet extends HttpServlet {
     try {
       route(req, resp);
     } catch (UploadException e) {
-      errors.api(resp, e.status(), e.code(), e.getMessage());
+      errors.api(resp, e);
     } catch (IllegalArgumentException e) {
-      errors.api(resp, 400, "bad_request", e.getMessage());
+      errors.api(resp, Problem.BAD_REQUEST, e.getMessage());
     }
   }
 
@@ -132,9 +133,9 @@ public final class ApiServlet extends HttpServlet {
     }
     if (pathMatched) {
       throw new UploadException(
-          405, "method_not_allowed", req.getMethod() + " is not allowed here");
+          Problem.METHOD_NOT_ALLOWED, req.getMethod() + " is not allowed here");
     }
-    throw new UploadException(404, "not_found", "no such endpoint");
+    throw new UploadException(Problem.NOT_FOUND, "no such endpoint");
   }
 
   private static UUID id(Matcher m) {
@@ -146,7 +147,7 @@ public final class ApiServlet extends HttpServlet {
   }
 
   private static UploadException keyNotFound() {
-    return new UploadException(404, "not_found", "API key not found");
+    return new UploadException(Problem.NOT_FOUND, "API key not found");
   }
 
   /** The upload if this caller may see it; 404 otherwise, as if it did not exist. */
@@ -158,7 +159,7 @@ public final class ApiServlet extends HttpServlet {
   private static Principal admin(HttpServletRequest req) {
     Principal p = Principal.of(req);
     if (!p.admin()) {
-      throw new UploadException(403, "forbidden", "this needs the admin scope");
+      throw new UploadException(Problem.FORBIDDEN, "this needs the admin scope");
     }
     return p;
   }
@@ -370,7 +371,7 @@ public final class ApiServlet extends HttpServlet {
   private static JsonNode readJson(HttpServletRequest req) throws IOException {
     byte[] bytes = req.getInputStream().readNBytes(MAX_JSON_BYTES + 1);
     if (bytes.length > MAX_JSON_BYTES) {
-      throw new UploadException(413, "too_large", "the JSON body is larger than 16 KiB");
+      throw new UploadException(Problem.TOO_LARGE, "the JSON body is larger than 16 KiB");
     }
     try {
       JsonNode n = JSON.readTree(bytes);

@@ -2,6 +2,7 @@ package dev.forgeupload.http;
 
 import dev.forgeupload.auth.AuditLog;
 import dev.forgeupload.core.Upload;
+import dev.forgeupload.core.Problem;
 import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadKind;
 import dev.forgeupload.core.UploadService;
@@ -54,7 +55,7 @@ public final class ContentResponder {
    */
   public void send(Upload u, HttpServletRequest req, HttpServletResponse resp) throws IOException {
     if (!u.isComplete()) {
-      throw new UploadException(409, "not_finished", "upload is not finished yet");
+      throw new UploadException(Problem.NOT_FINISHED, "upload is not finished yet");
     }
     if (u.kind() == UploadKind.FINAL && u.state() == UploadState.FAILED) {
       // rejected by the content check before rejected finals were made incomplete, or failed
@@ -62,7 +63,7 @@ public final class ContentResponder {
       Optional<UploadException> rejected = uploads.checkFinalContent(u);
       if (rejected.isPresent()) {
         throw new UploadException(
-            409, "not_finished", "upload was rejected: " + rejected.get().getMessage());
+            Problem.NOT_FINISHED, "upload was rejected: " + rejected.get().getMessage());
       }
     }
     long length = u.offset();
@@ -94,7 +95,7 @@ public final class ContentResponder {
       long[] r = parseRange(range, length);
       if (r == null) {
         resp.setHeader("Content-Range", "bytes */" + length);
-        throw new UploadException(416, "range_not_satisfiable", "range not satisfiable");
+        throw new UploadException(Problem.RANGE_NOT_SATISFIABLE, "range not satisfiable");
       }
       if (r.length == 2) {
         from = r[0];

@@ -6,6 +6,7 @@ import dev.forgeupload.core.Checksum;
 import dev.forgeupload.core.Metadata;
 import dev.forgeupload.core.NewUpload;
 import dev.forgeupload.core.Upload;
+import dev.forgeupload.core.Problem;
 import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadIds;
 import dev.forgeupload.core.UploadKind;
@@ -129,7 +130,7 @@ final class TusProtocol {
     String ct = req.getContentType();
     if (ct == null || !mediaType(ct).equals(OFFSET_OCTET_STREAM)) {
       throw new UploadException(
-          415, "unsupported_media_type", "PATCH requires Content-Type: " + OFFSET_OCTET_STREAM);
+          Problem.UNSUPPORTED_MEDIA_TYPE, "PATCH requires Content-Type: " + OFFSET_OCTET_STREAM);
     }
     requiredNumber(req, "Upload-Offset");
     optionalNumber(req, "Upload-Length");
@@ -246,7 +247,7 @@ final class TusProtocol {
       String ct = req.getContentType();
       if (ct == null || !mediaType(ct).equals(OFFSET_OCTET_STREAM)) {
         throw new UploadException(
-            415, "unsupported_media_type",
+            Problem.UNSUPPORTED_MEDIA_TYPE,
             "a creation request with a body requires Content-Type: " + OFFSET_OCTET_STREAM);
       }
       if (kind == UploadKind.FINAL) {
