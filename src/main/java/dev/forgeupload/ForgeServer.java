@@ -10,7 +10,8 @@ import dev.forgeupload.core.ContentPolicy;
 import dev.forgeupload.core.OwnerLimits;
 import dev.forgeupload.http.AuthFilter;
 import dev.forgeupload.queue.RedisRateLimiter;
-import dev.forgeupload.core.UploadService;
+import dev.forgeupload.core.UploadWriter;
+import dev.forgeupload.core.Uploads;
 import dev.forgeupload.db.Database;
 import dev.forgeupload.db.JooqUploadRepository;
 import dev.forgeupload.db.PgUploadLocks;
@@ -147,22 +148,19 @@ public final class ForgeServer implements AutoCloseable {
     JooqUploadRepository repo = new JooqUploadRepository(db.dsl(), config.lockLease());
     PgUploadLocks locks = started(new PgUploadLocks(db.dsl(), config.lockLease()));
     DiskStagingStore staging = new DiskStagingStore(config.stagingDir());
-    UploadService uploads =
-        new UploadService(
+    Uploads uploads =
+        Uploads.wire(
             repo,
             staging,
             objects,
             queue,
             events,
+            metrics,
+            new ContentPolicy(config.deniedTypes(), config.allowedTypes(), config.typeMaxBytes()),
+            new OwnerLimits(config.security().quotaBytes(), config.security().maxActiveUploads()),
             Clock.systemUTC(),
-            config.maxUploadBytes(),
-            config.uploadExpiry(),
-            config.checkpointInterval(),
-            new ContentPolicy(
-                config.deniedTypes(), config.allowedTypes(), config.typeMaxBytes()),
-            metrics)
-        .withOwnerLimits(
-            new OwnerLimits(config.security().quotaBytes(), config.security().maxActiveUploads()));
+            new UploadWriter.Settings(
+                config.maxUploadBytes(), config.uploadExpiry(), config.checkpointInterval()));
 
     StoreWorker worker =
         started(

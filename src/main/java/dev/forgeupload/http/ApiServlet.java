@@ -12,7 +12,7 @@ import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadIds;
 import dev.forgeupload.core.UploadLocks;
 import dev.forgeupload.core.UploadRepository;
-import dev.forgeupload.core.UploadService;
+import dev.forgeupload.core.Uploads;
 import dev.forgeupload.core.UploadState;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -45,7 +45,7 @@ public final class ApiServlet extends HttpServlet {
     void handle(Matcher m, HttpServletRequest req, HttpServletResponse resp) throws IOException;
   }
 
-  private final transient UploadService uploads;
+  private final transient Uploads uploads;
   private final transient UploadRepository repo;
   private final transient UploadLocks locks;
   private final transient ContentResponder content;
@@ -56,7 +56,7 @@ public final class ApiServlet extends HttpServlet {
   private final transient ErrorWriter errors;
 
   public ApiServlet(
-      UploadService uploads,
+      Uploads uploads,
       UploadRepository repo,
       UploadLocks locks,
       ContentResponder content,
@@ -259,7 +259,7 @@ public final class ApiServlet extends HttpServlet {
     visible(req, id);
     try (UploadLocks.Lock lock =
         locks.acquire(id, lockWait).orElseThrow(UploadException::locked)) {
-      uploads.terminate(id);
+      uploads.lifecycle().terminate(id);
     }
     audit.record(Principal.of(req), AuditLog.Action.UPLOAD_DELETED, id, req.getRemoteAddr(), null);
     resp.setStatus(204);
@@ -268,7 +268,7 @@ public final class ApiServlet extends HttpServlet {
   private void retry(UUID id, HttpServletRequest req, HttpServletResponse resp)
       throws IOException {
     visible(req, id);
-    Upload u = uploads.retry(id);
+    Upload u = uploads.lifecycle().retry(id);
     audit.record(Principal.of(req), AuditLog.Action.UPLOAD_RETRIED, id, req.getRemoteAddr(), null);
     write(resp, 202, UploadJson.of(u));
   }
@@ -276,7 +276,7 @@ public final class ApiServlet extends HttpServlet {
   private void content(UUID id, HttpServletRequest req, HttpServletResponse resp)
       throws IOException {
     visible(req, id);
-    content.send(uploads.get(id), req, resp);
+    content.send(uploads.lifecycle().current(id), req, resp);
   }
 
   private void me(HttpServletRequest req, HttpServletResponse resp) throws IOException {

@@ -5,7 +5,7 @@ import dev.forgeupload.core.Upload;
 import dev.forgeupload.core.Problem;
 import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadKind;
-import dev.forgeupload.core.UploadService;
+import dev.forgeupload.core.Uploads;
 import dev.forgeupload.core.UploadState;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -37,11 +37,11 @@ public final class ContentResponder {
   private static final String OCTET = "application/octet-stream";
   private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
 
-  private final UploadService uploads;
+  private final Uploads uploads;
   private final AuditLog audit;
 
   /** {@code audit} may be null (nothing is audited). */
-  public ContentResponder(UploadService uploads, AuditLog audit) {
+  public ContentResponder(Uploads uploads, AuditLog audit) {
     this.uploads = uploads;
     this.audit = audit;
   }
@@ -60,7 +60,7 @@ public final class ContentResponder {
     if (u.kind() == UploadKind.FINAL && u.state() == UploadState.FAILED) {
       // rejected by the content check before rejected finals were made incomplete, or failed
       // in the worker: only the second may be served
-      Optional<UploadException> rejected = uploads.checkFinalContent(u);
+      Optional<UploadException> rejected = uploads.gate().checkFinal(u);
       if (rejected.isPresent()) {
         throw new UploadException(
             Problem.NOT_FINISHED, "upload was rejected: " + rejected.get().getMessage());
@@ -108,7 +108,7 @@ public final class ContentResponder {
     if ("HEAD".equals(req.getMethod())) {
       return;
     }
-    try (InputStream in = uploads.openContent(u, from, count)) {
+    try (InputStream in = uploads.reader().open(u, from, count)) {
       if (from == 0 && audit != null) {
         // once the bytes could be opened, before they go: a client that drops the connection
         // midway is audited too

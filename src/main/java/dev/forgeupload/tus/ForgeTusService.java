@@ -7,7 +7,7 @@ import dev.forgeupload.core.Upload;
 import dev.forgeupload.core.Problem;
 import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadLocks;
-import dev.forgeupload.core.UploadService;
+import dev.forgeupload.core.Uploads;
 import dev.forgeupload.http.ContentResponder;
 import dev.forgeupload.http.ErrorWriter;
 import jakarta.servlet.http.HttpServletRequest;
@@ -43,12 +43,12 @@ public final class ForgeTusService extends TusFileUploadService {
   private final TusStorageAdapter storage;
   private final TusLockingAdapter locking;
   private final TusProtocol protocol;
-  private final UploadService uploads;
+  private final Uploads uploads;
   private final List<String> advertised = new ArrayList<>();
   private final ErrorWriter errors;
 
   public ForgeTusService(
-      UploadService uploads,
+      Uploads uploads,
       UploadLocks locks,
       ContentResponder content,
       AuditLog audit,
@@ -186,7 +186,7 @@ public final class ForgeTusService extends TusFileUploadService {
     if (principal.admin()) {
       return;
     }
-    Upload u = uploads.find(idOf(req)).orElseThrow(UploadException::notFound);
+    Upload u = uploads.lifecycle().find(idOf(req)).orElseThrow(UploadException::notFound);
     if (!principal.canSee(u.owner())) {
       throw UploadException.notFound();
     }
