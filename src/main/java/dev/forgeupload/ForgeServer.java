@@ -13,6 +13,8 @@ import dev.forgeupload.queue.RedisRateLimiter;
 import dev.forgeupload.core.UploadWriter;
 import dev.forgeupload.core.Uploads;
 import dev.forgeupload.db.Database;
+import dev.forgeupload.db.JooqStoringClaims;
+import dev.forgeupload.db.JooqUploadQueries;
 import dev.forgeupload.db.JooqUploadRepository;
 import dev.forgeupload.db.PgUploadLocks;
 import dev.forgeupload.embedded.DataDirLock;
@@ -146,6 +148,7 @@ public final class ForgeServer implements AutoCloseable {
     }
     Metrics metrics = started(new Metrics());
     JooqUploadRepository repo = new JooqUploadRepository(db.dsl(), config.lockLease());
+    JooqStoringClaims claims = new JooqStoringClaims(db.dsl());
     PgUploadLocks locks = started(new PgUploadLocks(db.dsl(), config.lockLease()));
     DiskStagingStore staging = new DiskStagingStore(config.stagingDir());
     Uploads uploads =
@@ -165,7 +168,7 @@ public final class ForgeServer implements AutoCloseable {
     StoreWorker worker =
         started(
             new StoreWorker(
-                repo,
+                claims,
                 uploads,
                 queue,
                 objects,
@@ -178,7 +181,7 @@ public final class ForgeServer implements AutoCloseable {
                 metrics));
     worker.start();
     Reconciler reconciler =
-        started(new Reconciler(repo, queue, staging, config.workerClaimIdle()));
+        started(new Reconciler(claims, queue, staging, config.workerClaimIdle()));
     reconciler.start(config.reconcileInterval());
     if (!http) {
       ready.set(true);
@@ -221,7 +224,7 @@ public final class ForgeServer implements AutoCloseable {
     servlets.put("/files", new TusServlet(tus));
     servlets.put(
         "/api/v1/*",
-        new ApiServlet(uploads, repo, locks, content, apiKeys, audit, config.lockWait(), errors));
+        new ApiServlet(uploads, new JooqUploadQueries(db.dsl()), locks, content, apiKeys, audit, config.lockWait(), errors));
     EventHub hub = new EventHub(redis);
     servlets.put("/api/v1/events", new EventsServlet(hub, repo));
     HealthServlet health =

@@ -11,7 +11,7 @@ import dev.forgeupload.core.Problem;
 import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadIds;
 import dev.forgeupload.core.UploadLocks;
-import dev.forgeupload.core.UploadRepository;
+import dev.forgeupload.core.UploadQueries;
 import dev.forgeupload.core.Uploads;
 import dev.forgeupload.core.UploadState;
 import jakarta.servlet.http.HttpServlet;
@@ -46,7 +46,7 @@ public final class ApiServlet extends HttpServlet {
   }
 
   private final transient Uploads uploads;
-  private final transient UploadRepository repo;
+  private final transient UploadQueries repo;
   private final transient UploadLocks locks;
   private final transient ContentResponder content;
   private final transient ApiKeys apiKeys;
@@ -57,7 +57,7 @@ public final class ApiServlet extends HttpServlet {
 
   public ApiServlet(
       Uploads uploads,
-      UploadRepository repo,
+      UploadQueries repo,
       UploadLocks locks,
       ContentResponder content,
       ApiKeys apiKeys,
@@ -153,7 +153,7 @@ public final class ApiServlet extends HttpServlet {
   /** The upload if this caller may see it; 404 otherwise, as if it did not exist. */
   private Upload visible(HttpServletRequest req, UUID id) {
     Principal p = Principal.of(req);
-    return repo.find(id).filter(u -> p.canSee(u.owner())).orElseThrow(UploadException::notFound);
+    return uploads.lifecycle().find(id).filter(u -> p.canSee(u.owner())).orElseThrow(UploadException::notFound);
   }
 
   private static Principal admin(HttpServletRequest req) {
@@ -176,10 +176,10 @@ public final class ApiServlet extends HttpServlet {
     }
     int limit = intParam(req, "limit", 50, 1, 500);
     String q = textParam(req, "q");
-    UploadRepository.Sort sort =
+    UploadQueries.Sort sort =
         switch (req.getParameter("sort") == null ? "created" : req.getParameter("sort")) {
-          case "created" -> UploadRepository.Sort.CREATED;
-          case "size" -> UploadRepository.Sort.SIZE;
+          case "created" -> UploadQueries.Sort.CREATED;
+          case "size" -> UploadQueries.Sort.SIZE;
           default -> throw new IllegalArgumentException("sort must be created or size");
         };
     boolean ascending =
@@ -188,9 +188,9 @@ public final class ApiServlet extends HttpServlet {
           case "desc" -> false;
           default -> throw new IllegalArgumentException("order must be asc or desc");
         };
-    UploadRepository.Page page =
+    UploadQueries.Page page =
         repo.list(
-            new UploadRepository.ListQuery(
+            new UploadQueries.ListQuery(
                 Principal.of(req).ownerFilter(),
                 state, q, req.getParameter("cursor"), limit, sort, ascending));
     Map<String, Object> body = new LinkedHashMap<>();
@@ -218,7 +218,7 @@ public final class ApiServlet extends HttpServlet {
 
   private void stats(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     admin(req);
-    UploadRepository.Stats s = repo.stats(30);
+    UploadQueries.Stats s = repo.stats(30);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put(
         "per_day",

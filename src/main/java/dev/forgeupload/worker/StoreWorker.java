@@ -8,7 +8,7 @@ import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadKind;
 import dev.forgeupload.core.UploadEvents;
 import dev.forgeupload.core.UploadMetrics;
-import dev.forgeupload.core.UploadRepository;
+import dev.forgeupload.core.StoringClaims;
 import dev.forgeupload.core.Uploads;
 import dev.forgeupload.core.UploadState;
 import java.io.IOException;
@@ -44,7 +44,7 @@ public final class StoreWorker implements AutoCloseable {
   public record Settings(
       int concurrency, int maxAttempts, Duration backoff, Duration claimIdle) {}
 
-  private final UploadRepository repo;
+  private final StoringClaims repo;
   private final Uploads uploads;
   private final JobQueue queue;
   private final ObjectStore store;
@@ -63,7 +63,7 @@ public final class StoreWorker implements AutoCloseable {
   private volatile boolean running = true;
 
   public StoreWorker(
-      UploadRepository repo,
+      StoringClaims repo,
       Uploads uploads,
       JobQueue queue,
       ObjectStore store,
@@ -73,7 +73,7 @@ public final class StoreWorker implements AutoCloseable {
   }
 
   public StoreWorker(
-      UploadRepository repo,
+      StoringClaims repo,
       Uploads uploads,
       JobQueue queue,
       ObjectStore store,
@@ -182,7 +182,7 @@ public final class StoreWorker implements AutoCloseable {
       return;
     }
     if (u.kind() == UploadKind.FINAL) {
-      u = repo.find(u.id()).orElse(u); // the check stored the content type
+      u = uploads.lifecycle().find(u.id()).orElse(u); // the check stored the content type
     }
     String key = ObjectKeys.of(u);
     long length = u.length();

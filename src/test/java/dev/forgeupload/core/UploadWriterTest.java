@@ -405,7 +405,7 @@ class UploadWriterTest {
     uploads = wire(objects);
     // the worker stores it and drops the staged bytes after the caller read the row
     objects.put("k", new ByteArrayInputStream(data), data.length, null);
-    repo.markStored(queued.id(), "w", "k", "x");
+    repo.stored(queued.id(), "k", "x");
     uploads.lifecycle().dropStaged(queued);
 
     try (InputStream in = uploads.reader().open(queued, 2, 5)) {
