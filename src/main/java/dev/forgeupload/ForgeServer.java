@@ -10,8 +10,11 @@ import dev.forgeupload.core.ContentPolicy;
 import dev.forgeupload.core.OwnerLimits;
 import dev.forgeupload.http.AuthFilter;
 import dev.forgeupload.queue.RedisRateLimiter;
-import dev.forgeupload.core.UploadService;
+import dev.forgeupload.core.UploadWriter;
+import dev.forgeupload.core.Uploads;
 import dev.forgeupload.db.Database;
+import dev.forgeupload.db.JooqStoringClaims;
+import dev.forgeupload.db.JooqUploadQueries;
 import dev.forgeupload.db.JooqUploadRepository;
 import dev.forgeupload.db.PgUploadLocks;
 import dev.forgeupload.embedded.DataDirLock;
@@ -146,29 +149,27 @@ public final class ForgeServer implements AutoCloseable {
     }
     Metrics metrics = started(new Metrics());
     JooqUploadRepository repo = new JooqUploadRepository(db.dsl(), config.lockLease());
+    JooqStoringClaims claims = new JooqStoringClaims(db.dsl());
     PgUploadLocks locks = started(new PgUploadLocks(db.dsl(), config.lockLease()));
     DiskStagingStore staging = new DiskStagingStore(config.stagingDir());
-    UploadService uploads =
-        new UploadService(
+    Uploads uploads =
+        Uploads.wire(
             repo,
             staging,
             objects,
             queue,
             events,
+            metrics,
+            new ContentPolicy(config.deniedTypes(), config.allowedTypes(), config.typeMaxBytes()),
+            new OwnerLimits(config.security().quotaBytes(), config.security().maxActiveUploads()),
             Clock.systemUTC(),
-            config.maxUploadBytes(),
-            config.uploadExpiry(),
-            config.checkpointInterval(),
-            new ContentPolicy(
-                config.deniedTypes(), config.allowedTypes(), config.typeMaxBytes()),
-            metrics)
-        .withOwnerLimits(
-            new OwnerLimits(config.security().quotaBytes(), config.security().maxActiveUploads()));
+            new UploadWriter.Settings(
+                config.maxUploadBytes(), config.uploadExpiry(), config.checkpointInterval()));
 
     StoreWorker worker =
         started(
             new StoreWorker(
-                repo,
+                claims,
                 uploads,
                 queue,
                 objects,
@@ -181,7 +182,7 @@ public final class ForgeServer implements AutoCloseable {
                 metrics));
     worker.start();
     Reconciler reconciler =
-        started(new Reconciler(repo, queue, staging, config.workerClaimIdle()));
+        started(new Reconciler(claims, queue, staging, config.workerClaimIdle()));
     reconciler.start(config.reconcileInterval());
     if (!http) {
       ready.set(true);
@@ -224,7 +225,7 @@ public final class ForgeServer implements AutoCloseable {
     servlets.put("/files", new TusServlet(tus));
     servlets.put(
         "/api/v1/*",
-        new ApiServlet(uploads, repo, locks, content, apiKeys, audit, config.lockWait(), errors));
+        new ApiServlet(uploads, new JooqUploadQueries(db.dsl()), locks, content, apiKeys, audit, config.lockWait(), errors));
     EventHub hub =
         new EventHub(
             redis, repo, apiKeys,

@@ -151,9 +151,17 @@ public final class ContentPolicy {
   public record Accepted(String detected, String contentType) implements Decision {}
 
   /** The content is refused: HTTP status, stable code and a reason for people. */
-  public record Rejected(int status, String code, String reason) implements Decision {
+  public record Rejected(Problem problem, String reason) implements Decision {
     public UploadException toException() {
-      return new UploadException(status, code, reason);
+      return new UploadException(problem, reason);
+    }
+
+    public int status() {
+      return problem.status();
+    }
+
+    public String code() {
+      return problem.code();
     }
   }
 
@@ -183,7 +191,7 @@ public final class ContentPolicy {
     MediaType claimed = claimedType(claim);
     if (claimed != null && checkable(claimed) && !compatible(claimed, detected)) {
       return new Rejected(
-          415, "content_rejected",
+          Problem.CONTENT_REJECTED,
           "content is " + detectedName + ", not " + claimed.getBaseType() + " as claimed");
     }
     if (matchesAny(detected, denied)) {
@@ -191,13 +199,13 @@ public final class ContentPolicy {
     }
     if (!allowed.isEmpty() && !matchesAny(detected, allowed)) {
       return new Rejected(
-          415, "content_rejected",
+          Problem.CONTENT_REJECTED,
           "content is " + detectedName + ", which is not among the allowed types");
     }
     Long limit = limitFor(detected);
     if (limit != null && declaredLength != null && declaredLength > limit) {
       return new Rejected(
-          413, "content_too_large",
+          Problem.CONTENT_TOO_LARGE,
           "content is " + detectedName + " of " + declaredLength + " bytes; the limit for it is "
               + limit + " bytes");
     }
@@ -212,7 +220,7 @@ public final class ContentPolicy {
 
   private static Rejected notAccepted(MediaType type) {
     return new Rejected(
-        415, "content_rejected",
+        Problem.CONTENT_REJECTED,
         "content is " + type.getBaseType() + ", which is not accepted here");
   }
 
@@ -229,7 +237,7 @@ public final class ContentPolicy {
     if (type != null && matchesAny(type, denied)) {
       return Optional.of(
           new Rejected(
-              415, "content_rejected",
+              Problem.CONTENT_REJECTED,
               "the claimed type " + type + " is not accepted here"));
     }
     String name = claim.filename() == null ? null : runnableName(claim.filename());
@@ -241,7 +249,7 @@ public final class ContentPolicy {
         String ext = name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
         return Optional.of(
             new Rejected(
-                415, "content_rejected",
+                Problem.CONTENT_REJECTED,
                 "files named *." + ext + " (" + t.getBaseType() + ") are not accepted here"));
       }
     }
@@ -360,7 +368,7 @@ public final class ContentPolicy {
     MediaType detected = detect(head, n);
     if (matchesAny(detected, denied) && !isText(detected) && !detected.equals(BARE_MZ)) {
       return new Rejected(
-          415, "content_rejected",
+          Problem.CONTENT_REJECTED,
           "part content is " + detected.getBaseType() + ", which is not accepted here");
     }
     return PART;
@@ -421,7 +429,7 @@ public final class ContentPolicy {
     if (limit != null && length > limit) {
       return java.util.Optional.of(
           new Rejected(
-              413, "content_too_large",
+              Problem.CONTENT_TOO_LARGE,
               "content is " + t.getBaseType() + " of " + length
                   + " bytes; the limit for it is " + limit + " bytes"));
     }

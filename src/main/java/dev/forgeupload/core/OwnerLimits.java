@@ -20,12 +20,12 @@ public record OwnerLimits(long quotaBytes, int maxActive) {
   public void check(String owner, Usage usage, long newBytes, boolean newActive) {
     if (maxActive > 0 && newActive && usage.active() >= maxActive) {
       throw new UploadException(
-          429, "too_many_uploads",
+          Problem.TOO_MANY_UPLOADS,
           "at most " + maxActive + " unfinished uploads per user; finish or delete one first");
     }
     if (quotaBytes > 0 && usage.bytes() + newBytes > quotaBytes) {
       throw new UploadException(
-          413, "quota_exceeded",
+          Problem.QUOTA_EXCEEDED,
           "this upload needs " + newBytes + " bytes but only "
               + Math.max(0, quotaBytes - usage.bytes()) + " of the quota of " + quotaBytes
               + " bytes are left");

@@ -1,55 +1,57 @@
 package dev.forgeupload.core;
 
-/** An error with a stable code and the HTTP status it maps to (tusd's error values). */
+/** A refusal: one {@link Problem} (code and HTTP status) and a reason for people. */
 public final class UploadException extends RuntimeException {
-  private final int status;
-  private final String code;
+  private final Problem problem;
 
-  public UploadException(int status, String code, String message) {
+  public UploadException(Problem problem, String message) {
     super(message, null, false, false);
-    this.status = status;
-    this.code = code;
+    this.problem = problem;
+  }
+
+  public Problem problem() {
+    return problem;
   }
 
   public int status() {
-    return status;
+    return problem.status();
   }
 
   public String code() {
-    return code;
-  }
-
-  public static UploadException notFound() {
-    return new UploadException(404, "not_found", "upload not found");
-  }
-
-  public static UploadException gone(UploadState state) {
-    return new UploadException(410, "gone", "upload is " + state.dbName());
-  }
-
-  public static UploadException badRequest(String message) {
-    return new UploadException(400, "bad_request", message);
-  }
-
-  public static UploadException tooLarge(String message) {
-    return new UploadException(413, "too_large", message);
-  }
-
-  public static UploadException offsetMismatch(long expected, long got) {
-    return new UploadException(
-        409, "offset_mismatch", "Upload-Offset is " + got + " but the upload is at " + expected);
-  }
-
-  public static UploadException checksumMismatch(String algorithm) {
-    return new UploadException(460, "checksum_mismatch", algorithm + " checksum does not match");
+    return problem.code();
   }
 
   /** The content check refused the upload (415 for its type, 413 for its type's size limit). */
   public boolean isContentRejection() {
-    return code.equals("content_rejected") || code.equals("content_too_large");
+    return problem.isContentRejection();
+  }
+
+  public static UploadException notFound() {
+    return new UploadException(Problem.NOT_FOUND, "upload not found");
+  }
+
+  public static UploadException gone(UploadState state) {
+    return new UploadException(Problem.GONE, "upload is " + state.dbName());
+  }
+
+  public static UploadException badRequest(String message) {
+    return new UploadException(Problem.BAD_REQUEST, message);
+  }
+
+  public static UploadException tooLarge(String message) {
+    return new UploadException(Problem.TOO_LARGE, message);
+  }
+
+  public static UploadException offsetMismatch(long expected, long got) {
+    return new UploadException(
+        Problem.OFFSET_MISMATCH, "Upload-Offset is " + got + " but the upload is at " + expected);
+  }
+
+  public static UploadException checksumMismatch(String algorithm) {
+    return new UploadException(Problem.CHECKSUM_MISMATCH, algorithm + " checksum does not match");
   }
 
   public static UploadException locked() {
-    return new UploadException(423, "locked", "upload is locked by another request");
+    return new UploadException(Problem.LOCKED, "upload is locked by another request");
   }
 }

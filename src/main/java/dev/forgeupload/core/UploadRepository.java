@@ -1,14 +1,14 @@
 package dev.forgeupload.core;
 
-import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.Collection;
-import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** Port: upload rows in the metadata database (PostgreSQL is the source of truth). */
+/**
+ * Port: upload rows as the write path and lifecycle change them (PostgreSQL is the source of
+ * truth). The worker's claims are {@link StoringClaims}, the API's reads {@link UploadQueries}.
+ */
 public interface UploadRepository {
 
   /** Inserts a new upload whose first {@code offset} bytes are already durable in staging. */
@@ -81,71 +81,9 @@ public interface UploadRepository {
   boolean markState(UUID id, UploadState state, String error);
 
   /**
-   * Claims an upload for storing: a queued one that is due, or one whose storing worker has been
-   * silent for {@code staleAfter} (it died). Counts the attempt.
-   */
-  Optional<Upload> claimForStoring(UUID id, String worker, Duration staleAfter);
-
-  /** Keeps a claim alive while the transfer runs. */
-  void renewClaim(UUID id, String worker);
-
-  /** Records the stored object; false when the claim was lost (deleted, or taken over). */
-  boolean markStored(UUID id, String worker, String storageKey, String sha256);
-
-  /**
-   * A failed attempt: back to {@code queued} after an exponential backoff, or {@code failed} once
-   * {@code maxAttempts} ran out. Empty when the claim was lost.
-   */
-  Optional<Upload> markAttemptFailed(
-      UUID id, String worker, String error, int maxAttempts, Duration backoffBase);
-
-  /** Uploads the queue should hold now: queued and due, or storing under a silent worker. */
-  List<UUID> dueForStoring(Duration staleAfter, int limit);
-
-  /**
    * A failed upload goes back to the queue with fresh attempts; false when it was not failed or
    * was never completed (its content was rejected: there is nothing to store).
    */
   boolean requeueFailed(UUID id);
 
-  /** Marks unfinished uploads past their expiry as {@code expired}; returns their ids. */
-  List<UUID> expireDue(int limit);
-
-  /** The states of those of {@code ids} that exist. */
-  Map<UUID, UploadState> states(Collection<UUID> ids);
-
-  /** One page of uploads, newest first, after the cursor (exclusive). */
-  Page list(ListQuery query);
-
-  /** {@code owner} null lists everyone's uploads. */
-  record ListQuery(
-      String owner, UploadState state, String filenameContains, String cursor, int limit,
-      Sort sort, boolean ascending) {}
-
-  /** List orders; each is a keyset (sort key, id), so pages stay stable while uploads arrive. */
-  enum Sort {
-    CREATED,
-    SIZE
-  }
-
-  /** State changes of one upload, oldest first. */
-  List<StateChange> timeline(UUID id);
-
-  record StateChange(UploadState state, String error, OffsetDateTime at) {}
-
-  /** Counts for the statistics view. */
-  Stats stats(int days);
-
-  record Stats(
-      List<DayCount> perDay,
-      List<TypeCount> byType,
-      Map<String, Long> byState,
-      long storedBytes,
-      long storedObjects) {}
-
-  record DayCount(String day, long uploads, long bytes) {}
-
-  record TypeCount(String contentType, long uploads, long bytes) {}
-
-  record Page(List<Upload> items, String nextCursor) {}
 }

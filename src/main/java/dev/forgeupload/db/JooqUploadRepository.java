@@ -1,9 +1,7 @@
 package dev.forgeupload.db;
 
 import static dev.forgeupload.db.generated.Tables.UPLOADS;
-import static dev.forgeupload.db.generated.Tables.UPLOAD_EVENTS;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.forgeupload.core.NewUpload;
@@ -13,13 +11,8 @@ import dev.forgeupload.core.UploadKind;
 import dev.forgeupload.core.UploadRepository;
 import dev.forgeupload.core.UploadState;
 import dev.forgeupload.db.generated.tables.records.UploadsRecord;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.Collection;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -187,7 +180,7 @@ public final class JooqUploadRepository implements UploadRepository {
             .set(
                 UPLOADS.CONCAT_PARTS,
                 n.concatParts() == null ? null : n.concatParts().toArray(UUID[]::new))
-            .set(UPLOADS.METADATA, JSONB.valueOf(toJson(n.metadata())))
+            .set(UPLOADS.METADATA, JSONB.valueOf(UploadRows.toJson(n.metadata())))
             .set(UPLOADS.METADATA_HEADER, n.metadataHeader())
             .set(UPLOADS.CREATOR_ADDRESS, n.creatorAddress())
             .set(UPLOADS.EXPIRES_AT, n.expiresAt())
@@ -198,7 +191,7 @@ public final class JooqUploadRepository implements UploadRepository {
             .set(UPLOADS.QUEUED_AT, queued ? DSL.currentOffsetDateTime() : DSL.val((OffsetDateTime) null))
             .returning()
             .fetchOne();
-    return toUpload(r);
+    return UploadRows.toUpload(r);
   }
 
   @Override
@@ -212,7 +205,7 @@ public final class JooqUploadRepository implements UploadRepository {
             .set(UPLOADS.LENGTH, n.length())
             .set(UPLOADS.OFFSET, 0L)
             .set(UPLOADS.UPLOAD_TYPE, n.kind().dbName())
-            .set(UPLOADS.METADATA, JSONB.valueOf(toJson(n.metadata())))
+            .set(UPLOADS.METADATA, JSONB.valueOf(UploadRows.toJson(n.metadata())))
             .set(UPLOADS.METADATA_HEADER, n.metadataHeader())
             .set(UPLOADS.CREATOR_ADDRESS, n.creatorAddress())
             .set(UPLOADS.EXPIRES_AT, n.expiresAt())
@@ -220,7 +213,7 @@ public final class JooqUploadRepository implements UploadRepository {
             .set(UPLOADS.ERROR, error)
             .returning()
             .fetchOne();
-    return toUpload(r);
+    return UploadRows.toUpload(r);
   }
 
   @Override
@@ -235,7 +228,7 @@ public final class JooqUploadRepository implements UploadRepository {
 
   @Override
   public Optional<Upload> find(UUID id) {
-    return dsl.selectFrom(UPLOADS).where(UPLOADS.ID.eq(id)).fetchOptional().map(this::toUpload);
+    return dsl.selectFrom(UPLOADS).where(UPLOADS.ID.eq(id)).fetchOptional().map(UploadRows::toUpload);
   }
 
   @Override
@@ -251,7 +244,7 @@ public final class JooqUploadRepository implements UploadRepository {
         .where(UPLOADS.ID.eq(id).and(UPLOADS.OFFSET.eq(expected)))
         .returning()
         .fetchOptional()
-        .map(this::toUpload);
+        .map(UploadRows::toUpload);
   }
 
   private static boolean declareLength(DSLContext dsl, UUID id, long length) {
@@ -379,103 +372,6 @@ public final class JooqUploadRepository implements UploadRepository {
         .and(UPLOADS.UPLOAD_TYPE.ne(UploadKind.PARTIAL.dbName()));
   }
 
-  private static Condition due() {
-    return UPLOADS.STATE.eq(UploadState.QUEUED.dbName())
-        .and(UPLOADS.NEXT_ATTEMPT_AT.isNull().or(UPLOADS.NEXT_ATTEMPT_AT.le(DSL.currentOffsetDateTime())));
-  }
-
-  private static Condition silentWorker(Duration staleAfter) {
-    return UPLOADS.STATE.eq(UploadState.STORING.dbName())
-        .and(
-            DSL.condition(
-                "{0} < now() - make_interval(secs => {1})",
-                UPLOADS.CLAIMED_AT,
-                DSL.val(staleAfter.toMillis() / 1000.0)));
-  }
-
-  @Override
-  public Optional<Upload> claimForStoring(UUID id, String worker, Duration staleAfter) {
-    return dsl.update(UPLOADS)
-        .set(UPLOADS.STATE, UploadState.STORING.dbName())
-        .set(UPLOADS.CLAIMED_BY, worker)
-        .set(UPLOADS.CLAIMED_AT, DSL.currentOffsetDateTime())
-        .set(UPLOADS.ATTEMPTS, UPLOADS.ATTEMPTS.plus(1))
-        .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
-        .where(UPLOADS.ID.eq(id))
-        .and(due().or(silentWorker(staleAfter)))
-        .returning()
-        .fetchOptional()
-        .map(this::toUpload);
-  }
-
-  @Override
-  public void renewClaim(UUID id, String worker) {
-    dsl.update(UPLOADS)
-        .set(UPLOADS.CLAIMED_AT, DSL.currentOffsetDateTime())
-        .where(UPLOADS.ID.eq(id).and(UPLOADS.CLAIMED_BY.eq(worker)))
-        .and(UPLOADS.STATE.eq(UploadState.STORING.dbName()))
-        .execute();
-  }
-
-  @Override
-  public boolean markStored(UUID id, String worker, String storageKey, String sha256) {
-    return dsl.update(UPLOADS)
-            .set(UPLOADS.STATE, UploadState.STORED.dbName())
-            .set(UPLOADS.STORAGE_KEY, storageKey)
-            .set(UPLOADS.SHA256, sha256)
-            .set(UPLOADS.STORED_AT, DSL.currentOffsetDateTime())
-            .set(UPLOADS.ERROR, (String) null)
-            .set(UPLOADS.CLAIMED_BY, (String) null)
-            .set(UPLOADS.CLAIMED_AT, (OffsetDateTime) null)
-            .set(UPLOADS.NEXT_ATTEMPT_AT, (OffsetDateTime) null)
-            .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
-            .where(UPLOADS.ID.eq(id))
-            .and(UPLOADS.STATE.eq(UploadState.STORING.dbName()))
-            .and(UPLOADS.CLAIMED_BY.eq(worker))
-            .execute()
-        == 1;
-  }
-
-  @Override
-  public Optional<Upload> markAttemptFailed(
-      UUID id, String worker, String error, int maxAttempts, Duration backoffBase) {
-    Condition exhausted = UPLOADS.ATTEMPTS.ge(maxAttempts);
-    Field<OffsetDateTime> retryAt =
-        DSL.field(
-            "now() + make_interval(secs => least(60, {0} * power(2, greatest({1} - 1, 0))))",
-            OffsetDateTime.class,
-            DSL.val(backoffBase.toMillis() / 1000.0),
-            UPLOADS.ATTEMPTS);
-    return dsl.update(UPLOADS)
-        .set(
-            UPLOADS.STATE,
-            DSL.when(exhausted, DSL.inline(UploadState.FAILED.dbName()))
-                .otherwise(DSL.inline(UploadState.QUEUED.dbName())))
-        .set(UPLOADS.ERROR, error)
-        .set(
-            UPLOADS.NEXT_ATTEMPT_AT,
-            DSL.when(exhausted, DSL.val((OffsetDateTime) null)).otherwise(retryAt))
-        .set(UPLOADS.CLAIMED_BY, (String) null)
-        .set(UPLOADS.CLAIMED_AT, (OffsetDateTime) null)
-        .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
-        .where(UPLOADS.ID.eq(id))
-        .and(UPLOADS.STATE.eq(UploadState.STORING.dbName()))
-        .and(UPLOADS.CLAIMED_BY.eq(worker))
-        .returning()
-        .fetchOptional()
-        .map(this::toUpload);
-  }
-
-  @Override
-  public List<UUID> dueForStoring(Duration staleAfter, int limit) {
-    return dsl.select(UPLOADS.ID)
-        .from(UPLOADS)
-        .where(due().or(silentWorker(staleAfter)))
-        .orderBy(UPLOADS.QUEUED_AT)
-        .limit(limit)
-        .fetch(UPLOADS.ID);
-  }
-
   @Override
   public boolean requeueFailed(UUID id) {
     return dsl.update(UPLOADS)
@@ -490,223 +386,4 @@ public final class JooqUploadRepository implements UploadRepository {
         == 1;
   }
 
-  @Override
-  public List<UUID> expireDue(int limit) {
-    var due =
-        DSL.select(UPLOADS.ID)
-            .from(UPLOADS)
-            .where(UPLOADS.STATE.eq(UploadState.UPLOADING.dbName()))
-            .and(UPLOADS.COMPLETED_AT.isNull())
-            .and(UPLOADS.EXPIRES_AT.lt(DSL.currentOffsetDateTime()))
-            .limit(limit)
-            .forUpdate()
-            .skipLocked();
-    return dsl.update(UPLOADS)
-        .set(UPLOADS.STATE, UploadState.EXPIRED.dbName())
-        .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
-        .where(UPLOADS.ID.in(due))
-        .returningResult(UPLOADS.ID)
-        .fetch(UPLOADS.ID);
-  }
-
-  @Override
-  public Map<UUID, UploadState> states(Collection<UUID> ids) {
-    Map<UUID, UploadState> out = new java.util.HashMap<>();
-    dsl.select(UPLOADS.ID, UPLOADS.STATE)
-        .from(UPLOADS)
-        .where(UPLOADS.ID.in(ids))
-        .forEach(r -> out.put(r.value1(), UploadState.fromDb(r.value2())));
-    return out;
-  }
-
-  @Override
-  public Page list(ListQuery q) {
-    Condition where = DSL.noCondition();
-    if (q.owner() != null) {
-      where = where.and(UPLOADS.OWNER.eq(q.owner()));
-    }
-    if (q.state() != null) {
-      where = where.and(UPLOADS.STATE.eq(q.state().dbName()));
-    } else {
-      // deleted uploads are listed only when asked for
-      where = where.and(UPLOADS.STATE.ne(UploadState.DELETED.dbName()));
-    }
-    if (q.filenameContains() != null && !q.filenameContains().isBlank()) {
-      where = where.and(UPLOADS.FILENAME.containsIgnoreCase(q.filenameContains()));
-    }
-    boolean bySize = q.sort() == Sort.SIZE;
-    Field<Long> size = DSL.coalesce(UPLOADS.LENGTH, DSL.inline(-1L));
-    if (q.cursor() != null) {
-      Cursor c = Cursor.decode(q.cursor());
-      Condition after =
-          bySize
-              ? (q.ascending()
-                  ? DSL.row(size, UPLOADS.ID).gt(c.key(), c.id())
-                  : DSL.row(size, UPLOADS.ID).lt(c.key(), c.id()))
-              : (q.ascending()
-                  ? DSL.row(UPLOADS.CREATED_AT, UPLOADS.ID).gt(c.time(), c.id())
-                  : DSL.row(UPLOADS.CREATED_AT, UPLOADS.ID).lt(c.time(), c.id()));
-      where = where.and(after);
-    }
-    var first = bySize ? (q.ascending() ? size.asc() : size.desc())
-        : (q.ascending() ? UPLOADS.CREATED_AT.asc() : UPLOADS.CREATED_AT.desc());
-    var second = q.ascending() ? UPLOADS.ID.asc() : UPLOADS.ID.desc();
-    List<UploadsRecord> rows =
-        dsl.selectFrom(UPLOADS).where(where).orderBy(first, second).limit(q.limit() + 1).fetch();
-    List<Upload> items = new ArrayList<>();
-    for (int i = 0; i < Math.min(q.limit(), rows.size()); i++) {
-      items.add(toUpload(rows.get(i)));
-    }
-    String next = null;
-    if (rows.size() > q.limit()) {
-      Upload last = items.get(items.size() - 1);
-      next =
-          bySize
-              ? Cursor.ofKey(last.length() == null ? -1 : last.length(), last.id()).encode()
-              : Cursor.ofTime(last.createdAt(), last.id()).encode();
-    }
-    return new Page(items, next);
-  }
-
-  @Override
-  public List<StateChange> timeline(UUID id) {
-    return dsl.select(UPLOAD_EVENTS.STATE, UPLOAD_EVENTS.ERROR, UPLOAD_EVENTS.AT)
-        .from(UPLOAD_EVENTS)
-        .where(UPLOAD_EVENTS.UPLOAD_ID.eq(id))
-        .orderBy(UPLOAD_EVENTS.ID)
-        .limit(1000)
-        .fetch(r -> new StateChange(UploadState.fromDb(r.value1()), r.value2(), r.value3()));
-  }
-
-  @Override
-  public Stats stats(int days) {
-    Field<java.time.LocalDate> day =
-        DSL.field("({0} at time zone 'UTC')::date", java.time.LocalDate.class, UPLOADS.CREATED_AT);
-    Field<Long> bytes = DSL.coalesce(DSL.sum(UPLOADS.OFFSET), DSL.inline(java.math.BigDecimal.ZERO)).cast(Long.class);
-    List<DayCount> perDay =
-        dsl.select(day, DSL.count(), bytes)
-            .from(UPLOADS)
-            .where(
-                DSL.condition(
-                    "{0} > now() - make_interval(days => {1})", UPLOADS.CREATED_AT, DSL.val(days)))
-            .groupBy(day)
-            .orderBy(day)
-            .fetch(r -> new DayCount(r.value1().toString(), r.value2(), r.value3()));
-    Field<String> type = DSL.coalesce(UPLOADS.CONTENT_TYPE, DSL.inline("unknown"));
-    List<TypeCount> byType =
-        dsl.select(type, DSL.count(), bytes)
-            .from(UPLOADS)
-            .groupBy(type)
-            .orderBy(DSL.count().desc())
-            .limit(20)
-            .fetch(r -> new TypeCount(r.value1(), r.value2(), r.value3()));
-    Map<String, Long> byState = new java.util.LinkedHashMap<>();
-    dsl.select(UPLOADS.STATE, DSL.count())
-        .from(UPLOADS)
-        .groupBy(UPLOADS.STATE)
-        .orderBy(UPLOADS.STATE)
-        .forEach(r -> byState.put(r.value1(), r.value2().longValue()));
-    var stored =
-        dsl.select(bytes, DSL.count())
-            .from(UPLOADS)
-            .where(UPLOADS.STATE.eq(UploadState.STORED.dbName()))
-            .fetchOne();
-    return new Stats(perDay, byType, byState, stored.value1(), stored.value2());
-  }
-
-  private Upload toUpload(UploadsRecord r) {
-    return new Upload(
-        r.getId(),
-        r.getOwner(),
-        r.getFilename(),
-        r.getContentType(),
-        r.getLength(),
-        r.getOffset(),
-        UploadState.fromDb(r.getState()),
-        UploadKind.fromDb(r.getUploadType()),
-        r.getConcatParts() == null ? null : Arrays.asList(r.getConcatParts()),
-        fromJson(r.getMetadata()),
-        r.getMetadataHeader(),
-        r.getSha256(),
-        r.getStorageKey(),
-        r.getError(),
-        r.getCreatorAddress(),
-        r.getCreatedAt(),
-        r.getUpdatedAt(),
-        r.getCompletedAt(),
-        r.getStoredAt(),
-        r.getExpiresAt());
-  }
-
-  private static String toJson(Map<String, String> m) {
-    try {
-      return JSON.writeValueAsString(m == null ? Map.of() : m);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static Map<String, String> fromJson(JSONB j) {
-    try {
-      return j == null ? Map.of() : JSON.readValue(j.data(), MAP);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** Opaque keyset cursor: base64url of {@code t|<time>|<id>} or {@code k|<number>|<id>}. */
-  record Cursor(String kind, String value, UUID id) {
-    static Cursor ofTime(OffsetDateTime t, UUID id) {
-      return new Cursor("t", t.toString(), id);
-    }
-
-    static Cursor ofKey(long k, UUID id) {
-      return new Cursor("k", Long.toString(k), id);
-    }
-
-    OffsetDateTime time() {
-      if (!kind.equals("t")) {
-        throw new IllegalArgumentException("cursor is not valid for this sort");
-      }
-      OffsetDateTime t = OffsetDateTime.parse(value);
-      // PostgreSQL's timestamptz ends in year 294276; a forged cursor must not reach it (500)
-      if (t.getYear() < 1 || t.getYear() > 9999) {
-        throw new IllegalArgumentException("cursor is not valid");
-      }
-      return t;
-    }
-
-    long key() {
-      if (!kind.equals("k")) {
-        throw new IllegalArgumentException("cursor is not valid for this sort");
-      }
-      return Long.parseLong(value);
-    }
-
-    String encode() {
-      String raw = kind + "|" + value + "|" + id;
-      return Base64.getUrlEncoder()
-          .withoutPadding()
-          .encodeToString(raw.getBytes(StandardCharsets.UTF_8));
-    }
-
-    static Cursor decode(String s) {
-      try {
-        String raw = new String(Base64.getUrlDecoder().decode(s), StandardCharsets.UTF_8);
-        String[] p = raw.split("\\|", -1);
-        if (p.length != 3 || !(p[0].equals("t") || p[0].equals("k"))) {
-          throw new IllegalArgumentException();
-        }
-        Cursor c = new Cursor(p[0], p[1], UUID.fromString(p[2]));
-        if (c.kind.equals("t")) {
-          c.time();
-        } else {
-          c.key();
-        }
-        return c;
-      } catch (RuntimeException e) {
-        throw new IllegalArgumentException("cursor is not valid");
-      }
-    }
-  }
 }

@@ -7,11 +7,12 @@ import dev.forgeupload.auth.ApiKeys;
 import dev.forgeupload.auth.AuditLog;
 import dev.forgeupload.auth.Principal;
 import dev.forgeupload.core.Upload;
+import dev.forgeupload.core.Problem;
 import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadIds;
 import dev.forgeupload.core.UploadLocks;
-import dev.forgeupload.core.UploadRepository;
-import dev.forgeupload.core.UploadService;
+import dev.forgeupload.core.UploadQueries;
+import dev.forgeupload.core.Uploads;
 import dev.forgeupload.core.UploadState;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -44,8 +45,8 @@ public final class ApiServlet extends HttpServlet {
     void handle(Matcher m, HttpServletRequest req, HttpServletResponse resp) throws IOException;
   }
 
-  private final transient UploadService uploads;
-  private final transient UploadRepository repo;
+  private final transient Uploads uploads;
+  private final transient UploadQueries repo;
   private final transient UploadLocks locks;
   private final transient ContentResponder content;
   private final transient ApiKeys apiKeys;
@@ -55,8 +56,8 @@ public final class ApiServlet extends HttpServlet {
   private final transient ErrorWriter errors;
 
   public ApiServlet(
-      UploadService uploads,
-      UploadRepository repo,
+      Uploads uploads,
+      UploadQueries repo,
       UploadLocks locks,
       ContentResponder content,
       ApiKeys apiKeys,
@@ -111,9 +112,9 @@ public final class ApiServlet extends HttpServlet {
     try {
       route(req, resp);
     } catch (UploadException e) {
-      errors.api(resp, e.status(), e.code(), e.getMessage());
+      errors.api(resp, e);
     } catch (IllegalArgumentException e) {
-      errors.api(resp, 400, "bad_request", e.getMessage());
+      errors.api(resp, Problem.BAD_REQUEST, e.getMessage());
     }
   }
 
@@ -132,9 +133,9 @@ public final class ApiServlet extends HttpServlet {
     }
     if (pathMatched) {
       throw new UploadException(
-          405, "method_not_allowed", req.getMethod() + " is not allowed here");
+          Problem.METHOD_NOT_ALLOWED, req.getMethod() + " is not allowed here");
     }
-    throw new UploadException(404, "not_found", "no such endpoint");
+    throw new UploadException(Problem.NOT_FOUND, "no such endpoint");
   }
 
   private static UUID id(Matcher m) {
@@ -146,19 +147,19 @@ public final class ApiServlet extends HttpServlet {
   }
 
   private static UploadException keyNotFound() {
-    return new UploadException(404, "not_found", "API key not found");
+    return new UploadException(Problem.NOT_FOUND, "API key not found");
   }
 
   /** The upload if this caller may see it; 404 otherwise, as if it did not exist. */
   private Upload visible(HttpServletRequest req, UUID id) {
     Principal p = Principal.of(req);
-    return repo.find(id).filter(u -> p.canSee(u.owner())).orElseThrow(UploadException::notFound);
+    return uploads.lifecycle().find(id).filter(u -> p.canSee(u.owner())).orElseThrow(UploadException::notFound);
   }
 
   private static Principal admin(HttpServletRequest req) {
     Principal p = Principal.of(req);
     if (!p.admin()) {
-      throw new UploadException(403, "forbidden", "this needs the admin scope");
+      throw new UploadException(Problem.FORBIDDEN, "this needs the admin scope");
     }
     return p;
   }
@@ -175,10 +176,10 @@ public final class ApiServlet extends HttpServlet {
     }
     int limit = intParam(req, "limit", 50, 1, 500);
     String q = textParam(req, "q");
-    UploadRepository.Sort sort =
+    UploadQueries.Sort sort =
         switch (req.getParameter("sort") == null ? "created" : req.getParameter("sort")) {
-          case "created" -> UploadRepository.Sort.CREATED;
-          case "size" -> UploadRepository.Sort.SIZE;
+          case "created" -> UploadQueries.Sort.CREATED;
+          case "size" -> UploadQueries.Sort.SIZE;
           default -> throw new IllegalArgumentException("sort must be created or size");
         };
     boolean ascending =
@@ -187,9 +188,9 @@ public final class ApiServlet extends HttpServlet {
           case "desc" -> false;
           default -> throw new IllegalArgumentException("order must be asc or desc");
         };
-    UploadRepository.Page page =
+    UploadQueries.Page page =
         repo.list(
-            new UploadRepository.ListQuery(
+            new UploadQueries.ListQuery(
                 Principal.of(req).ownerFilter(),
                 state, q, req.getParameter("cursor"), limit, sort, ascending));
     Map<String, Object> body = new LinkedHashMap<>();
@@ -217,7 +218,7 @@ public final class ApiServlet extends HttpServlet {
 
   private void stats(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     admin(req);
-    UploadRepository.Stats s = repo.stats(30);
+    UploadQueries.Stats s = repo.stats(30);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put(
         "per_day",
@@ -258,7 +259,7 @@ public final class ApiServlet extends HttpServlet {
     visible(req, id);
     try (UploadLocks.Lock lock =
         locks.acquire(id, lockWait).orElseThrow(UploadException::locked)) {
-      uploads.terminate(id);
+      uploads.lifecycle().terminate(id);
     }
     audit.record(Principal.of(req), AuditLog.Action.UPLOAD_DELETED, id, req.getRemoteAddr(), null);
     resp.setStatus(204);
@@ -267,7 +268,7 @@ public final class ApiServlet extends HttpServlet {
   private void retry(UUID id, HttpServletRequest req, HttpServletResponse resp)
       throws IOException {
     visible(req, id);
-    Upload u = uploads.retry(id);
+    Upload u = uploads.lifecycle().retry(id);
     audit.record(Principal.of(req), AuditLog.Action.UPLOAD_RETRIED, id, req.getRemoteAddr(), null);
     write(resp, 202, UploadJson.of(u));
   }
@@ -275,7 +276,7 @@ public final class ApiServlet extends HttpServlet {
   private void content(UUID id, HttpServletRequest req, HttpServletResponse resp)
       throws IOException {
     visible(req, id);
-    content.send(uploads.get(id), req, resp);
+    content.send(uploads.lifecycle().current(id), req, resp);
   }
 
   private void me(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -370,7 +371,7 @@ public final class ApiServlet extends HttpServlet {
   private static JsonNode readJson(HttpServletRequest req) throws IOException {
     byte[] bytes = req.getInputStream().readNBytes(MAX_JSON_BYTES + 1);
     if (bytes.length > MAX_JSON_BYTES) {
-      throw new UploadException(413, "too_large", "the JSON body is larger than 16 KiB");
+      throw new UploadException(Problem.TOO_LARGE, "the JSON body is larger than 16 KiB");
     }
     try {
       JsonNode n = JSON.readTree(bytes);

@@ -4,6 +4,7 @@ import dev.forgeupload.auth.Authenticator;
 import dev.forgeupload.auth.Principal;
 import dev.forgeupload.auth.RateLimiter;
 import dev.forgeupload.config.SecurityConfig;
+import dev.forgeupload.core.Problem;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -72,7 +73,7 @@ public final class AuthFilter extends HttpFilter {
     String path = path(req);
     Area area = area(path);
     if (req.getQueryString() != null && !QueryStrings.valid(req.getQueryString())) {
-      error(area, resp, 400, "bad_query", "the query string is not valid percent-encoded UTF-8");
+      error(area, resp, Problem.BAD_QUERY, "the query string is not valid percent-encoded UTF-8");
       return;
     }
     if (area == Area.PUBLIC) {
@@ -99,7 +100,7 @@ public final class AuthFilter extends HttpFilter {
       if (p.isEmpty()) {
         resp.setHeader(
             "WWW-Authenticate", token == null ? CHALLENGE : CHALLENGE + ", error=\"invalid_token\"");
-        error(area, resp, 401, "unauthorized",
+        error(area, resp, Problem.UNAUTHORIZED,
             token == null
                 ? "authentication required: send Authorization: Bearer <token or API key>"
                 : "the bearer token or API key is invalid, expired or revoked");
@@ -115,7 +116,7 @@ public final class AuthFilter extends HttpFilter {
       }
     }
     if (area == Area.METRICS && !principal.admin()) {
-      error(area, resp, 403, "forbidden", "metrics need the admin scope");
+      error(area, resp, Problem.FORBIDDEN, "metrics need the admin scope");
       return;
     }
     principal.attach(req);
@@ -153,16 +154,15 @@ public final class AuthFilter extends HttpFilter {
   private void tooMany(Area area, HttpServletResponse resp, long seconds, String reason)
       throws IOException {
     resp.setHeader("Retry-After", Long.toString(seconds));
-    error(area, resp, 429, "rate_limited", reason + "; retry after " + seconds + " s");
+    error(area, resp, Problem.RATE_LIMITED, reason + "; retry after " + seconds + " s");
   }
 
-  private void error(Area area, HttpServletResponse resp, int status, String code,
-      String message) throws IOException {
+  private void error(Area area, HttpServletResponse resp, Problem problem, String message)
+      throws IOException {
     if (area == Area.TUS) {
-      resp.setHeader("Tus-Resumable", "1.0.0");
-      errors.tus(resp, status, code, message);
+      errors.tus(resp, problem, message);
     } else {
-      errors.api(resp, status, code, message);
+      errors.api(resp, problem, message);
     }
   }
 }

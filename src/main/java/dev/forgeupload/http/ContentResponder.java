@@ -2,9 +2,10 @@ package dev.forgeupload.http;
 
 import dev.forgeupload.auth.AuditLog;
 import dev.forgeupload.core.Upload;
+import dev.forgeupload.core.Problem;
 import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadKind;
-import dev.forgeupload.core.UploadService;
+import dev.forgeupload.core.Uploads;
 import dev.forgeupload.core.UploadState;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -36,11 +37,11 @@ public final class ContentResponder {
   private static final String OCTET = "application/octet-stream";
   private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
 
-  private final UploadService uploads;
+  private final Uploads uploads;
   private final AuditLog audit;
 
   /** {@code audit} may be null (nothing is audited). */
-  public ContentResponder(UploadService uploads, AuditLog audit) {
+  public ContentResponder(Uploads uploads, AuditLog audit) {
     this.uploads = uploads;
     this.audit = audit;
   }
@@ -54,15 +55,15 @@ public final class ContentResponder {
    */
   public void send(Upload u, HttpServletRequest req, HttpServletResponse resp) throws IOException {
     if (!u.isComplete()) {
-      throw new UploadException(409, "not_finished", "upload is not finished yet");
+      throw new UploadException(Problem.NOT_FINISHED, "upload is not finished yet");
     }
     if (u.kind() == UploadKind.FINAL && u.state() == UploadState.FAILED) {
       // rejected by the content check before rejected finals were made incomplete, or failed
       // in the worker: only the second may be served
-      Optional<UploadException> rejected = uploads.checkFinalContent(u);
+      Optional<UploadException> rejected = uploads.gate().checkFinal(u);
       if (rejected.isPresent()) {
         throw new UploadException(
-            409, "not_finished", "upload was rejected: " + rejected.get().getMessage());
+            Problem.NOT_FINISHED, "upload was rejected: " + rejected.get().getMessage());
       }
     }
     long length = u.offset();
@@ -94,7 +95,7 @@ public final class ContentResponder {
       long[] r = parseRange(range, length);
       if (r == null) {
         resp.setHeader("Content-Range", "bytes */" + length);
-        throw new UploadException(416, "range_not_satisfiable", "range not satisfiable");
+        throw new UploadException(Problem.RANGE_NOT_SATISFIABLE, "range not satisfiable");
       }
       if (r.length == 2) {
         from = r[0];
@@ -107,7 +108,7 @@ public final class ContentResponder {
     if ("HEAD".equals(req.getMethod())) {
       return;
     }
-    try (InputStream in = uploads.openContent(u, from, count)) {
+    try (InputStream in = uploads.reader().open(u, from, count)) {
       if (from == 0 && audit != null) {
         // once the bytes could be opened, before they go: a client that drops the connection
         // midway is audited too

@@ -1,6 +1,8 @@
 package dev.forgeupload.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.forgeupload.core.Problem;
+import dev.forgeupload.core.UploadException;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +32,28 @@ public final class ErrorWriter {
     this.rejections = rejections;
   }
 
-  public void tus(HttpServletResponse resp, int status, String code, String message)
+  /** The error as the tus endpoint answers: plain text, with {@code Tus-Resumable}. */
+  public void tus(HttpServletResponse resp, UploadException e) throws IOException {
+    tus(resp, e.problem(), e.getMessage());
+  }
+
+  public void tus(HttpServletResponse resp, Problem problem, String message) throws IOException {
+    if (!resp.isCommitted()) {
+      resp.setHeader("Tus-Resumable", "1.0.0");
+    }
+    tus(resp, problem.status(), problem.code(), message);
+  }
+
+  /** The error as the API answers: JSON {code, message}. */
+  public void api(HttpServletResponse resp, UploadException e) throws IOException {
+    api(resp, e.problem(), e.getMessage());
+  }
+
+  public void api(HttpServletResponse resp, Problem problem, String message) throws IOException {
+    api(resp, problem.status(), problem.code(), message);
+  }
+
+  private void tus(HttpServletResponse resp, int status, String code, String message)
       throws IOException {
     if (resp.isCommitted()) {
       return;
@@ -48,7 +71,7 @@ public final class ErrorWriter {
     resp.getOutputStream().write(body);
   }
 
-  public void api(HttpServletResponse resp, int status, String code, String message)
+  private void api(HttpServletResponse resp, int status, String code, String message)
       throws IOException {
     if (resp.isCommitted()) {
       return;

@@ -1,5 +1,6 @@
 package dev.forgeupload.http;
 
+import dev.forgeupload.core.Problem;
 import dev.forgeupload.auth.Principal;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
@@ -34,11 +35,11 @@ public final class EventsServlet extends ReadOnlyServlet {
       // accepted within the JWT clock skew, but a stream lives only until exp: it would end at
       // once and EventSource would reconnect in a loop
       resp.setHeader("WWW-Authenticate", "Bearer realm=\"forgeupload\", error=\"invalid_token\"");
-      errors.api(resp, 401, "unauthorized", "the bearer token has expired");
+      errors.api(resp, Problem.UNAUTHORIZED, "the bearer token has expired");
       return;
     }
     if (!hub.isOpen()) {
-      errors.api(resp, 503, "shutting_down", "the server is shutting down");
+      errors.api(resp, Problem.SHUTTING_DOWN, "the server is shutting down");
       return;
     }
     String owner = principal.subject();
@@ -89,6 +90,6 @@ public final class EventsServlet extends ReadOnlyServlet {
                 + " are open on this server; close one or retry after " + retry + " s";
     hub.refused(refusal, owner, address);
     resp.setHeader("Retry-After", Long.toString(retry));
-    errors.api(resp, 429, "too_many_streams", reason);
+    errors.api(resp, Problem.TOO_MANY_STREAMS, reason);
   }
 }

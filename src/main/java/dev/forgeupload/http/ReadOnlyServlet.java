@@ -40,7 +40,7 @@ abstract class ReadOnlyServlet extends HttpServlet {
     }
     resp.setHeader("Allow", String.join(", ", allowed.stream().sorted().toList()));
     ErrorWriter.UNCOUNTED.api(
-        resp, 405, "method_not_allowed", req.getMethod() + " is not allowed here");
+        resp, dev.forgeupload.core.Problem.METHOD_NOT_ALLOWED, req.getMethod() + " is not allowed here");
     return true;
   }
 }

@@ -1,5 +1,6 @@
 package dev.forgeupload.http;
 
+import dev.forgeupload.core.Problem;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -41,9 +42,9 @@ public final class RequestIdFilter extends HttpFilter {
       if (!resp.isCommitted()) {
         boolean api = req.getRequestURI().startsWith("/api/");
         if (api) {
-          ErrorWriter.UNCOUNTED.api(resp, 500, "internal", "internal error; request id " + id);
+          ErrorWriter.UNCOUNTED.api(resp, Problem.INTERNAL, "internal error; request id " + id);
         } else {
-          ErrorWriter.UNCOUNTED.tus(resp, 500, "internal", "internal error; request id " + id);
+          ErrorWriter.UNCOUNTED.tus(resp, Problem.INTERNAL, "internal error; request id " + id);
         }
       }
     } finally {

@@ -4,9 +4,10 @@ import dev.forgeupload.auth.AuditLog;
 import dev.forgeupload.auth.Principal;
 import dev.forgeupload.core.BodyReadException;
 import dev.forgeupload.core.Upload;
+import dev.forgeupload.core.Problem;
 import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadLocks;
-import dev.forgeupload.core.UploadService;
+import dev.forgeupload.core.Uploads;
 import dev.forgeupload.http.ContentResponder;
 import dev.forgeupload.http.ErrorWriter;
 import jakarta.servlet.http.HttpServletRequest;
@@ -42,12 +43,12 @@ public final class ForgeTusService extends TusFileUploadService {
   private final TusStorageAdapter storage;
   private final TusLockingAdapter locking;
   private final TusProtocol protocol;
-  private final UploadService uploads;
+  private final Uploads uploads;
   private final List<String> advertised = new ArrayList<>();
   private final ErrorWriter errors;
 
   public ForgeTusService(
-      UploadService uploads,
+      Uploads uploads,
       UploadLocks locks,
       ContentResponder content,
       AuditLog audit,
@@ -161,15 +162,15 @@ public final class ForgeTusService extends TusFileUploadService {
         executeProcessingByFeatures(method, req, resp, owner);
       }
     } catch (TusException e) {
-      errors.tus(resp, e.getStatus(), codeOf(e), e.getMessage());
+      errors.tus(resp, problemOf(e), e.getMessage());
     } catch (UploadException e) {
-      errors.tus(resp, e.status(), e.code(), e.getMessage());
+      errors.tus(resp, e);
     } catch (BodyReadException e) {
       // The body could not be read: the client went away (nobody to answer), sent a malformed
       // body, or stalled past the read timeout. Answer if the connection still can.
       log.info("BodyUnreadable method={} uri={} error={}", method, req.getRequestURI(),
           e.getCause());
-      errors.tus(resp, 400, "body_unreadable", "the request body could not be read");
+      errors.tus(resp, Problem.BODY_UNREADABLE, "the request body could not be read");
     }
   }
 
@@ -185,40 +186,47 @@ public final class ForgeTusService extends TusFileUploadService {
     if (principal.admin()) {
       return;
     }
-    Upload u = uploads.find(idOf(req)).orElseThrow(UploadException::notFound);
+    Upload u = uploads.lifecycle().find(idOf(req)).orElseThrow(UploadException::notFound);
     if (!principal.canSee(u.owner())) {
       throw UploadException.notFound();
     }
   }
 
   /**
-   * A stable code for the library's exceptions (its validators are not used, so these are rare):
-   * the class name in snake case, e.g. {@code InvalidContentTypeException} is
-   * {@code invalid_content_type}. A fixed set: the library's classes.
+   * The library's exceptions by their status (its validators are not used, so these are rare:
+   * its request parsing).
    */
-  static String codeOf(TusException e) {
-    String name = e.getClass().getSimpleName().replaceFirst("Exception$", "");
-    return name.isEmpty()
-        ? "tus_error"
-        : name.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+  static Problem problemOf(TusException e) {
+    return switch (e.getStatus()) {
+      case 404 -> Problem.NOT_FOUND;
+      case 405 -> Problem.METHOD_NOT_ALLOWED;
+      case 409 -> Problem.OFFSET_MISMATCH;
+      case 410 -> Problem.GONE;
+      case 412 -> Problem.UNSUPPORTED_VERSION;
+      case 413 -> Problem.TOO_LARGE;
+      case 415 -> Problem.UNSUPPORTED_MEDIA_TYPE;
+      case 423 -> Problem.LOCKED;
+      case 460 -> Problem.CHECKSUM_MISMATCH;
+      default -> Problem.BAD_REQUEST;
+    };
   }
 
   /** Protocol checks that need no database: method, Tus-Resumable, PATCH header syntax. */
   private void validate(HttpMethod method, HttpServletRequest req) {
     if (method == null) {
       throw new UploadException(
-          405, "method_not_allowed", "method " + req.getMethod() + " is not supported here");
+          Problem.METHOD_NOT_ALLOWED, "method " + req.getMethod() + " is not supported here");
     }
     if (method != HttpMethod.OPTIONS && method != HttpMethod.GET) {
       String v = req.getHeader("Tus-Resumable");
       if (!TusProtocol.TUS_VERSION.equals(v == null ? null : v.strip())) {
         throw new UploadException(
-            412, "unsupported_version", "Tus-Resumable must be " + TusProtocol.TUS_VERSION);
+            Problem.UNSUPPORTED_VERSION, "Tus-Resumable must be " + TusProtocol.TUS_VERSION);
       }
     }
     if (method == HttpMethod.POST && !req.getRequestURI().equals(PATH)
         && !req.getRequestURI().equals(PATH.substring(0, PATH.length() - 1))) {
-      throw new UploadException(405, "method_not_allowed", "POST goes to " + PATH);
+      throw new UploadException(Problem.METHOD_NOT_ALLOWED, "POST goes to " + PATH);
     }
     if (method == HttpMethod.PATCH) {
       TusProtocol.validatePatch(req);

@@ -6,11 +6,13 @@ import dev.forgeupload.core.Checksum;
 import dev.forgeupload.core.Metadata;
 import dev.forgeupload.core.NewUpload;
 import dev.forgeupload.core.Upload;
+import dev.forgeupload.core.Problem;
 import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadIds;
 import dev.forgeupload.core.UploadKind;
 import dev.forgeupload.core.UploadLocks;
-import dev.forgeupload.core.UploadService;
+import dev.forgeupload.core.Patch;
+import dev.forgeupload.core.Uploads;
 import dev.forgeupload.http.ContentResponder;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -39,7 +41,7 @@ final class TusProtocol {
   private static final Logger log = LoggerFactory.getLogger(TusProtocol.class);
   private static final Pattern DIGITS = Pattern.compile("[0-9]{1,19}");
 
-  private final UploadService uploads;
+  private final Uploads uploads;
   private final UploadLocks locks;
   private final ContentResponder content;
   private final AuditLog audit;
@@ -50,7 +52,7 @@ final class TusProtocol {
   private final long minBodyBytesPerSecond;
 
   TusProtocol(
-      UploadService uploads,
+      Uploads uploads,
       UploadLocks locks,
       ContentResponder content,
       AuditLog audit,
@@ -74,7 +76,7 @@ final class TusProtocol {
 
   void options(TusServletResponse resp, List<String> extensions) {
     resp.setHeader("Tus-Version", TUS_VERSION);
-    resp.setHeader("Tus-Max-Size", Long.toString(uploads.maxUploadBytes()));
+    resp.setHeader("Tus-Max-Size", Long.toString(uploads.writer().maxUploadBytes()));
     resp.setHeader("Tus-Extension", String.join(",", extensions));
     if (extensions.contains("checksum")) {
       resp.setHeader("Tus-Checksum-Algorithm", String.join(",", Checksum.SUPPORTED));
@@ -85,7 +87,7 @@ final class TusProtocol {
   // ---- HEAD
 
   void head(UUID id, TusServletResponse resp) {
-    Upload u = uploads.get(id);
+    Upload u = uploads.lifecycle().current(id);
     if (!u.isComplete()) {
       locks.requestRelease(id); // a resuming client: let a stalled earlier request go
     }
@@ -129,7 +131,7 @@ final class TusProtocol {
     String ct = req.getContentType();
     if (ct == null || !mediaType(ct).equals(OFFSET_OCTET_STREAM)) {
       throw new UploadException(
-          415, "unsupported_media_type", "PATCH requires Content-Type: " + OFFSET_OCTET_STREAM);
+          Problem.UNSUPPORTED_MEDIA_TYPE, "PATCH requires Content-Type: " + OFFSET_OCTET_STREAM);
     }
     requiredNumber(req, "Upload-Offset");
     optionalNumber(req, "Upload-Length");
@@ -150,7 +152,7 @@ final class TusProtocol {
           }
         });
     long clientOffset = requiredNumber(req, "Upload-Offset");
-    Upload u = uploads.append(id, patchOf(req, clientOffset), body);
+    Upload u = uploads.writer().append(id, patchOf(req, clientOffset), body);
     if (u.isComplete() && u.offset() > clientOffset) {
       audit.record(Principal.of(req), AuditLog.Action.UPLOAD_FINISHED, id, req.getRemoteAddr(),
           Map.of("bytes", u.offset()));
@@ -160,13 +162,13 @@ final class TusProtocol {
     resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
   }
 
-  private static UploadService.Patch patchOf(HttpServletRequest req, long offset) {
+  private static Patch patchOf(HttpServletRequest req, long offset) {
     String checksum = req.getHeader("Upload-Checksum");
     String trailer = req.getHeader("Trailer");
     boolean trailerExpected =
         trailer != null && trailer.toLowerCase(Locale.ROOT).contains("upload-checksum");
     long contentLength = req.getContentLengthLong();
-    return new UploadService.Patch(
+    return new Patch(
         offset,
         optionalNumber(req, "Upload-Length"),
         contentLength >= 0 ? contentLength : null,
@@ -246,7 +248,7 @@ final class TusProtocol {
       String ct = req.getContentType();
       if (ct == null || !mediaType(ct).equals(OFFSET_OCTET_STREAM)) {
         throw new UploadException(
-            415, "unsupported_media_type",
+            Problem.UNSUPPORTED_MEDIA_TYPE,
             "a creation request with a body requires Content-Type: " + OFFSET_OCTET_STREAM);
       }
       if (kind == UploadKind.FINAL) {
@@ -260,7 +262,7 @@ final class TusProtocol {
       for (UUID p : parts) {
         Upload part;
         try {
-          part = uploads.get(p);
+          part = uploads.lifecycle().current(p);
         } catch (UploadException e) {
           throw UploadException.badRequest("partial upload " + p + " does not exist");
         }
@@ -282,12 +284,12 @@ final class TusProtocol {
             metadata,
             metaHeader,
             req.getRemoteAddr(),
-            uploads.newExpiry());
+            uploads.writer().newExpiry());
     // creation-with-upload: no lock needed, nobody knows the id before this response
     Upload u =
         hasBody
-            ? uploads.createWithBody(n, patchOf(req, 0), new BodyStream(req.getInputStream(), minBodyBytesPerSecond))
-            : uploads.create(n);
+            ? uploads.writer().createWithBody(n, patchOf(req, 0), new BodyStream(req.getInputStream(), minBodyBytesPerSecond))
+            : uploads.writer().create(n);
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("length", u.length());
     detail.put("filename", u.filename());
@@ -342,15 +344,15 @@ final class TusProtocol {
   // ---- DELETE, GET
 
   void delete(UUID id, HttpServletRequest req, TusServletResponse resp) throws IOException {
-    uploads.get(id);
-    uploads.terminate(id);
+    uploads.lifecycle().current(id);
+    uploads.lifecycle().terminate(id);
     audit.record(Principal.of(req), AuditLog.Action.UPLOAD_DELETED, id, req.getRemoteAddr(),
         null);
     resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
   }
 
   void get(UUID id, HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    Upload u = uploads.get(id);
+    Upload u = uploads.lifecycle().current(id);
     content.send(u, req, resp);
   }
 

@@ -6,7 +6,8 @@ import dev.forgeupload.core.Upload;
 import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadIds;
 import dev.forgeupload.core.UploadKind;
-import dev.forgeupload.core.UploadService;
+import dev.forgeupload.core.Patch;
+import dev.forgeupload.core.Uploads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,16 +23,16 @@ import me.desair.tus.server.upload.UploadType;
 import me.desair.tus.server.upload.concatenation.UploadConcatenationService;
 
 /**
- * tus-java-server's storage SPI over ForgeUpload's {@link UploadService}: rows in PostgreSQL, bytes
+ * tus-java-server's storage SPI over ForgeUpload's {@link Uploads}: rows in PostgreSQL, bytes
  * in the staging store. No Java serialization: {@link UploadInfo} is built from the row on demand.
  */
 final class TusStorageAdapter implements UploadStorageService {
-  private final UploadService uploads;
+  private final Uploads uploads;
   private UploadIdFactory idFactory;
   private Long expirationPeriod;
   private UploadConcatenationService concatenationService;
 
-  TusStorageAdapter(UploadService uploads) {
+  TusStorageAdapter(Uploads uploads) {
     this.uploads = uploads;
   }
 
@@ -52,7 +53,7 @@ final class TusStorageAdapter implements UploadStorageService {
   }
 
   private UploadInfo find(UUID id) {
-    return uploads.find(id).filter(u -> !u.state().isGone()).map(TusStorageAdapter::toInfo)
+    return uploads.lifecycle().find(id).filter(u -> !u.state().isGone()).map(TusStorageAdapter::toInfo)
         .orElse(null);
   }
 
@@ -85,9 +86,9 @@ final class TusStorageAdapter implements UploadStorageService {
     UUID id = (UUID) upload.getId().getOriginalObject();
     try {
       Upload after =
-          uploads.append(
+          uploads.writer().append(
               id,
-              new UploadService.Patch(upload.getOffset(), null, null, null, false, null),
+              new Patch(upload.getOffset(), null, null, null, false, null),
               inputStream);
       return toInfo(after);
     } catch (UploadException e) {
@@ -97,12 +98,12 @@ final class TusStorageAdapter implements UploadStorageService {
 
   @Override
   public void setMaxUploadSize(Long maxUploadSize) {
-    // The maximum is configuration (FORGE_MAX_UPLOAD_BYTES), owned by UploadService.
+    // The maximum is configuration (FORGE_MAX_UPLOAD_BYTES), owned by the write path.
   }
 
   @Override
   public long getMaxUploadSize() {
-    return uploads.maxUploadBytes();
+    return uploads.writer().maxUploadBytes();
   }
 
   @Override
@@ -110,7 +111,7 @@ final class TusStorageAdapter implements UploadStorageService {
     UploadKind kind =
         info.getUploadType() == UploadType.PARTIAL ? UploadKind.PARTIAL : UploadKind.REGULAR;
     Upload u =
-        uploads.create(
+        uploads.writer().create(
             new NewUpload(
                 UploadIds.newId(),
                 ownerKey,
@@ -120,13 +121,13 @@ final class TusStorageAdapter implements UploadStorageService {
                 Metadata.parse(info.getEncodedMetadata()),
                 info.getEncodedMetadata(),
                 info.getCreatorIpAddresses(),
-                uploads.newExpiry()));
+                uploads.writer().newExpiry()));
     return toInfo(u);
   }
 
   @Override
   public void update(UploadInfo uploadInfo) throws UploadNotFoundException {
-    // Rows change through UploadService's explicit operations (offset compare-and-set, length
+    // Rows change through the write path's explicit operations (offset compare-and-set, length
     // declaration); a blind overwrite of the whole row would race with concurrent writers.
     if (getUploadInfo(uploadInfo.getId()) == null) {
       throw new UploadNotFoundException("upload not found");
@@ -146,8 +147,8 @@ final class TusStorageAdapter implements UploadStorageService {
   @Override
   public InputStream getUploadedBytes(UploadId id) throws IOException, UploadNotFoundException {
     try {
-      Upload u = uploads.get((UUID) id.getOriginalObject());
-      return uploads.openContent(u, 0, u.offset());
+      Upload u = uploads.lifecycle().current((UUID) id.getOriginalObject());
+      return uploads.reader().open(u, 0, u.offset());
     } catch (UploadException e) {
       throw new UploadNotFoundException(e.getMessage());
     }
@@ -168,12 +169,12 @@ final class TusStorageAdapter implements UploadStorageService {
 
   @Override
   public void removeLastNumberOfBytes(UploadInfo uploadInfo, long byteCount) {
-    // Never needed: UploadService rolls back unverified bytes itself, under the lock.
+    // Never needed: the write path rolls back unverified bytes itself, under the lock.
   }
 
   @Override
   public void terminateUpload(UploadInfo uploadInfo) throws IOException {
-    uploads.terminate((UUID) uploadInfo.getId().getOriginalObject());
+    uploads.lifecycle().terminate((UUID) uploadInfo.getId().getOriginalObject());
   }
 
   @Override

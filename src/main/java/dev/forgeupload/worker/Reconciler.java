@@ -2,7 +2,7 @@ package dev.forgeupload.worker;
 
 import dev.forgeupload.core.JobQueue;
 import dev.forgeupload.core.StagingStore;
-import dev.forgeupload.core.UploadRepository;
+import dev.forgeupload.core.StoringClaims;
 import dev.forgeupload.core.UploadState;
 import java.time.Duration;
 import java.util.List;
@@ -24,7 +24,7 @@ public final class Reconciler implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
   private static final Duration ORPHAN_AGE = Duration.ofHours(1);
 
-  private final UploadRepository repo;
+  private final StoringClaims repo;
   private final JobQueue queue;
   private final StagingStore staging;
   private final Duration claimIdle;
@@ -38,7 +38,7 @@ public final class Reconciler implements AutoCloseable {
   private long runs;
 
   public Reconciler(
-      UploadRepository repo, JobQueue queue, StagingStore staging, Duration claimIdle) {
+      StoringClaims repo, JobQueue queue, StagingStore staging, Duration claimIdle) {
     this.repo = repo;
     this.queue = queue;
     this.staging = staging;

@@ -8,8 +8,8 @@ import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadKind;
 import dev.forgeupload.core.UploadEvents;
 import dev.forgeupload.core.UploadMetrics;
-import dev.forgeupload.core.UploadRepository;
-import dev.forgeupload.core.UploadService;
+import dev.forgeupload.core.StoringClaims;
+import dev.forgeupload.core.Uploads;
 import dev.forgeupload.core.UploadState;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,8 +44,8 @@ public final class StoreWorker implements AutoCloseable {
   public record Settings(
       int concurrency, int maxAttempts, Duration backoff, Duration claimIdle) {}
 
-  private final UploadRepository repo;
-  private final UploadService uploads;
+  private final StoringClaims repo;
+  private final Uploads uploads;
   private final JobQueue queue;
   private final ObjectStore store;
   private final UploadEvents events;
@@ -63,8 +63,8 @@ public final class StoreWorker implements AutoCloseable {
   private volatile boolean running = true;
 
   public StoreWorker(
-      UploadRepository repo,
-      UploadService uploads,
+      StoringClaims repo,
+      Uploads uploads,
       JobQueue queue,
       ObjectStore store,
       UploadEvents events,
@@ -73,8 +73,8 @@ public final class StoreWorker implements AutoCloseable {
   }
 
   public StoreWorker(
-      UploadRepository repo,
-      UploadService uploads,
+      StoringClaims repo,
+      Uploads uploads,
       JobQueue queue,
       ObjectStore store,
       UploadEvents events,
@@ -174,7 +174,7 @@ public final class StoreWorker implements AutoCloseable {
   }
 
   private void store(String consumer, Upload u) throws IOException {
-    Optional<UploadException> rejected = uploads.checkFinalContent(u);
+    Optional<UploadException> rejected = uploads.gate().checkFinal(u);
     if (rejected.isPresent()) {
       // queued by the statement that completed it, before (or, after a crash, without) the
       // check at completion: rejected now, failed and not complete; nothing to store
@@ -182,14 +182,14 @@ public final class StoreWorker implements AutoCloseable {
       return;
     }
     if (u.kind() == UploadKind.FINAL) {
-      u = repo.find(u.id()).orElse(u); // the check stored the content type
+      u = uploads.lifecycle().find(u.id()).orElse(u); // the check stored the content type
     }
     String key = ObjectKeys.of(u);
     long length = u.length();
     long started = System.nanoTime();
     MessageDigest sha = sha256();
     CountingInputStream counted;
-    try (InputStream in = uploads.openContent(u, 0, length)) {
+    try (InputStream in = uploads.reader().open(u, 0, length)) {
       counted = new CountingInputStream(new DigestInputStream(in, sha));
       store.put(key, counted, length, contentType(u));
     }
@@ -207,7 +207,7 @@ public final class StoreWorker implements AutoCloseable {
       return;
     }
     metrics.stored(length);
-    uploads.dropStaged(u);
+    uploads.lifecycle().dropStaged(u);
     events.state(u.id(), UploadState.STORED, u.offset(), u.length());
     double secs = (System.nanoTime() - started) / 1e9;
     log.info(

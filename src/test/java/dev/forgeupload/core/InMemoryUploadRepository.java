@@ -9,7 +9,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A fake {@link UploadRepository} for fast tests of its callers (regular uploads only). */
+/** A fake {@link UploadRepository} for fast tests of its callers (regular uploads only; the write path's port, not the claims or queries). */
 final class InMemoryUploadRepository implements UploadRepository {
   final Map<UUID, Upload> rows = new ConcurrentHashMap<>();
   final List<Long> offsetWrites = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -167,73 +167,8 @@ final class InMemoryUploadRepository implements UploadRepository {
   }
 
   @Override
-  public Optional<Upload> claimForStoring(UUID id, String worker, java.time.Duration staleAfter) {
-    throw new UnsupportedOperationException();
-  }
-
-  @Override
-  public void renewClaim(UUID id, String worker) {}
-
-  @Override
-  public synchronized boolean markStored(
-      UUID id, String worker, String storageKey, String sha256) {
-    Upload u = rows.get(id);
-    if (u == null) {
-      return false;
-    }
-    rows.put(id, new Upload(u.id(), u.owner(), u.filename(), u.contentType(), u.length(),
-        u.offset(), UploadState.STORED, u.kind(), u.concatParts(), u.metadata(),
-        u.metadataHeader(), sha256, storageKey, u.error(), u.creatorAddress(), u.createdAt(),
-        now(), u.completedAt(), now(), u.expiresAt()));
-    return true;
-  }
-
-  @Override
-  public Optional<Upload> markAttemptFailed(
-      UUID id, String worker, String error, int maxAttempts, java.time.Duration backoffBase) {
-    throw new UnsupportedOperationException();
-  }
-
-  @Override
-  public List<UUID> dueForStoring(java.time.Duration staleAfter, int limit) {
-    return List.of();
-  }
-
-  @Override
   public boolean requeueFailed(UUID id) {
     return false;
-  }
-
-  @Override
-  public List<UUID> expireDue(int limit) {
-    return List.of();
-  }
-
-  @Override
-  public Map<UUID, UploadState> states(java.util.Collection<UUID> ids) {
-    Map<UUID, UploadState> m = new java.util.HashMap<>();
-    for (UUID id : ids) {
-      Upload u = rows.get(id);
-      if (u != null) {
-        m.put(id, u.state());
-      }
-    }
-    return m;
-  }
-
-  @Override
-  public List<StateChange> timeline(UUID id) {
-    return List.of();
-  }
-
-  @Override
-  public Stats stats(int days) {
-    return new Stats(List.of(), List.of(), Map.of(), 0, 0);
-  }
-
-  @Override
-  public Page list(ListQuery query) {
-    return new Page(new ArrayList<>(rows.values()), null);
   }
 
   private static Upload with(
@@ -242,5 +177,14 @@ final class InMemoryUploadRepository implements UploadRepository {
         u.kind(), u.concatParts(), u.metadata(), u.metadataHeader(), u.sha256(), u.storageKey(),
         u.error(), u.creatorAddress(), u.createdAt(), now(), completed, u.storedAt(),
         u.expiresAt());
+  }
+
+  /** What a worker's claim ends with (the claims are not this fake's port). */
+  synchronized void stored(UUID id, String storageKey, String sha256) {
+    Upload u = rows.get(id);
+    rows.put(id, new Upload(u.id(), u.owner(), u.filename(), u.contentType(), u.length(),
+        u.offset(), UploadState.STORED, u.kind(), u.concatParts(), u.metadata(),
+        u.metadataHeader(), sha256, storageKey, u.error(), u.creatorAddress(), u.createdAt(),
+        now(), u.completedAt(), now(), u.expiresAt()));
   }
 }

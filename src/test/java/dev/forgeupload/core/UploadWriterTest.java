@@ -20,21 +20,27 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class UploadServiceTest {
+/** The write path and lifecycle, against the in-memory repository and a real staging dir. */
+class UploadWriterTest {
   @TempDir Path dir;
   InMemoryUploadRepository repo;
   RecordingQueue queue = new RecordingQueue();
   DiskStagingStore staging;
-  UploadService service;
+  Uploads uploads;
+  UploadWriter service;
 
   @BeforeEach
   void setUp() throws IOException {
     repo = new InMemoryUploadRepository();
     staging = new DiskStagingStore(dir);
-    service =
-        new UploadService(repo, staging, null, queue, UploadEvents.NONE, Clock.systemUTC(),
-            1 << 30, Duration.ofDays(1),
-            Duration.ZERO, ContentPolicy.defaults(), UploadMetrics.NONE);
+    uploads = wire(null);
+    service = uploads.writer();
+  }
+
+  private Uploads wire(ObjectStore objects) {
+    return Uploads.wire(repo, staging, objects, queue, UploadEvents.NONE, UploadMetrics.NONE,
+        ContentPolicy.defaults(), OwnerLimits.NONE, Clock.systemUTC(),
+        new UploadWriter.Settings(1 << 30, Duration.ofDays(1), Duration.ZERO));
   }
 
   private Upload create(Long length) {
@@ -49,8 +55,8 @@ class UploadServiceTest {
     return b;
   }
 
-  private static UploadService.Patch patch(long offset) {
-    return new UploadService.Patch(offset, null, null, null, false, null);
+  private static Patch patch(long offset) {
+    return new Patch(offset, null, null, null, false, null);
   }
 
   private byte[] staged(Upload u) throws IOException {
@@ -98,7 +104,7 @@ class UploadServiceTest {
             () ->
                 service.append(
                     u.id(),
-                    new UploadService.Patch(0, null, null, c, false, null),
+                    new Patch(0, null, null, c, false, null),
                     new ByteArrayInputStream(data)))
         .isInstanceOfSatisfying(UploadException.class, e -> assertThat(e.status()).isEqualTo(460));
     assertThat(repo.find(u.id()).orElseThrow().offset()).isZero();
@@ -114,7 +120,7 @@ class UploadServiceTest {
     Upload done =
         service.append(
             u.id(),
-            new UploadService.Patch(0, null, null, null, true, () -> good),
+            new Patch(0, null, null, null, true, () -> good),
             new ByteArrayInputStream(data));
     assertThat(done.offset()).isEqualTo(100);
 
@@ -124,7 +130,7 @@ class UploadServiceTest {
             () ->
                 service.append(
                     v.id(),
-                    new UploadService.Patch(0, null, null, null, true, () -> bad),
+                    new Patch(0, null, null, null, true, () -> bad),
                     new ByteArrayInputStream(data)))
         .isInstanceOfSatisfying(UploadException.class, e -> assertThat(e.status()).isEqualTo(460));
     assertThat(repo.find(v.id()).orElseThrow().offset()).isZero();
@@ -152,7 +158,7 @@ class UploadServiceTest {
             () ->
                 service.append(
                     u.id(),
-                    new UploadService.Patch(0, null, null, c, false, null),
+                    new Patch(0, null, null, c, false, null),
                     new BreakingStream(data, 300)))
         .isInstanceOf(BodyReadException.class);
     assertThat(repo.find(u.id()).orElseThrow().offset()).isZero();
@@ -165,7 +171,7 @@ class UploadServiceTest {
     Upload done =
         service.append(
             u.id(),
-            new UploadService.Patch(10, 20L, null, null, false, null),
+            new Patch(10, 20L, null, null, false, null),
             new ByteArrayInputStream(random(10)));
     assertThat(done.length()).isEqualTo(20);
     assertThat(done.isComplete()).isTrue();
@@ -173,7 +179,7 @@ class UploadServiceTest {
             () ->
                 service.append(
                     u.id(),
-                    new UploadService.Patch(20, 30L, null, null, false, null),
+                    new Patch(20, 30L, null, null, false, null),
                     new ByteArrayInputStream(new byte[0])))
         .isInstanceOfSatisfying(UploadException.class, e -> assertThat(e.status()).isEqualTo(400));
   }
@@ -302,10 +308,10 @@ class UploadServiceTest {
   @Test
   void terminated_uploads_are_gone() throws IOException {
     Upload u = create(5L);
-    service.terminate(u.id());
-    assertThatThrownBy(() -> service.get(u.id()))
+    uploads.lifecycle().terminate(u.id());
+    assertThatThrownBy(() -> uploads.lifecycle().current(u.id()))
         .isInstanceOfSatisfying(UploadException.class, e -> assertThat(e.status()).isEqualTo(410));
-    assertThatThrownBy(() -> service.get(UUID.randomUUID()))
+    assertThatThrownBy(() -> uploads.lifecycle().current(UUID.randomUUID()))
         .isInstanceOfSatisfying(UploadException.class, e -> assertThat(e.status()).isEqualTo(404));
   }
 
@@ -348,7 +354,7 @@ class UploadServiceTest {
     Upload deferred = service.create(newUpload(UploadKind.REGULAR, null, "image/jpeg", "a.jpg"));
     assertThat(deferred.contentType()).isEqualTo("image/jpeg"); // the claim, until checked
     Upload done =
-        service.append(deferred.id(), new UploadService.Patch(0, 0L, null, null, false, null),
+        service.append(deferred.id(), new Patch(0, 0L, null, null, false, null),
             new ByteArrayInputStream(new byte[0]));
     assertThat(done.isComplete()).isTrue();
     assertThat(repo.find(deferred.id()).orElseThrow().contentType())
@@ -386,7 +392,7 @@ class UploadServiceTest {
     Upload u = create(0L);
 
     assertThat(u.isComplete()).isTrue();
-    try (InputStream in = service.openContent(u, 0, 0)) {
+    try (InputStream in = uploads.reader().open(u, 0, 0)) {
       assertThat(in.readAllBytes()).isEmpty();
     }
   }
@@ -396,16 +402,13 @@ class UploadServiceTest {
     byte[] data = random(10);
     Upload queued = service.append(create(10L).id(), patch(0), new ByteArrayInputStream(data));
     MemoryObjects objects = new MemoryObjects();
-    service =
-        new UploadService(repo, staging, objects, queue, UploadEvents.NONE, Clock.systemUTC(),
-            1 << 30, Duration.ofDays(1), Duration.ZERO, ContentPolicy.defaults(),
-            UploadMetrics.NONE);
+    uploads = wire(objects);
     // the worker stores it and drops the staged bytes after the caller read the row
     objects.put("k", new ByteArrayInputStream(data), data.length, null);
-    repo.markStored(queued.id(), "w", "k", "x");
-    service.dropStaged(queued);
+    repo.stored(queued.id(), "k", "x");
+    uploads.lifecycle().dropStaged(queued);
 
-    try (InputStream in = service.openContent(queued, 2, 5)) {
+    try (InputStream in = uploads.reader().open(queued, 2, 5)) {
       assertThat(in.readAllBytes()).isEqualTo(Arrays.copyOfRange(data, 2, 7));
     }
   }

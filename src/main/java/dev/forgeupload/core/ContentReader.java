@@ -1,0 +1,113 @@
+package dev.forgeupload.core;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The bytes of a complete upload, wherever they are: the stored object, the staged file, or for a
+ * final upload its parts' staged files in order.
+ */
+public final class ContentReader {
+  private final UploadRepository repo;
+  private final StagingStore staging;
+  private final ObjectStore objects;
+
+  public ContentReader(UploadRepository repo, StagingStore staging, ObjectStore objects) {
+    this.repo = repo;
+    this.staging = staging;
+    this.objects = objects;
+  }
+
+  /**
+   * {@code count} bytes from {@code from}. {@code u} may be stale: a worker can store the upload
+   * and drop its staged bytes after {@code u} was read.
+   */
+  public InputStream open(Upload u, long from, long count) throws IOException {
+    if (count == 0) {
+      return InputStream.nullInputStream(); // an empty upload never had a staged file
+    }
+    if (u.state() == UploadState.STORED && u.storageKey() != null) {
+      return objects.get(u.storageKey(), from, count);
+    }
+    if (u.kind() == UploadKind.FINAL) {
+      return parts(u, from, count);
+    }
+    try {
+      return staging.read(u.id(), from, count);
+    } catch (NoSuchFileException e) {
+      // The worker stored it and dropped staging since the row was read: read the object.
+      Upload now = repo.find(u.id()).orElseThrow(UploadException::notFound);
+      if (now.state() == UploadState.STORED && now.storageKey() != null) {
+        return objects.get(now.storageKey(), from, count);
+      }
+      if (now.state().isGone()) {
+        throw UploadException.gone(now.state());
+      }
+      throw e;
+    }
+  }
+
+  private InputStream parts(Upload u, long from, long count) {
+    List<InputStream> streams = new ArrayList<>();
+    long skip = from;
+    long remaining = count;
+    for (UUID partId : u.concatParts()) {
+      Upload part = repo.find(partId).orElseThrow(UploadException::notFound);
+      long len = part.offset();
+      if (skip >= len) {
+        skip -= len;
+        continue;
+      }
+      long take = Math.min(len - skip, remaining);
+      if (take <= 0) {
+        break;
+      }
+      streams.add(lazy(partId, skip, take));
+      remaining -= take;
+      skip = 0;
+    }
+    return new SequenceInputStream(Collections.enumeration(streams));
+  }
+
+  /** A part's bytes, opened when first read (a long final opens one file at a time). */
+  private InputStream lazy(UUID id, long from, long count) {
+    return new InputStream() {
+      private InputStream in;
+
+      private InputStream in() {
+        if (in == null) {
+          try {
+            in = staging.read(id, from, count);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+        return in;
+      }
+
+      @Override
+      public int read() throws IOException {
+        return in().read();
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        return in().read(b, off, len);
+      }
+
+      @Override
+      public void close() throws IOException {
+        if (in != null) {
+          in.close();
+        }
+      }
+    };
+  }
+}

@@ -1,0 +1,138 @@
+package dev.forgeupload.core;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An upload's life after its bytes: completion (queued, job added, finals of a finished part
+ * refreshed), retry of a failed one, termination, and the read of its current state (404/410).
+ */
+public final class Lifecycle {
+  private static final Logger log = LoggerFactory.getLogger(Lifecycle.class);
+
+  private final UploadRepository repo;
+  private final StagingStore staging;
+  private final ObjectStore objects;
+  private final JobQueue queue;
+  private final UploadEvents events;
+  private final UploadMetrics metrics;
+  private final ContentGate gate;
+  private final Clock clock;
+
+  public Lifecycle(
+      UploadRepository repo, StagingStore staging, ObjectStore objects, JobQueue queue,
+      UploadEvents events, UploadMetrics metrics, ContentGate gate, Clock clock) {
+    this.repo = repo;
+    this.staging = staging;
+    this.objects = objects;
+    this.queue = queue;
+    this.events = events;
+    this.metrics = metrics;
+    this.gate = gate;
+    this.clock = clock;
+  }
+
+  /** The row as it is, whatever its state. */
+  public Optional<Upload> find(UUID id) {
+    return repo.find(id);
+  }
+
+  /** The current upload; 404 when unknown, 410 when terminated or expired. */
+  public Upload current(UUID id) {
+    Upload u = repo.find(id).orElseThrow(UploadException::notFound);
+    if (u.kind() == UploadKind.FINAL && !u.isComplete()) {
+      u = repo.refreshFinal(id).orElse(u);
+    }
+    if (u.state().isGone()) {
+      throw UploadException.gone(u.state());
+    }
+    if (u.isExpired(OffsetDateTime.now(clock))) {
+      throw UploadException.gone(UploadState.EXPIRED);
+    }
+    return u;
+  }
+
+  /**
+   * Runs when the last byte is in; safe to run more than once for the same upload. The row is
+   * already {@code queued} (same statement as the last byte); the job is added here, and if that
+   * fails (Redis down, crash right now) the reconciler adds it from PostgreSQL later. A final
+   * upload is checked first; its refusal is returned.
+   */
+  Optional<UploadException> completed(Upload u) {
+    if (u.kind() == UploadKind.FINAL && u.state() == UploadState.QUEUED) {
+      Optional<UploadException> rejected = gate.checkFinal(u);
+      if (rejected.isPresent()) {
+        return rejected;
+      }
+    }
+    log.info("UploadFinished id={} bytes={} state={}", u.id(), u.offset(), u.state().dbName());
+    metrics.completed();
+    events.state(u.id(), u.state(), u.offset(), u.length());
+    if (u.state() == UploadState.QUEUED) {
+      enqueueQuietly(u.id());
+    }
+    if (u.kind() == UploadKind.PARTIAL) {
+      for (UUID finalId : repo.finalsContaining(u.id())) {
+        repo.refreshFinal(finalId)
+            .filter(f -> f.state() == UploadState.QUEUED)
+            .ifPresent(this::completed);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private void enqueueQuietly(UUID id) {
+    try {
+      queue.enqueue(id);
+    } catch (RuntimeException e) {
+      log.warn("EnqueueFailed id={} error={} (the reconciler will retry)", id, e.toString());
+    }
+  }
+
+  /** A failed upload goes back to the queue with fresh attempts; 409 when it is not failed. */
+  public Upload retry(UUID id) {
+    Upload u = repo.find(id).orElseThrow(UploadException::notFound);
+    if (u.state() == UploadState.FAILED && !u.isComplete()) {
+      throw new UploadException(
+          Problem.NOT_RETRYABLE,
+          "this upload was rejected before it was complete and cannot be retried: " + u.error());
+    }
+    if (!repo.requeueFailed(id)) {
+      throw new UploadException(
+          Problem.NOT_FAILED, "only a failed upload can be retried; this one is "
+              + u.state().dbName());
+    }
+    Upload after = repo.find(id).orElseThrow(UploadException::notFound);
+    events.state(id, after.state(), after.offset(), after.length());
+    enqueueQuietly(id);
+    return after;
+  }
+
+  /** After the object store has the bytes: staging is no longer needed. */
+  public void dropStaged(Upload u) throws IOException {
+    if (u.kind() != UploadKind.FINAL) {
+      staging.delete(u.id());
+    }
+  }
+
+  /** Terminates an upload: the staged bytes go, the row stays as {@code deleted}. */
+  public void terminate(UUID id) throws IOException {
+    Upload u = repo.find(id).orElseThrow(UploadException::notFound);
+    if (u.state() == UploadState.DELETED) {
+      return;
+    }
+    repo.markState(id, UploadState.DELETED, null);
+    staging.delete(id);
+    if (u.storageKey() != null) {
+      objects.delete(u.storageKey());
+    }
+    events.state(id, UploadState.DELETED, u.offset(), u.length());
+    metrics.terminated();
+    log.info("UploadTerminated id={}", id);
+  }
+}
