@@ -41,9 +41,9 @@ import dev.forgeupload.http.Metrics;
 import dev.forgeupload.http.MetricsServlet;
 import dev.forgeupload.http.HealthServlet;
 import dev.forgeupload.http.HttpServer;
-import dev.forgeupload.http.TusServlet;
 import dev.forgeupload.staging.DiskStagingStore;
-import dev.forgeupload.tus.ForgeTusService;
+import dev.forgeupload.tus.TusHandler;
+import dev.forgeupload.tus.TusServlet;
 import jakarta.servlet.http.HttpServlet;
 import java.time.Clock;
 import java.util.ArrayDeque;
@@ -208,18 +208,19 @@ public final class ForgeServer implements AutoCloseable {
         new AuthFilter(
             new Authenticator(apiKeys, jwt), new RedisRateLimiter(redis), security, errors);
     ContentResponder content = new ContentResponder(uploads, audit);
-    ForgeTusService tus =
-        new ForgeTusService(
+    TusHandler tus =
+        new TusHandler(
             uploads,
             locks,
             content,
             audit,
-            config.maxMetadataBytes(),
-            config.maxConcatParts(),
-            config.lockWait(),
-            config.stallTimeout(),
-            security.minBodyBytesPerSecond(),
-            errors);
+            errors,
+            new TusHandler.Settings(
+                config.maxMetadataBytes(),
+                config.maxConcatParts(),
+                config.lockWait(),
+                config.stallTimeout(),
+                security.minBodyBytesPerSecond()));
     Map<String, HttpServlet> servlets = new LinkedHashMap<>();
     servlets.put("/files/*", new TusServlet(tus));
     servlets.put("/files", new TusServlet(tus));

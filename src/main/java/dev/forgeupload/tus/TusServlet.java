@@ -1,17 +1,16 @@
-package dev.forgeupload.http;
+package dev.forgeupload.tus;
 
-import dev.forgeupload.tus.ForgeTusService;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 
-/** Hands every request under /files to the tus engine. */
+/** Hands every request under /files to the tus endpoint. */
 public final class TusServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
-  private final transient ForgeTusService tus;
+  private final transient TusHandler tus;
 
-  public TusServlet(ForgeTusService tus) {
+  public TusServlet(TusHandler tus) {
     this.tus = tus;
   }
 

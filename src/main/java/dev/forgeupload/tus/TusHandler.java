@@ -1,0 +1,290 @@
+package dev.forgeupload.tus;
+
+import dev.forgeupload.auth.AuditLog;
+import dev.forgeupload.auth.Principal;
+import dev.forgeupload.core.BodyReadException;
+import dev.forgeupload.core.Checksum;
+import dev.forgeupload.core.NewUpload;
+import dev.forgeupload.core.Problem;
+import dev.forgeupload.core.Upload;
+import dev.forgeupload.core.UploadException;
+import dev.forgeupload.core.UploadIds;
+import dev.forgeupload.core.UploadKind;
+import dev.forgeupload.core.UploadLocks;
+import dev.forgeupload.core.Uploads;
+import dev.forgeupload.http.ContentResponder;
+import dev.forgeupload.http.ErrorWriter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import me.desair.tus.server.HttpMethod;
+import me.desair.tus.server.upload.UploadId;
+import me.desair.tus.server.upload.UploadIdFactory;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tus 1.0.0 endpoint, one method per request type. {@link #process} reads top-down: parse the
+ * request once ({@link TusRequest}), authorize, take the lock (a value, for PATCH and DELETE),
+ * handle, and write any refusal in one place. A PATCH is five hops from the servlet to the staging
+ * file: {@code TusServlet} -> {@code process} -> {@code patch} -> {@code UploadWriter.append} ->
+ * {@code ChunkWriter.write}.
+ *
+ * <p>tus-java-server still resolves the method ({@link HttpMethod}, which honours {@code
+ * X-HTTP-Method-Override}) and reads upload ids from URLs ({@link UploadIdFactory}); its handlers,
+ * validators, storage and locking SPI are not used (see docs/decisions.md).
+ */
+public final class TusHandler {
+  public static final String PATH = "/files/";
+  private static final Logger log = LoggerFactory.getLogger(TusHandler.class);
+  private static final Set<HttpMethod> METHODS =
+      EnumSet.of(HttpMethod.OPTIONS, HttpMethod.HEAD, HttpMethod.PATCH, HttpMethod.POST,
+          HttpMethod.DELETE, HttpMethod.GET);
+  /** The extensions this endpoint implements, as OPTIONS advertises them. */
+  static final List<String> EXTENSIONS =
+      List.of("creation", "creation-with-upload", "creation-defer-length", "checksum",
+          "checksum-trailer", "termination", "expiration", "concatenation",
+          "concatenation-unfinished");
+
+  /** Settings of the endpoint. */
+  public record Settings(
+      int maxMetadataBytes, int maxConcatParts, Duration lockWait, Duration stallTimeout,
+      long minBodyBytesPerSecond) {}
+
+  private final Uploads uploads;
+  private final UploadLocks locks;
+  private final ContentResponder content;
+  private final AuditLog audit;
+  private final ErrorWriter errors;
+  private final Settings settings;
+  private final TusRequest.Limits limits;
+  private final UploadIdFactory ids = new StrictUuidIdFactory();
+
+  public TusHandler(
+      Uploads uploads, UploadLocks locks, ContentResponder content, AuditLog audit,
+      ErrorWriter errors, Settings settings) {
+    this.uploads = uploads;
+    this.locks = locks;
+    this.content = content;
+    this.audit = audit;
+    this.errors = errors;
+    this.settings = settings;
+    this.limits =
+        new TusRequest.Limits(PATH, settings.maxMetadataBytes(), settings.maxConcatParts());
+    ids.setUploadUri(PATH.substring(0, PATH.length() - 1));
+  }
+
+  public void process(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    resp.setHeader("Tus-Resumable", TusRequest.TUS_VERSION);
+    HttpMethod method = HttpMethod.getMethodIfSupported(req, METHODS);
+    try {
+      TusRequest r = TusRequest.parse(method, idOf(req), req, limits);
+      switch (r.method()) {
+        case OPTIONS -> options(resp);
+        case POST -> post(r, req, resp);
+        case HEAD -> head(authorized(r, req), resp);
+        case GET -> content.send(uploads.lifecycle().current(authorized(r, req).id()), req, resp);
+        case PATCH -> patch(r, authorized(r, req), req, resp);
+        case DELETE -> delete(authorized(r, req), req, resp);
+        default -> throw new UploadException(Problem.METHOD_NOT_ALLOWED, "not a tus method");
+      }
+    } catch (UploadException e) {
+      errors.tus(resp, e);
+    } catch (BodyReadException e) {
+      // The body could not be read: the client went away (nobody to answer), sent a malformed
+      // body, or stalled past the read timeout. Answer if the connection still can.
+      log.info("BodyUnreadable method={} uri={} error={}", method, req.getRequestURI(),
+          e.getCause());
+      errors.tus(resp, Problem.BODY_UNREADABLE, "the request body could not be read");
+    }
+  }
+
+  private UUID idOf(HttpServletRequest req) {
+    UploadId id = ids.readUploadId(req.getRequestURI());
+    return id == null ? null : (UUID) id.getOriginalObject();
+  }
+
+  /**
+   * The upload the URL names, if this principal may touch it: checked before any lock is taken
+   * or body read; anyone but its owner (or an admin) gets the same 404 as for no upload at all.
+   */
+  private Upload authorized(TusRequest r, HttpServletRequest req) {
+    if (r.id() == null) {
+      throw UploadException.notFound();
+    }
+    Upload u = uploads.lifecycle().find(r.id()).orElseThrow(UploadException::notFound);
+    if (!Principal.of(req).canSee(u.owner())) {
+      throw UploadException.notFound();
+    }
+    return u;
+  }
+
+  // ---- OPTIONS, HEAD
+
+  private void options(HttpServletResponse resp) {
+    resp.setHeader("Tus-Version", TusRequest.TUS_VERSION);
+    resp.setHeader("Tus-Max-Size", Long.toString(uploads.writer().maxUploadBytes()));
+    resp.setHeader("Tus-Extension", String.join(",", EXTENSIONS));
+    resp.setHeader("Tus-Checksum-Algorithm", String.join(",", Checksum.SUPPORTED));
+    resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
+  }
+
+  private void head(Upload found, HttpServletResponse resp) {
+    Upload u = uploads.lifecycle().current(found.id());
+    if (!u.isComplete()) {
+      locks.requestRelease(u.id()); // a resuming client: let a stalled earlier request go
+    }
+    if (u.kind() != UploadKind.FINAL || u.isComplete()) {
+      resp.setHeader("Upload-Offset", Long.toString(u.offset()));
+    }
+    if (u.hasLength()) {
+      resp.setHeader("Upload-Length", Long.toString(u.length()));
+    } else if (u.kind() != UploadKind.FINAL) {
+      resp.setHeader("Upload-Defer-Length", "1");
+    }
+    if (u.metadataHeader() != null) {
+      resp.setHeader("Upload-Metadata", u.metadataHeader());
+    }
+    if (u.kind() != UploadKind.REGULAR) {
+      resp.setHeader("Upload-Concat", concatHeader(u));
+    }
+    expires(resp, u);
+    resp.setHeader("Cache-Control", "no-store");
+    resp.setStatus(HttpServletResponse.SC_OK);
+  }
+
+  private static String concatHeader(Upload u) {
+    if (u.kind() == UploadKind.PARTIAL) {
+      return "partial";
+    }
+    return "final;" + u.concatParts().stream().map(p -> PATH + p).collect(Collectors.joining(" "));
+  }
+
+  private static void expires(HttpServletResponse resp, Upload u) {
+    if (!u.isComplete() && u.expiresAt() != null) {
+      resp.setDateHeader("Upload-Expires", u.expiresAt().toInstant().toEpochMilli());
+    }
+  }
+
+  // ---- PATCH, DELETE: under the upload's lock
+
+  private UploadLocks.Lock lock(Upload u) {
+    return locks.acquire(u.id(), settings.lockWait()).orElseThrow(UploadException::locked);
+  }
+
+  private void patch(TusRequest r, Upload u, HttpServletRequest req, HttpServletResponse resp)
+      throws IOException {
+    try (UploadLocks.Lock lock = lock(u)) {
+      BodyStream body = new BodyStream(req.getInputStream(), settings.minBodyBytesPerSecond());
+      lock.onReleaseRequested(() -> releaseIfStalled(u.id(), body, req));
+      Upload after = uploads.writer().append(u.id(), r.patch(), body);
+      if (after.isComplete() && after.offset() > r.patch().clientOffset()) {
+        audit.record(Principal.of(req), AuditLog.Action.UPLOAD_FINISHED, u.id(),
+            req.getRemoteAddr(), Map.of("bytes", after.offset()));
+      }
+      resp.setHeader("Upload-Offset", Long.toString(after.offset()));
+      expires(resp, after);
+      resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
+    }
+  }
+
+  /** A waiter asked for the lock: let go if this request's client has stalled. */
+  private void releaseIfStalled(UUID id, BodyStream body, HttpServletRequest req) {
+    if (body.idleNanos() >= settings.stallTimeout().toNanos()) {
+      log.info("StalledRequestReleased id={} idle_ms={}", id, body.idleNanos() / 1_000_000);
+      ServletContextRequest scr = ServletContextRequest.getServletContextRequest(req);
+      if (scr != null) {
+        scr.getConnectionMetaData().getConnection().getEndPoint().close();
+      }
+    }
+  }
+
+  private void delete(Upload u, HttpServletRequest req, HttpServletResponse resp)
+      throws IOException {
+    try (UploadLocks.Lock lock = lock(u)) {
+      uploads.lifecycle().current(u.id());
+      uploads.lifecycle().terminate(u.id());
+      audit.record(Principal.of(req), AuditLog.Action.UPLOAD_DELETED, u.id(), req.getRemoteAddr(),
+          null);
+      resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
+    }
+  }
+
+  // ---- POST
+
+  private void post(TusRequest r, HttpServletRequest req, HttpServletResponse resp)
+      throws IOException {
+    Principal principal = Principal.of(req);
+    if (r.parts() != null) {
+      for (UUID p : r.parts()) {
+        checkPart(p, principal);
+      }
+    }
+    NewUpload n =
+        new NewUpload(UploadIds.newId(), principal.subject(), r.length(), r.kind(), r.parts(),
+            r.metadata(), r.metadataHeader(), req.getRemoteAddr(),
+            uploads.writer().newExpiry());
+    // creation-with-upload: no lock needed, nobody knows the id before this response
+    Upload u =
+        r.hasBody()
+            ? uploads.writer().createWithBody(n, r.patch(),
+                new BodyStream(req.getInputStream(), settings.minBodyBytesPerSecond()))
+            : uploads.writer().create(n);
+    Map<String, Object> detail = new LinkedHashMap<>();
+    detail.put("length", u.length());
+    detail.put("filename", u.filename());
+    if (u.isComplete() && u.kind() != UploadKind.FINAL) {
+      audit.record(principal,
+          List.of(AuditLog.Action.UPLOAD_CREATED, AuditLog.Action.UPLOAD_FINISHED), u.id(),
+          req.getRemoteAddr(), List.of(detail, Map.of("bytes", u.offset())));
+    } else {
+      audit.record(principal, AuditLog.Action.UPLOAD_CREATED, u.id(), req.getRemoteAddr(), detail);
+    }
+    resp.setHeader("Location", baseUrl(req) + PATH + u.id());
+    if (r.kind() != UploadKind.FINAL || u.isComplete()) {
+      resp.setHeader("Upload-Offset", Long.toString(u.offset()));
+    }
+    expires(resp, u);
+    resp.setStatus(HttpServletResponse.SC_CREATED);
+  }
+
+  /** A part of a final upload: an existing partial upload this principal may use. */
+  private void checkPart(UUID p, Principal principal) {
+    Upload part;
+    try {
+      part = uploads.lifecycle().current(p);
+    } catch (UploadException e) {
+      throw UploadException.badRequest("partial upload " + p + " does not exist");
+    }
+    if (!principal.canSee(part.owner())) {
+      throw UploadException.badRequest("partial upload " + p + " does not exist");
+    }
+    if (part.kind() != UploadKind.PARTIAL) {
+      throw UploadException.badRequest("upload " + p + " is not a partial upload");
+    }
+  }
+
+  /** Scheme, host and port the client used; honours X-Forwarded-* when the proxy is trusted. */
+  static String baseUrl(HttpServletRequest req) {
+    String scheme = req.getScheme();
+    String host = req.getServerName();
+    int port = req.getServerPort();
+    if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
+      host = "[" + host + "]";
+    }
+    boolean defaultPort =
+        port <= 0
+            || ("http".equals(scheme) && port == 80)
+            || ("https".equals(scheme) && port == 443);
+    return scheme + "://" + host + (defaultPort ? "" : ":" + port);
+  }
+}
