@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * rate from its own thread while the test acts (kills the server, stops it, waits for a stall).
  */
 public final class RawHttp {
-  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
   private static final byte[] CRLF = {'\r', '\n'};
 
   private final String host;

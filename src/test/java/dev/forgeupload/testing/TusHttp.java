@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The tests' one tus and HTTP client, on {@code java.net.http}: tus requests (creation, deferred
@@ -276,14 +277,19 @@ public final class TusHttp {
 
   // ---------------------------------------------------------------- GET and the API
 
-  /** GET without Tus-Resumable; {@code headers} are name, value pairs. */
-  public HttpResponse<byte[]> get(String pathOrUrl, String... headers) {
+  /** GET without Tus-Resumable. */
+  public HttpResponse<byte[]> get(String pathOrUrl) {
+    return send(plain(pathOrUrl).GET());
+  }
+
+  /** GET with these headers, given as name, value pairs ({@code "Range", "bytes=0-9"}). */
+  public HttpResponse<byte[]> getWith(String pathOrUrl, String... headerPairs) {
     HttpRequest.Builder b = plain(pathOrUrl).GET();
-    if (headers.length % 2 != 0) {
+    if (headerPairs.length % 2 != 0) {
       throw new IllegalArgumentException("headers come in name, value pairs");
     }
-    for (int i = 0; i < headers.length; i += 2) {
-      b.header(headers[i], headers[i + 1]);
+    for (int i = 0; i < headerPairs.length; i += 2) {
+      b.header(headerPairs[i], headerPairs[i + 1]);
     }
     return send(b);
   }
@@ -306,6 +312,46 @@ public final class TusHttp {
   /** POST without a body (an API action such as {@code /retry}). */
   public HttpResponse<byte[]> post(String pathOrUrl) {
     return send(plain(pathOrUrl).POST(HttpRequest.BodyPublishers.noBody()));
+  }
+
+  /** GET /api/v1/uploads/{id}, asserting 200: the upload as the API shows it. */
+  public JsonNode uploadJson(String id) {
+    return getJson("/api/v1/uploads/" + id);
+  }
+
+  /** The upload's state as the API shows it. */
+  public String state(String id) {
+    return uploadJson(id).path("state").asText();
+  }
+
+  /** Polls the API until the upload is in {@code want}; its JSON then. */
+  public JsonNode awaitState(String id, String want, Duration timeout) {
+    return awaitState(id, want, timeout, Set.of());
+  }
+
+  /**
+   * Polls the API until the upload is in {@code want}; fails at once when it reaches a state in
+   * {@code never} (for example {@code failed} when waiting for {@code stored}).
+   */
+  public JsonNode awaitState(String id, String want, Duration timeout, Set<String> never) {
+    return Poll.until(
+        "upload " + id + " in state " + want,
+        timeout,
+        Duration.ofMillis(50),
+        () -> uploadJson(id),
+        j -> {
+          String s = j.path("state").asText();
+          if (never.contains(s)) {
+            throw new AssertionError(
+                "upload " + id + " reached " + s + " while waiting for " + want + ": " + j);
+          }
+          return s.equals(want);
+        });
+  }
+
+  /** {@link #awaitState} for {@code stored}, failing at once on failed, deleted or expired. */
+  public JsonNode awaitStored(String id, Duration timeout) {
+    return awaitState(id, "stored", timeout, Set.of("failed", "deleted", "expired"));
   }
 
   /** GET streamed into SHA-256 and a byte count, for downloads too large to hold. */
