@@ -190,6 +190,16 @@ class TusStreamingIT {
 
   // ---- disconnect mid-body
 
+  /** A PATCH declaring all of {@code data}, closed after {@code sent} bytes and a pause. */
+  private static void abandonMidBody(String url, byte[] data, int sent, long pauseMillis)
+      throws InterruptedException {
+    try (RawHttp.Connection c =
+        raw.patch(url, 0).header("Content-Length", data.length).keepAlive().open()) {
+      c.write(data, 0, sent);
+      Thread.sleep(pauseMillis);
+    } // closed mid-body
+  }
+
   @Test
   void disconnect_mid_body_keeps_received_bytes_and_the_upload_resumes_to_the_same_content()
       throws Exception {
@@ -197,11 +207,7 @@ class TusStreamingIT {
     int sent = 300 * 1024;
     byte[] data = randomBytes(total, 7);
     String url = tus.create(total);
-    try (RawHttp.Connection c =
-        raw.patch(url, 0).header("Content-Length", total).keepAlive().open()) {
-      c.write(data, 0, sent);
-      Thread.sleep(200);
-    } // closed mid-body
+    abandonMidBody(url, data, sent, 200);
 
     // resume like a client: HEAD, then PATCH from there; the server may still be winding down
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
@@ -229,11 +235,7 @@ class TusStreamingIT {
     int sent = 300 * 1024;
     byte[] data = randomBytes(total, 8);
     String url = tus.create(total);
-    try (RawHttp.Connection c =
-        raw.patch(url, 0).header("Content-Length", total).keepAlive().open()) {
-      c.write(data, 0, sent);
-      Thread.sleep(500); // all of it reaches the server before the close
-    }
+    abandonMidBody(url, data, sent, 500); // all of it reaches the server before the close
 
     // once the server has seen the close, the offset is every byte that arrived
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
