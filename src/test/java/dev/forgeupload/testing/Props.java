@@ -27,7 +27,9 @@ import org.junit.jupiter.api.DynamicTest;
  * <p>The explicit edge cases run first (a plain {@link Random} hardly ever hits an empty string,
  * zero or a maximum), then {@code tries} generated inputs. Each try has its own generator, seeded
  * from the run's seed, the property's name and the try's number, so {@code -Dforge.seed=S}
- * replays a run exactly and {@code -Dforge.seed=S -Dforge.try=K} only its try K. A failure names
+ * replays a run's inputs and {@code -Dforge.seed=S -Dforge.try=K} only its try K (a property
+ * whose tries share state, such as what earlier tries created, may need the whole run to fail
+ * the same way). A failure names
  * the property, the try, the seed and the input (printed, not shrunk); the property's later tries
  * are then skipped, as a property stops at its first counterexample.
  */
