@@ -2,7 +2,11 @@ package dev.forgeupload.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.forgeupload.testing.Poll;
+import dev.forgeupload.testing.RawHttp;
 import dev.forgeupload.testing.ServerProcess;
+import dev.forgeupload.testing.TestData;
+import dev.forgeupload.testing.TusHttp;
 import dev.forgeupload.testing.TestDatabase;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -28,8 +32,8 @@ class GracefulShutdownIT {
 
   @Test
   void sigtermMidPatchKeepsBytesReleasesLockAndExits() throws Exception {
-    byte[] data = E2e.randomBytes(SIZE, 11);
-    String sourceSha = E2e.sha256(data);
+    byte[] data = TestData.randomBytes(SIZE, 11);
+    String sourceSha = TestData.sha256(data);
     String db = TestDatabase.freshDatabaseUrl();
     Map<String, String> env = new HashMap<>(ServerProcess.externalDb(db));
     env.put("FORGE_SHUTDOWN_TIMEOUT_SECONDS", Integer.toString(SHUTDOWN_TIMEOUT_SECONDS));
@@ -39,25 +43,27 @@ class GracefulShutdownIT {
     ServerProcess first = ServerProcess.start("graceful-first", dataDir, env);
     ServerProcess second = null;
     try {
-      String url = E2e.create(first.filesUrl(), SIZE);
+      TusHttp tus = new TusHttp(first.baseUrl());
+      String url = tus.create(SIZE);
       String path = url.substring(url.indexOf("/files/"));
-      UUID id = E2e.idOf(url);
+      UUID id = UUID.fromString(TusHttp.id(url));
 
       long sentAtTerm;
       double exitSeconds;
-      try (StreamingPatch p = StreamingPatch.start(url, 0, data, 0, SIZE, RATE)) {
-        E2e.poll(
+      try (RawHttp.Streaming p =
+          new RawHttp(url).patch(url, 0).header("Content-Length", SIZE).stream(data, 0, SIZE, RATE)) {
+        Poll.until(
             "the PATCH to hold the upload's lock",
             Duration.ofSeconds(10),
-            () -> E2e.lockRow(db, id),
+            () -> LockRows.lockRow(db, id),
             r -> r.isPresent());
-        E2e.poll("4 MiB on the wire", Duration.ofSeconds(10), p::sent, n -> n >= 4L * MIB);
-        assertThat(E2e.offset(url)).as("no checkpoint yet").isZero();
+        Poll.until("4 MiB on the wire", Duration.ofSeconds(10), p::sent, n -> n >= 4L * MIB);
+        assertThat(tus.offset(url)).as("no checkpoint yet").isZero();
 
         long termAt = System.nanoTime();
         first.sigterm();
         boolean exited = first.waitFor(Duration.ofSeconds(15));
-        exitSeconds = E2e.seconds(System.nanoTime() - termAt);
+        exitSeconds = LockRows.seconds(System.nanoTime() - termAt);
         assertThat(exited)
             .as("exits within 15 s of SIGTERM (shutdown timeout %d s); log:%n%s",
                 SHUTDOWN_TIMEOUT_SECONDS, first.logTail())
@@ -67,22 +73,22 @@ class GracefulShutdownIT {
         assertThat(sentAtTerm).as("stopped mid-PATCH").isLessThan(SIZE);
       }
 
-      assertThat(E2e.lockRow(db, id))
+      assertThat(LockRows.lockRow(db, id))
           .as("no upload_locks row left by the stopped server; log:%n%s", first.logTail())
           .isEmpty();
 
       second = first.restart();
       String url2 = second.baseUrl() + path;
-      long offset = E2e.offset(url2);
+      long offset = tus.offset(url2);
       assertThat(offset)
           .as("bytes received before SIGTERM were kept (sent %d); log of the stopped server:%n%s",
               sentAtTerm, first.logTail())
           .isGreaterThan(0)
           .isLessThanOrEqualTo(sentAtTerm);
 
-      HttpResponse<String> r = E2e.patch(url2, offset, data, (int) offset, SIZE - (int) offset);
-      assertThat(r.statusCode()).as("resume from %d: %s", offset, r.body()).isEqualTo(204);
-      E2e.Download d = E2e.download(url2);
+      HttpResponse<byte[]> r = tus.patch(url2, offset, data, (int) offset, SIZE - (int) offset);
+      assertThat(r.statusCode()).as("resume from %d: %s", offset, TusHttp.text(r)).isEqualTo(204);
+      TusHttp.Download d = tus.download(url2);
       assertThat(d.length()).isEqualTo(SIZE);
       assertThat(d.sha256()).isEqualTo(sourceSha);
       System.out.printf(

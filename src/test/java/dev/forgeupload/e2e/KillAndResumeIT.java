@@ -2,7 +2,11 @@ package dev.forgeupload.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.forgeupload.testing.Poll;
+import dev.forgeupload.testing.RawHttp;
 import dev.forgeupload.testing.ServerProcess;
+import dev.forgeupload.testing.TestData;
+import dev.forgeupload.testing.TusHttp;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,8 +30,8 @@ class KillAndResumeIT {
 
   @Test
   void killMinus9MidPatchThenResume() throws Exception {
-    byte[] data = E2e.randomBytes(SIZE, 7);
-    String sourceSha = E2e.sha256(data);
+    byte[] data = TestData.randomBytes(SIZE, 7);
+    String sourceSha = TestData.sha256(data);
     Path dataDir = tmp.resolve("data");
     Map<String, String> env =
         Map.of(
@@ -37,20 +41,22 @@ class KillAndResumeIT {
     ServerProcess first = ServerProcess.start("kill-first", dataDir, env);
     ServerProcess second = null;
     try {
-      String url = E2e.create(first.filesUrl(), SIZE);
+      TusHttp tus = new TusHttp(first.baseUrl());
+      String url = tus.create(SIZE);
       String path = url.substring(url.indexOf("/files/"));
       long started = System.nanoTime();
-      StreamingPatch patch;
+      RawHttp.Streaming patch;
       long savedBeforeKill;
       long sentAtKill;
-      try (StreamingPatch p = StreamingPatch.start(url, 0, data, 0, SIZE, RATE)) {
+      try (RawHttp.Streaming p =
+          new RawHttp(url).patch(url, 0).header("Content-Length", SIZE).stream(data, 0, SIZE, RATE)) {
         patch = p;
         // Wait until the server reports a checkpoint (HEAD needs no lock) and ~2 s have passed.
         savedBeforeKill =
-            E2e.poll(
+            Poll.until(
                 "a checkpoint of the streaming PATCH",
                 Duration.ofSeconds(20),
-                () -> E2e.offset(url),
+                () -> tus.offset(url),
                 o -> o > 0 && System.nanoTime() - started > 2_000_000_000L);
         assertThat(p.ended()).as("the PATCH is still streaming: %s", p).isFalse();
         first.kill9();
@@ -64,10 +70,10 @@ class KillAndResumeIT {
 
       long restartAt = System.nanoTime();
       second = first.restart();
-      double restartSeconds = E2e.seconds(System.nanoTime() - restartAt);
+      double restartSeconds = LockRows.seconds(System.nanoTime() - restartAt);
       String url2 = second.baseUrl() + path;
 
-      long offset = E2e.offset(url2);
+      long offset = tus.offset(url2);
       assertThat(offset)
           .as("HEAD after restart: saved bytes (sent %d, checkpoint seen %d)", sentAtKill,
               savedBeforeKill)
@@ -78,22 +84,22 @@ class KillAndResumeIT {
       // Resume: the dead holder's lease must not block us for longer than the lease.
       long resumeAt = System.nanoTime();
       int locked = 0;
-      HttpResponse<String> r;
+      HttpResponse<byte[]> r;
       while (true) {
-        r = E2e.patch(url2, offset, data, (int) offset, SIZE - (int) offset);
+        r = tus.patch(url2, offset, data, (int) offset, SIZE - (int) offset);
         if (r.statusCode() != 423
             || System.nanoTime() - resumeAt > Duration.ofSeconds(LEASE_SECONDS + 3).toNanos()) {
           break;
         }
         locked++;
-        E2e.sleep(200);
+        Poll.sleep(200);
       }
       assertThat(r.statusCode())
-          .as("resume PATCH from %d (after %d x 423): %s", offset, locked, r.body())
+          .as("resume PATCH from %d (after %d x 423): %s", offset, locked, TusHttp.text(r))
           .isEqualTo(204);
       assertThat(r.headers().firstValue("Upload-Offset")).hasValue(Long.toString(SIZE));
 
-      E2e.Download d = E2e.download(url2);
+      TusHttp.Download d = tus.download(url2);
       assertThat(d.status()).isEqualTo(200);
       assertThat(d.length()).isEqualTo(SIZE);
       assertThat(d.sha256()).isEqualTo(sourceSha);

@@ -2,7 +2,10 @@ package dev.forgeupload.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.forgeupload.testing.Poll;
+import dev.forgeupload.testing.TestData;
 import dev.forgeupload.testing.TestServer;
+import dev.forgeupload.testing.TusHttp;
 import io.tus.java.client.TusClient;
 import io.tus.java.client.TusURLMemoryStore;
 import io.tus.java.client.TusURLStore;
@@ -40,8 +43,8 @@ class TusJavaClientIT {
   @BeforeAll
   static void start() throws Exception {
     server = TestServer.start();
-    byte[] data = E2e.randomBytes(SIZE, 42);
-    sourceSha = E2e.sha256(data);
+    byte[] data = TestData.randomBytes(SIZE, 42);
+    sourceSha = TestData.sha256(data);
     file = tmp.resolve("source.bin").toFile();
     Files.write(file.toPath(), data);
   }
@@ -68,8 +71,9 @@ class TusJavaClientIT {
   }
 
   private static void assertDownloadMatches(URL uploadUrl) {
-    assertThat(E2e.offset(uploadUrl.toString())).isEqualTo(SIZE);
-    E2e.Download d = E2e.download(uploadUrl.toString());
+    TusHttp http = new TusHttp(server.baseUrl());
+    assertThat(http.offset(uploadUrl.toString())).isEqualTo(SIZE);
+    TusHttp.Download d = http.download(uploadUrl.toString());
     assertThat(d.status()).isEqualTo(200);
     assertThat(d.length()).isEqualTo(SIZE);
     assertThat(d.sha256()).isEqualTo(sourceSha);
@@ -116,17 +120,17 @@ class TusJavaClientIT {
       assertThat(first.uploadChunk()).isEqualTo(MIB);
     }
     URL url = first.getUploadURL();
-    UUID id = E2e.idOf(url.toString());
+    UUID id = UUID.fromString(TusHttp.id(url.toString()));
     // Abandon: drop the connection in the middle of the second (chunked) PATCH.
     Field f = TusUploader.class.getDeclaredField("connection");
     f.setAccessible(true);
     ((HttpURLConnection) f.get(first)).disconnect();
 
     // The server notices the client went away, keeps what it received and releases the lock.
-    E2e.poll(
+    Poll.until(
         "the abandoned PATCH to release its lock",
         Duration.ofSeconds(10),
-        () -> E2e.lockRow(server.databaseUrl(), id),
+        () -> LockRows.lockRow(server.databaseUrl(), id),
         r -> r.isEmpty());
 
     TusClient second = client(store); // same URL store: resumes, does not create

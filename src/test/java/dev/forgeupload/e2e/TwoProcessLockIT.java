@@ -2,7 +2,11 @@ package dev.forgeupload.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.forgeupload.testing.Poll;
+import dev.forgeupload.testing.RawHttp;
 import dev.forgeupload.testing.ServerProcess;
+import dev.forgeupload.testing.TestData;
+import dev.forgeupload.testing.TusHttp;
 import dev.forgeupload.testing.TestDatabase;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -66,59 +70,62 @@ class TwoProcessLockIT {
   @Test
   void otherNodeGets423WhileHeldAndGetsInAfterHolderIsKilled() throws Exception {
     int size = 64 * MIB;
-    byte[] data = E2e.randomBytes(size, 3);
-    String urlA = E2e.create(a.filesUrl(), size);
-    UUID id = E2e.idOf(urlA);
+    byte[] data = TestData.randomBytes(size, 3);
+    TusHttp tus = new TusHttp(a.baseUrl());
+    String urlA = tus.create(size);
+    UUID id = UUID.fromString(TusHttp.id(urlA));
     String urlB = b.baseUrl() + "/files/" + id;
 
     // (a) A slow PATCH on A (512 KiB/s; checkpoints are off here) holds the lock.
-    try (StreamingPatch slow = StreamingPatch.start(urlA, 0, data, 0, size, 512 * 1024)) {
-      E2e.LockRow held =
-          E2e.poll(
+    try (RawHttp.Streaming slow =
+        new RawHttp(urlA).patch(urlA, 0).header("Content-Length", size)
+            .stream(data, 0, size, 512 * 1024)) {
+      LockRows.LockRow held =
+          Poll.until(
                   "A's PATCH to hold the lock",
                   Duration.ofSeconds(10),
-                  () -> E2e.lockRow(db, id),
+                  () -> LockRows.lockRow(db, id),
                   Optional::isPresent)
               .orElseThrow();
 
       long t = System.nanoTime();
-      HttpResponse<String> onB = E2e.patch(urlB, 0, data, 0, 1024);
-      double bSeconds = E2e.seconds(System.nanoTime() - t);
-      assertThat(onB.statusCode()).as("PATCH on B while A holds the lock: %s", onB.body())
+      HttpResponse<byte[]> onB = tus.patch(urlB, 0, data, 0, 1024);
+      double bSeconds = LockRows.seconds(System.nanoTime() - t);
+      assertThat(onB.statusCode()).as("PATCH on B while A holds the lock: %s", TusHttp.text(onB))
           .isEqualTo(423);
       assertThat(onB.headers().firstValue("Tus-Resumable")).hasValue("1.0.0");
-      HttpResponse<String> onA = E2e.patch(urlA, 0, data, 0, 1024);
-      assertThat(onA.statusCode()).as("second PATCH on A itself: %s", onA.body()).isEqualTo(423);
+      HttpResponse<byte[]> onA = tus.patch(urlA, 0, data, 0, 1024);
+      assertThat(onA.statusCode()).as("second PATCH on A itself: %s", TusHttp.text(onA)).isEqualTo(423);
       assertThat(slow.ended()).as("the slow PATCH was not disturbed: %s", slow).isFalse();
-      assertThat(E2e.lockRow(db, id)).map(E2e.LockRow::holder).hasValue(held.holder());
+      assertThat(LockRows.lockRow(db, id)).map(LockRows.LockRow::holder).hasValue(held.holder());
 
       // (b) kill -9 A while it holds the lock: the row stays, its heartbeat stops.
       a.kill9();
       long killedAt = System.nanoTime();
-      E2e.LockRow stale =
-          E2e.poll(
+      LockRows.LockRow stale =
+          Poll.until(
                   "A's lease to expire (heartbeat older than the lease)",
                   Duration.ofSeconds(LEASE_SECONDS + 5),
-                  () -> E2e.lockRow(db, id),
+                  () -> LockRows.lockRow(db, id),
                   r -> r.isEmpty() || r.get().heartbeatAgeSeconds() > LEASE_SECONDS)
               .orElseThrow(() -> new AssertionError("the dead holder's row vanished by itself"));
       assertThat(stale.holder()).isEqualTo(held.holder());
 
       // B gets in: no 423 any more, within the lease plus a few seconds of the kill.
-      long offset = E2e.offset(urlB);
+      long offset = tus.offset(urlB);
       assertThat(offset).as("nothing was checkpointed by the slow PATCH").isZero();
-      HttpResponse<String> after =
-          E2e.poll(
+      HttpResponse<byte[]> after =
+          Poll.until(
               "a PATCH on B that is not 423",
               Duration.ofSeconds(LEASE_SECONDS + 5),
-              () -> E2e.patch(urlB, 0, data, 0, MIB),
+              () -> tus.patch(urlB, 0, data, 0, MIB),
               r -> r.statusCode() != 423);
-      double takeoverSeconds = E2e.seconds(System.nanoTime() - killedAt);
+      double takeoverSeconds = LockRows.seconds(System.nanoTime() - killedAt);
       // B has no staged bytes of U, but the offset is 0, so it simply appends: observed 204.
-      assertThat(after.statusCode()).as("PATCH on B after A died: %s", after.body())
+      assertThat(after.statusCode()).as("PATCH on B after A died: %s", TusHttp.text(after))
           .isEqualTo(204);
       assertThat(after.headers().firstValue("Upload-Offset")).hasValue(Long.toString(MIB));
-      assertThat(E2e.lockRow(db, id))
+      assertThat(LockRows.lockRow(db, id))
           .as("the dead holder's row was taken over (and released by B)")
           .satisfiesAnyOf(
               r -> assertThat(r).isEmpty(),
@@ -135,39 +142,44 @@ class TwoProcessLockIT {
     ServerProcess node = b; // any live node: the stalled request and the resume go to the same one
     int size = 8 * MIB;
     int stallAfter = MIB;
-    byte[] data = E2e.randomBytes(size, 5);
-    String url = E2e.create(node.filesUrl(), size);
-    UUID id = E2e.idOf(url);
+    byte[] data = TestData.randomBytes(size, 5);
+    TusHttp tus = new TusHttp(node.baseUrl());
+    String url = tus.create(size);
+    UUID id = UUID.fromString(TusHttp.id(url));
 
-    try (StreamingPatch stalled =
-        StreamingPatch.start(url, 0, data, 0, size, 64L * MIB, stallAfter)) {
+    try (RawHttp.Streaming stalled =
+        new RawHttp(url).patch(url, 0).header("Content-Length", size)
+            .stream(data, 0, size, 64L * MIB, stallAfter)) {
       assertThat(stalled.awaitStalled(10_000)).isTrue();
-      E2e.poll("the stalled PATCH to hold the lock", Duration.ofSeconds(10),
-          () -> E2e.lockRow(db, id), Optional::isPresent);
+      Poll.until("the stalled PATCH to hold the lock", Duration.ofSeconds(10),
+          () -> LockRows.lockRow(db, id), Optional::isPresent);
 
       // The resuming client: HEAD (which asks the holder to let go) until the stalled request's
       // bytes are committed, then PATCH from there.
       long t0 = System.nanoTime();
       long offset =
-          E2e.poll("HEAD to show the stalled request's bytes", Duration.ofSeconds(10),
-              () -> E2e.offset(url), o -> o > 0);
+          Poll.until("HEAD to show the stalled request's bytes", Duration.ofSeconds(10),
+              () -> tus.offset(url), o -> o > 0);
       assertThat(offset).as("all bytes the stalled client sent were kept").isEqualTo(stallAfter);
-      HttpResponse<String> r =
-          E2e.poll("the resumed PATCH to get in", Duration.ofSeconds(10),
-              () -> E2e.patch(url, offset, data, (int) offset, size - (int) offset),
+      HttpResponse<byte[]> r =
+          Poll.until("the resumed PATCH to get in", Duration.ofSeconds(10),
+              () -> tus.patch(url, offset, data, (int) offset, size - (int) offset),
               x -> x.statusCode() != 423);
-      double resumeSeconds = E2e.seconds(System.nanoTime() - t0);
-      assertThat(r.statusCode()).as("resumed PATCH: %s", r.body()).isEqualTo(204);
+      double resumeSeconds = LockRows.seconds(System.nanoTime() - t0);
+      assertThat(r.statusCode()).as("resumed PATCH: %s", TusHttp.text(r)).isEqualTo(204);
       assertThat(resumeSeconds)
           .as("resumed client gets in within seconds, not after the %d s read timeout",
               READ_TIMEOUT_SECONDS)
           .isLessThan(10.0);
       assertThat(stalled.awaitEnd(5_000))
           .as("the server closed the stalled connection: %s", stalled).isTrue();
+      assertThat(stalled.error() instanceof RawHttp.Hang)
+          .as("ended by the server, not by the client's read timeout: %s", stalled)
+          .isFalse();
 
-      E2e.Download d = E2e.download(url);
+      TusHttp.Download d = tus.download(url);
       assertThat(d.length()).isEqualTo(size);
-      assertThat(d.sha256()).isEqualTo(E2e.sha256(data));
+      assertThat(d.sha256()).isEqualTo(TestData.sha256(data));
       System.out.printf(
           "TwoProcessLockIT: stalled client cut off, resumed client in after %.1f s; stalled: %s%n",
           resumeSeconds, stalled);

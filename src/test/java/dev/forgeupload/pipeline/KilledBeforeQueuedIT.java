@@ -1,6 +1,7 @@
 package dev.forgeupload.pipeline;
 
-import static dev.forgeupload.pipeline.Pipe.MIB;
+import static dev.forgeupload.pipeline.Backends.MIB;
+import static dev.forgeupload.testing.TestData.meta;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,6 +11,8 @@ import dev.forgeupload.testing.TestDatabase;
 import dev.forgeupload.testing.TestRedis;
 import dev.forgeupload.testing.TestS3;
 import dev.forgeupload.testing.TestServer;
+import dev.forgeupload.testing.TusHttp;
+import dev.forgeupload.testing.TestData;
 import io.minio.MinioClient;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -35,8 +38,8 @@ class KilledBeforeQueuedIT {
   @Test
   void a_queued_upload_without_a_redis_job_is_enqueued_by_the_reconciler_and_stored()
       throws Exception {
-    byte[] data = Pipe.randomBytes(1_234_567, 41);
-    MinioClient minio = Pipe.minio(TestS3.get());
+    byte[] data = TestData.randomBytes(1_234_567, 41);
+    MinioClient minio = Backends.minio(TestS3.get());
     try (TestRedis redis = TestRedis.start()) {
       String db;
       String bucket;
@@ -46,8 +49,9 @@ class KilledBeforeQueuedIT {
       try (TestServer first =
           TestServer.start(
               Map.of("FORGE_REDIS_URL", redis.url(), "FORGE_WORKER_CONCURRENCY", "0"))) {
-        id = Pipe.upload(first.baseUrl(), data, "orphan.bin");
-        assertThat(Pipe.state(first.baseUrl(), id)).isEqualTo("queued");
+        TusHttp tus = new TusHttp(first.baseUrl());
+        id = TusHttp.id(tus.upload(data, meta("orphan.bin", null)));
+        assertThat(tus.state(id)).isEqualTo("queued");
         db = first.databaseUrl();
         bucket = first.bucket();
         dataDir = first.dataDir();
@@ -58,7 +62,7 @@ class KilledBeforeQueuedIT {
         jedis.del("forge:jobs", "forge:pending:" + id);
         assertThat(jedis.exists("forge:jobs")).isFalse();
       }
-      assertThat(Pipe.dbState(db, id)).isEqualTo("queued");
+      assertThat(Backends.dbState(db, id)).isEqualTo("queued");
 
       try (TestServer restarted =
           TestServer.start(
@@ -67,10 +71,12 @@ class KilledBeforeQueuedIT {
                   "FORGE_REDIS_URL", redis.url(),
                   "FORGE_S3_BUCKET", bucket,
                   "FORGE_DATA_DIR", dataDir.toString()))) {
-        JsonNode stored = Pipe.awaitStored(restarted.baseUrl(), id, Duration.ofSeconds(30));
-        assertThat(stored.path("sha256").asText()).isEqualTo(Pipe.sha256(data));
-        assertThat(Pipe.keysOf(minio, bucket, id)).containsExactly(stored.path("storage_key").asText());
-        assertThat(Pipe.object(minio, bucket, stored.path("storage_key").asText())).isEqualTo(data);
+        JsonNode stored = new TusHttp(restarted.baseUrl()).awaitStored(id, Duration.ofSeconds(30));
+        assertThat(stored.path("sha256").asText()).isEqualTo(TestData.sha256(data));
+        assertThat(Backends.keysOf(minio, bucket, id))
+            .containsExactly(stored.path("storage_key").asText());
+        assertThat(Backends.object(minio, bucket, stored.path("storage_key").asText()))
+            .isEqualTo(data);
       }
     }
   }
@@ -78,7 +84,7 @@ class KilledBeforeQueuedIT {
   @Test
   void a_server_killed_right_after_the_last_patch_stores_the_upload_after_restart()
       throws Exception {
-    byte[] data = Pipe.randomBytes(8 * MIB + 5, 42);
+    byte[] data = TestData.randomBytes(8 * MIB + 5, 42);
     String db = TestDatabase.freshDatabaseUrl();
     String bucket = TestS3.freshBucket();
     EmbeddedS3 s3 = TestS3.get();
@@ -96,25 +102,28 @@ class KilledBeforeQueuedIT {
 
       String id;
       try (ServerProcess first = ServerProcess.start("killed-after-last-byte", dataDir, noWorkers)) {
-        String url = Pipe.create(first.baseUrl(), data.length, "last-byte.bin");
-        id = Pipe.idOf(url);
-        HttpResponse<byte[]> r = Pipe.patch(url, 0, data, 0, data.length);
-        assertThat(r.statusCode()).as(Pipe.text(r)).isEqualTo(204);
+        TusHttp tus = new TusHttp(first.baseUrl());
+        String url = tus.create(data.length, meta("last-byte.bin", null));
+        id = TusHttp.id(url);
+        HttpResponse<byte[]> r = tus.patch(url, 0, data, 0, data.length);
+        assertThat(r.statusCode()).as(TusHttp.text(r)).isEqualTo(204);
         first.kill9();
       }
-      assertThat(Pipe.dbState(db, id)).as("the last byte committed the queued state")
+      assertThat(Backends.dbState(db, id)).as("the last byte committed the queued state")
           .isEqualTo("queued");
 
       try (ServerProcess second = ServerProcess.start("restarted-with-workers", dataDir, env)) {
-        JsonNode stored = Pipe.awaitStored(second.baseUrl(), id, Duration.ofSeconds(30));
-        assertThat(stored.path("sha256").asText()).isEqualTo(Pipe.sha256(data));
-        MinioClient minio = Pipe.minio(s3);
-        assertThat(Pipe.keysOf(minio, bucket, id)).containsExactly(stored.path("storage_key").asText());
-        assertThat(Pipe.objectSha256(minio, bucket, stored.path("storage_key").asText()))
-            .isEqualTo(Pipe.sha256(data));
-        HttpResponse<byte[]> download = Pipe.content(second.baseUrl(), id, null);
+        TusHttp tus = new TusHttp(second.baseUrl());
+        JsonNode stored = tus.awaitStored(id, Duration.ofSeconds(30));
+        assertThat(stored.path("sha256").asText()).isEqualTo(TestData.sha256(data));
+        MinioClient minio = Backends.minio(s3);
+        assertThat(Backends.keysOf(minio, bucket, id))
+            .containsExactly(stored.path("storage_key").asText());
+        assertThat(Backends.objectSha256(minio, bucket, stored.path("storage_key").asText()))
+            .isEqualTo(TestData.sha256(data));
+        HttpResponse<byte[]> download = tus.get("/api/v1/uploads/" + id + "/content");
         assertThat(download.statusCode()).isEqualTo(200);
-        assertThat(Pipe.sha256(download.body())).isEqualTo(Pipe.sha256(data));
+        assertThat(TestData.sha256(download.body())).isEqualTo(TestData.sha256(data));
       }
     }
   }

@@ -1,12 +1,17 @@
 package dev.forgeupload.pipeline;
 
-import static dev.forgeupload.pipeline.Pipe.MIB;
+import static dev.forgeupload.pipeline.Backends.MIB;
+import static dev.forgeupload.testing.TestData.meta;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.forgeupload.queue.RedisUploadEvents;
 import dev.forgeupload.testing.TestS3;
 import dev.forgeupload.testing.TestServer;
+import dev.forgeupload.testing.TusHttp;
+import dev.forgeupload.testing.TestData;
+import dev.forgeupload.testing.Poll;
 import io.minio.MinioClient;
 import io.minio.RemoveBucketArgs;
 import io.minio.MakeBucketArgs;
@@ -14,7 +19,6 @@ import io.minio.StatObjectArgs;
 import io.minio.errors.ErrorResponseException;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,8 +50,10 @@ import redis.clients.jedis.RedisClient;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class PipelineIT {
   private static final Duration STORE_TIMEOUT = Duration.ofSeconds(30);
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static TestServer server;
   private static String base;
+  private static TusHttp tus;
   private static MinioClient s3;
 
   @BeforeAll
@@ -57,7 +63,8 @@ class PipelineIT {
         TestServer.start(
             Map.of("FORGE_CHECKPOINT_SECONDS", "0", "FORGE_PROGRESS_INTERVAL_MILLIS", "0"));
     base = server.baseUrl();
-    s3 = Pipe.minio(TestS3.get());
+    tus = new TusHttp(base);
+    s3 = Backends.minio(TestS3.get());
   }
 
   @AfterAll
@@ -77,11 +84,12 @@ class PipelineIT {
   @Test
   void a_finished_upload_ends_stored_with_its_sha256_under_its_key_in_s3_and_leaves_no_staging()
       throws Exception {
-    byte[] data = Pipe.randomBytes(3 * MIB + 123, 1);
-    String id = Pipe.upload(base, data, "report.bin"); // random bytes: no claim magic could refute
-    JsonNode u = Pipe.awaitStored(base, id, STORE_TIMEOUT);
+    byte[] data = TestData.randomBytes(3 * MIB + 123, 1);
+    // random bytes: no claim magic could refute
+    String id = TusHttp.id(tus.upload(data, meta("report.bin", null)));
+    JsonNode u = tus.awaitStored(id, STORE_TIMEOUT);
 
-    assertThat(u.path("sha256").asText()).isEqualTo(Pipe.sha256(data));
+    assertThat(u.path("sha256").asText()).isEqualTo(TestData.sha256(data));
     assertThat(u.path("stored_at").isNull()).as("stored_at set: %s", u).isFalse();
     String key = u.path("storage_key").asText();
     var m = KEY.matcher(key);
@@ -96,65 +104,66 @@ class PipelineIT {
     assertThat(m.group(4)).isEqualTo(id);
     assertThat(m.group(5)).isEqualTo("report.bin");
 
-    assertThat(Pipe.object(s3, server.bucket(), key)).isEqualTo(data);
-    assertThat(Pipe.keysOf(s3, server.bucket(), id)).containsExactly(key);
-    Pipe.poll("staging file removed", Duration.ofSeconds(10), () -> Files.exists(staged(server, id)),
-        exists -> !exists);
+    assertThat(Backends.object(s3, server.bucket(), key)).isEqualTo(data);
+    assertThat(Backends.keysOf(s3, server.bucket(), id)).containsExactly(key);
+    Poll.until("staging file removed", Duration.ofSeconds(10),
+        () -> Files.exists(staged(server, id)), exists -> !exists);
   }
 
   @Test
   void download_after_stored_streams_from_s3_with_ranges() {
-    byte[] data = Pipe.randomBytes(2 * MIB + 17, 2);
-    String id = Pipe.upload(base, data, "clip.bin");
-    Pipe.awaitStored(base, id, STORE_TIMEOUT);
-    Pipe.poll("staging file removed", Duration.ofSeconds(10), () -> Files.exists(staged(server, id)),
-        exists -> !exists);
+    byte[] data = TestData.randomBytes(2 * MIB + 17, 2);
+    String id = TusHttp.id(tus.upload(data, meta("clip.bin", null)));
+    tus.awaitStored(id, STORE_TIMEOUT);
+    Poll.until("staging file removed", Duration.ofSeconds(10),
+        () -> Files.exists(staged(server, id)), exists -> !exists);
     // Staging is gone: whatever the API returns now can only have come from S3.
 
-    HttpResponse<byte[]> all = Pipe.content(base, id, null);
+    String content = "/api/v1/uploads/" + id + "/content";
+    HttpResponse<byte[]> all = tus.get(content);
     assertThat(all.statusCode()).isEqualTo(200);
     assertThat(all.headers().firstValueAsLong("Content-Length")).hasValue(data.length);
     assertThat(all.body()).isEqualTo(data);
 
-    HttpResponse<byte[]> mid = Pipe.content(base, id, "bytes=1000000-1999999");
+    HttpResponse<byte[]> mid = tus.getWith(content, "Range", "bytes=1000000-1999999");
     assertThat(mid.statusCode()).isEqualTo(206);
     assertThat(mid.headers().firstValue("Content-Range"))
         .hasValue("bytes 1000000-1999999/" + data.length);
     assertThat(mid.body()).isEqualTo(Arrays.copyOfRange(data, 1_000_000, 2_000_000));
 
-    HttpResponse<byte[]> tail = Pipe.content(base, id, "bytes=-100");
+    HttpResponse<byte[]> tail = tus.getWith(content, "Range", "bytes=-100");
     assertThat(tail.statusCode()).isEqualTo(206);
     assertThat(tail.body()).isEqualTo(Arrays.copyOfRange(data, data.length - 100, data.length));
 
-    HttpResponse<byte[]> beyond = Pipe.content(base, id, "bytes=" + data.length + "-");
+    HttpResponse<byte[]> beyond = tus.getWith(content, "Range", "bytes=" + data.length + "-");
     assertThat(beyond.statusCode()).isEqualTo(416);
   }
 
   @Test
   void delete_removes_the_s3_object_and_the_upload_can_neither_be_downloaded_nor_resumed()
       throws Exception {
-    byte[] data = Pipe.randomBytes(300_000, 3);
-    String id = Pipe.upload(base, data, "gone.txt");
-    String key = Pipe.awaitStored(base, id, STORE_TIMEOUT).path("storage_key").asText();
-    assertThat(Pipe.keysOf(s3, server.bucket(), id)).containsExactly(key);
+    byte[] data = TestData.randomBytes(300_000, 3);
+    String id = TusHttp.id(tus.upload(data, meta("gone.txt", null)));
+    String key = tus.awaitStored(id, STORE_TIMEOUT).path("storage_key").asText();
+    assertThat(Backends.keysOf(s3, server.bucket(), id)).containsExactly(key);
 
-    HttpResponse<byte[]> del = Pipe.api(base, "DELETE", "/uploads/" + id);
-    assertThat(del.statusCode()).as(Pipe.text(del)).isEqualTo(204);
+    HttpResponse<byte[]> del = tus.delete("/api/v1/uploads/" + id);
+    assertThat(del.statusCode()).as(TusHttp.text(del)).isEqualTo(204);
 
-    assertThat(Pipe.keysOf(s3, server.bucket(), id)).isEmpty();
+    assertThat(Backends.keysOf(s3, server.bucket(), id)).isEmpty();
     try {
       s3.statObject(StatObjectArgs.builder().bucket(server.bucket()).object(key).build());
       throw new AssertionError("object " + key + " still exists after DELETE");
     } catch (ErrorResponseException e) {
       assertThat(e.errorResponse().code()).isEqualTo("NoSuchKey");
     }
-    assertThat(Pipe.content(base, id, null).statusCode()).isEqualTo(410);
+    assertThat(tus.get("/api/v1/uploads/" + id + "/content").statusCode()).isEqualTo(410);
     String url = base + "/files/" + id;
-    assertThat(Pipe.head(url).statusCode()).isEqualTo(410);
-    assertThat(Pipe.patch(url, data.length, new byte[10], 0, 10).statusCode()).isIn(404, 410);
-    assertThat(Pipe.upload(base, id).path("state").asText()).isEqualTo("deleted");
+    assertThat(tus.head(url).statusCode()).isEqualTo(410);
+    assertThat(tus.patch(url, data.length, new byte[10], 0, 10).statusCode()).isIn(404, 410);
+    assertThat(tus.uploadJson(id).path("state").asText()).isEqualTo("deleted");
     // Idempotent.
-    assertThat(Pipe.api(base, "DELETE", "/uploads/" + id).statusCode()).isIn(204, 404, 410);
+    assertThat(tus.delete("/api/v1/uploads/" + id).statusCode()).isIn(204, 404, 410);
   }
 
   @Test
@@ -167,84 +176,67 @@ class PipelineIT {
                 "FORGE_S3_BUCKET", bucket,
                 "FORGE_WORKER_MAX_ATTEMPTS", "1",
                 "FORGE_WORKER_BACKOFF_SECONDS", "0"))) {
-      String b = failing.baseUrl();
+      TusHttp b = new TusHttp(failing.baseUrl());
       // The server created its bucket at start; take it away: every store now fails.
       s3.removeBucket(RemoveBucketArgs.builder().bucket(bucket).build());
 
-      byte[] data = Pipe.randomBytes(100_000, 4);
-      String id = Pipe.upload(b, data, "retry.bin");
+      byte[] data = TestData.randomBytes(100_000, 4);
+      String id = TusHttp.id(b.upload(data, meta("retry.bin", null)));
       JsonNode failed =
-          Pipe.awaitState(b, id, "failed", STORE_TIMEOUT, Set.of("stored", "deleted"));
+          b.awaitState(id, "failed", STORE_TIMEOUT, Set.of("stored", "deleted"));
       assertThat(failed.path("error").asText()).as("error text: %s", failed).isNotBlank();
       assertThat(failed.path("error").asText()).containsIgnoringCase("bucket");
 
       // Fix the cause, then retry.
       s3.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
-      HttpResponse<byte[]> retry = Pipe.api(b, "POST", "/uploads/" + id + "/retry");
-      assertThat(retry.statusCode()).as("retry: %s", Pipe.text(retry)).isEqualTo(202);
-      assertThat(Pipe.json(retry).path("state").asText()).isEqualTo("queued");
-      JsonNode stored = Pipe.awaitStored(b, id, STORE_TIMEOUT);
-      assertThat(stored.path("sha256").asText()).isEqualTo(Pipe.sha256(data));
+      HttpResponse<byte[]> retry = b.post("/api/v1/uploads/" + id + "/retry");
+      assertThat(retry.statusCode()).as("retry: %s", TusHttp.text(retry)).isEqualTo(202);
+      assertThat(TusHttp.json(retry).path("state").asText()).isEqualTo("queued");
+      JsonNode stored = b.awaitStored(id, STORE_TIMEOUT);
+      assertThat(stored.path("sha256").asText()).isEqualTo(TestData.sha256(data));
       assertThat(stored.path("error").isNull()).as("error cleared: %s", stored).isTrue();
-      assertThat(Pipe.object(s3, bucket, stored.path("storage_key").asText())).isEqualTo(data);
+      assertThat(Backends.object(s3, bucket, stored.path("storage_key").asText())).isEqualTo(data);
 
-      HttpResponse<byte[]> again = Pipe.api(b, "POST", "/uploads/" + id + "/retry");
+      HttpResponse<byte[]> again = b.post("/api/v1/uploads/" + id + "/retry");
       assertThat(again.statusCode()).isEqualTo(409);
       assertThat(again.headers().firstValue("Content-Type").orElse(""))
           .startsWith("application/json");
-      assertThat(Pipe.json(again).path("code").asText()).isNotBlank();
-      assertThat(Pipe.json(again).path("message").asText()).contains("stored");
+      assertThat(TusHttp.json(again).path("code").asText()).isNotBlank();
+      assertThat(TusHttp.json(again).path("message").asText()).contains("stored");
     }
   }
 
   @Test
   void retry_of_an_upload_that_is_not_failed_is_409_json() {
-    String url = Pipe.create(base, 10, "unfinished.txt");
-    HttpResponse<byte[]> r = Pipe.api(base, "POST", "/uploads/" + Pipe.idOf(url) + "/retry");
+    String url = tus.create(10, meta("unfinished.txt", null));
+    HttpResponse<byte[]> r = tus.post("/api/v1/uploads/" + TusHttp.id(url) + "/retry");
     assertThat(r.statusCode()).isEqualTo(409);
     assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
-    assertThat(Pipe.json(r).path("code").asText()).isEqualTo("not_failed");
+    assertThat(TusHttp.json(r).path("code").asText()).isEqualTo("not_failed");
   }
 
   @Test
   void a_final_upload_of_two_partials_is_stored_as_their_concatenation() {
-    byte[] a = Pipe.randomBytes(1_500_000, 5);
-    byte[] b = Pipe.randomBytes(700_001, 6);
+    byte[] a = TestData.randomBytes(1_500_000, 5);
+    byte[] b = TestData.randomBytes(700_001, 6);
     String pa = partial(a);
     String pb = partial(b);
-    HttpResponse<byte[]> r =
-        Pipe.send(
-            Pipe.tus(base + "/files/")
-                .header("Upload-Concat",
-                    "final;" + URI.create(pa).getPath() + " " + URI.create(pb).getPath())
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build());
-    assertThat(r.statusCode()).as(Pipe.text(r)).isEqualTo(201);
-    String finalId = Pipe.idOf(r.headers().firstValue("Location").orElseThrow());
+    String finalId = TusHttp.id(tus.createFinal(TusHttp.path(pa), TusHttp.path(pb)));
 
     ByteArrayOutputStream all = new ByteArrayOutputStream();
     all.writeBytes(a);
     all.writeBytes(b);
     byte[] expected = all.toByteArray();
-    JsonNode stored = Pipe.awaitStored(base, finalId, STORE_TIMEOUT);
-    assertThat(stored.path("sha256").asText()).isEqualTo(Pipe.sha256(expected));
-    assertThat(Pipe.object(s3, server.bucket(), stored.path("storage_key").asText()))
+    JsonNode stored = tus.awaitStored(finalId, STORE_TIMEOUT);
+    assertThat(stored.path("sha256").asText()).isEqualTo(TestData.sha256(expected));
+    assertThat(Backends.object(s3, server.bucket(), stored.path("storage_key").asText()))
         .isEqualTo(expected);
-    assertThat(Pipe.content(base, finalId, null).body()).isEqualTo(expected);
+    assertThat(tus.get("/api/v1/uploads/" + finalId + "/content").body()).isEqualTo(expected);
   }
 
   private static String partial(byte[] data) {
-    HttpResponse<byte[]> c =
-        Pipe.send(
-            Pipe.tus(base + "/files/")
-                .header("Upload-Length", Integer.toString(data.length))
-                .header("Upload-Concat", "partial")
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build());
-    assertThat(c.statusCode()).as(Pipe.text(c)).isEqualTo(201);
-    String url = URI.create(base + "/files/").resolve(c.headers().firstValue("Location").orElseThrow())
-        .toString();
-    assertThat(Pipe.patch(url, 0, data, 0, data.length).statusCode()).isEqualTo(204);
+    String url = tus.createPartial(data.length);
+    assertThat(tus.patch(url, 0, data, 0, data.length).statusCode()).isEqualTo(204);
     return url;
   }
 
@@ -262,10 +254,10 @@ class PipelineIT {
     List<String> problems = new ArrayList<>();
     for (String name : names) {
       byte[] data = name.getBytes(StandardCharsets.UTF_8);
-      String url = Pipe.create(base, data.length, name);
-      String id = Pipe.idOf(url);
-      assertThat(Pipe.patch(url, 0, data, 0, data.length).statusCode()).isEqualTo(204);
-      JsonNode u = Pipe.awaitStored(base, id, STORE_TIMEOUT);
+      String url = tus.create(data.length, meta(name, null));
+      String id = TusHttp.id(url);
+      assertThat(tus.patch(url, 0, data, 0, data.length).statusCode()).isEqualTo(204);
+      JsonNode u = tus.awaitStored(id, STORE_TIMEOUT);
       String key = u.path("storage_key").asText();
       var m = KEY.matcher(key);
       if (!m.matches() || !m.group(4).equals(id)) {
@@ -281,9 +273,9 @@ class PipelineIT {
       if (bad) {
         problems.add(printable(name) + " -> unsafe segment " + printable(seg));
       }
-      assertThat(Pipe.keysOf(s3, server.bucket(), id)).as("object for %s", printable(name))
+      assertThat(Backends.keysOf(s3, server.bucket(), id)).as("object for %s", printable(name))
           .containsExactly(key);
-      assertThat(Pipe.object(s3, server.bucket(), key)).isEqualTo(data);
+      assertThat(Backends.object(s3, server.bucket(), key)).isEqualTo(data);
     }
     assertThat(problems).isEmpty();
   }
@@ -297,17 +289,17 @@ class PipelineIT {
   @Test
   void an_unfinished_upload_past_its_expiry_becomes_expired_and_its_staging_is_freed() {
     try (TestServer expiring = TestServer.start(Map.of("FORGE_UPLOAD_EXPIRY_SECONDS", "1"))) {
-      String b = expiring.baseUrl();
-      String url = Pipe.create(b, 1000, "half.bin");
-      String id = Pipe.idOf(url);
-      assertThat(Pipe.patch(url, 0, new byte[400], 0, 400).statusCode()).isEqualTo(204);
+      TusHttp b = new TusHttp(expiring.baseUrl());
+      String url = b.create(1000, meta("half.bin", null));
+      String id = TusHttp.id(url);
+      assertThat(tus.patch(url, 0, new byte[400], 0, 400).statusCode()).isEqualTo(204);
       assertThat(Files.exists(staged(expiring, id))).as("staged while uploading").isTrue();
 
-      Pipe.awaitState(b, id, "expired", Duration.ofSeconds(15), Set.of("queued", "stored"));
-      Pipe.poll("staging freed", Duration.ofSeconds(10), () -> Files.exists(staged(expiring, id)),
-          exists -> !exists);
-      assertThat(Pipe.head(url).statusCode()).isEqualTo(410);
-      assertThat(Pipe.patch(url, 400, new byte[600], 0, 600).statusCode()).isIn(404, 410);
+      b.awaitState(id, "expired", Duration.ofSeconds(15), Set.of("queued", "stored"));
+      Poll.until("staging freed", Duration.ofSeconds(10),
+          () -> Files.exists(staged(expiring, id)), exists -> !exists);
+      assertThat(tus.head(url).statusCode()).isEqualTo(410);
+      assertThat(tus.patch(url, 400, new byte[600], 0, 600).statusCode()).isIn(404, 410);
     }
   }
 
@@ -325,7 +317,7 @@ class PipelineIT {
           @Override
           public void onMessage(String channel, String message) {
             try {
-              events.add(Pipe.JSON.readTree(message));
+              events.add(JSON.readTree(message));
             } catch (java.io.IOException e) {
               throw new java.io.UncheckedIOException(e);
             }
@@ -338,11 +330,11 @@ class PipelineIT {
       assertThat(subscribed.await(10, TimeUnit.SECONDS)).as("subscribed").isTrue();
 
       int size = 40 * MIB;
-      byte[] data = Pipe.randomBytes(size, 7);
-      String id = Pipe.upload(base, data, "live.bin");
-      Pipe.awaitStored(base, id, STORE_TIMEOUT);
+      byte[] data = TestData.randomBytes(size, 7);
+      String id = TusHttp.id(tus.upload(data, meta("live.bin", null)));
+      tus.awaitStored(id, STORE_TIMEOUT);
       List<JsonNode> mine =
-          Pipe.poll(
+          Poll.until(
               "state event stored for " + id,
               Duration.ofSeconds(10),
               () -> events.stream().filter(e -> e.path("id").asText().equals(id)).toList(),

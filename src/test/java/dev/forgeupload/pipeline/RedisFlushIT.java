@@ -1,11 +1,15 @@
 package dev.forgeupload.pipeline;
 
+import static dev.forgeupload.testing.TestData.meta;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.forgeupload.testing.TestRedis;
 import dev.forgeupload.testing.TestS3;
 import dev.forgeupload.testing.TestServer;
+import dev.forgeupload.testing.TusHttp;
+import dev.forgeupload.testing.TestData;
+import dev.forgeupload.testing.Poll;
 import io.minio.MinioClient;
 import java.net.URI;
 import java.time.Duration;
@@ -28,18 +32,19 @@ class RedisFlushIT {
 
   @Test
   void fifty_queued_uploads_survive_a_flushed_and_restarted_redis() {
-    MinioClient minio = Pipe.minio(TestS3.get());
+    MinioClient minio = Backends.minio(TestS3.get());
     try (TestRedis redis = TestRedis.start();
         TestServer http =
             TestServer.start(
                 Map.of("FORGE_REDIS_URL", redis.url(), "FORGE_WORKER_CONCURRENCY", "0"))) {
+      TusHttp tus = new TusHttp(http.baseUrl());
       Map<String, byte[]> sent = new LinkedHashMap<>();
       for (int i = 0; i < UPLOADS; i++) {
-        byte[] data = Pipe.randomBytes(10_000 + i * 997, 1000 + i);
-        sent.put(Pipe.upload(http.baseUrl(), data, "file-" + i + ".bin"), data);
+        byte[] data = TestData.randomBytes(10_000 + i * 997, 1000 + i);
+        sent.put(TusHttp.id(tus.upload(data, meta("file-" + i + ".bin", null))), data);
       }
       for (String id : sent.keySet()) {
-        assertThat(Pipe.state(http.baseUrl(), id)).as(id).isEqualTo("queued");
+        assertThat(tus.state(id)).as(id).isEqualTo("queued");
       }
       try (RedisClient jedis = RedisClient.create(URI.create(redis.url()))) {
         assertThat(jedis.xlen("forge:jobs")).as("jobs in the stream").isEqualTo(UPLOADS);
@@ -62,12 +67,13 @@ class RedisFlushIT {
                   "FORGE_S3_BUCKET", http.bucket(),
                   "FORGE_DATA_DIR", http.dataDir().toString(),
                   "FORGE_WORKER_CONCURRENCY", "4"))) {
+        TusHttp onWorkers = new TusHttp(workers.baseUrl());
         List<String> notStored = new ArrayList<>(sent.keySet());
-        Pipe.poll(
+        Poll.until(
             "all " + UPLOADS + " uploads stored",
             Duration.ofSeconds(60),
             () -> {
-              notStored.removeIf(id -> Pipe.state(workers.baseUrl(), id).equals("stored"));
+              notStored.removeIf(id -> onWorkers.state(id).equals("stored"));
               return List.copyOf(notStored);
             },
             List::isEmpty);
@@ -75,10 +81,10 @@ class RedisFlushIT {
             "RedisFlushIT: %d uploads stored %.1f s after the workers started%n", UPLOADS,
             (System.nanoTime() - started) / 1e9);
         for (Map.Entry<String, byte[]> e : sent.entrySet()) {
-          JsonNode u = Pipe.upload(http.baseUrl(), e.getKey());
+          JsonNode u = tus.uploadJson(e.getKey());
           assertThat(u.path("state").asText()).isEqualTo("stored");
-          assertThat(u.path("sha256").asText()).isEqualTo(Pipe.sha256(e.getValue()));
-          assertThat(Pipe.object(minio, http.bucket(), u.path("storage_key").asText()))
+          assertThat(u.path("sha256").asText()).isEqualTo(TestData.sha256(e.getValue()));
+          assertThat(Backends.object(minio, http.bucket(), u.path("storage_key").asText()))
               .isEqualTo(e.getValue());
         }
       }

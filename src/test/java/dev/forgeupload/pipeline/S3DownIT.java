@@ -1,10 +1,14 @@
 package dev.forgeupload.pipeline;
 
+import static dev.forgeupload.testing.TestData.meta;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.forgeupload.embedded.EmbeddedS3;
 import dev.forgeupload.testing.TestServer;
+import dev.forgeupload.testing.TusHttp;
+import dev.forgeupload.testing.TestData;
+import dev.forgeupload.testing.Poll;
 import io.minio.MinioClient;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -49,46 +53,46 @@ class S3DownIT {
                   "FORGE_S3_SECRET_KEY", s3.secretKey(),
                   "FORGE_WORKER_BACKOFF_SECONDS", "1",
                   "FORGE_WORKER_MAX_ATTEMPTS", "10"));
-      String base = server.baseUrl();
+      TusHttp tus = new TusHttp(server.baseUrl());
       // S3 works before the outage.
-      byte[] before = Pipe.randomBytes(50_000, 1);
-      Pipe.awaitStored(base, Pipe.upload(base, before, "before.bin"), Duration.ofSeconds(30));
+      byte[] before = TestData.randomBytes(50_000, 1);
+      String first = TusHttp.id(tus.upload(before, meta("before.bin", null)));
+      tus.awaitStored(first, Duration.ofSeconds(30));
 
       s3.close();
       long downAt = System.nanoTime();
       Map<String, byte[]> sent = new LinkedHashMap<>();
       for (int i = 0; i < 5; i++) {
-        byte[] data = Pipe.randomBytes(200_000 + i * 1000, 10 + i);
-        sent.put(Pipe.upload(base, data, "during-" + i + ".bin"), data);
+        byte[] data = TestData.randomBytes(200_000 + i * 1000, 10 + i);
+        sent.put(TusHttp.id(tus.upload(data, meta("during-" + i + ".bin", null))), data);
       }
 
       // While S3 is away nothing can be stored, nothing may give up, and the workers do try.
-      final String b = base;
       while (System.nanoTime() - downAt < OUTAGE.toNanos()) {
         for (String id : sent.keySet()) {
-          String state = Pipe.state(b, id);
+          String state = tus.state(id);
           assertThat(state).as("%s during the outage", id).isIn("queued", "storing");
         }
-        Pipe.sleep(500);
+        Poll.sleep(500);
       }
       for (String id : sent.keySet()) {
-        JsonNode u = Pipe.upload(b, id);
+        JsonNode u = tus.uploadJson(id);
         assertThat(u.path("error").asText("")).as("a failed attempt is recorded: %s", u)
             .isNotBlank();
       }
 
       s3 = EmbeddedS3.start(s3Data, EmbeddedS3.defaultJar(), port);
       long upAt = System.nanoTime();
-      MinioClient minio = Pipe.minio(s3);
+      MinioClient minio = Backends.minio(s3);
       List<String> pending = new ArrayList<>(sent.keySet());
-      Pipe.poll(
+      Poll.until(
           "all 5 uploads stored after S3 returned",
           Duration.ofSeconds(90),
           Duration.ofMillis(250),
           () -> {
             pending.removeIf(
                 id -> {
-                  String state = Pipe.state(b, id);
+                  String state = tus.state(id);
                   assertThat(state).as("%s after the outage", id).isNotEqualTo("failed");
                   return state.equals("stored");
                 });
@@ -98,11 +102,11 @@ class S3DownIT {
       System.out.printf(
           "S3DownIT: all stored %.1f s after S3 came back%n", (System.nanoTime() - upAt) / 1e9);
       for (Map.Entry<String, byte[]> e : sent.entrySet()) {
-        JsonNode u = Pipe.upload(b, e.getKey());
-        assertThat(u.path("sha256").asText()).isEqualTo(Pipe.sha256(e.getValue()));
-        assertThat(Pipe.object(minio, server.bucket(), u.path("storage_key").asText()))
+        JsonNode u = tus.uploadJson(e.getKey());
+        assertThat(u.path("sha256").asText()).isEqualTo(TestData.sha256(e.getValue()));
+        assertThat(Backends.object(minio, server.bucket(), u.path("storage_key").asText()))
             .isEqualTo(e.getValue());
-        assertThat(Pipe.timeline(server.databaseUrl(), e.getKey())).doesNotContain("failed");
+        assertThat(Backends.timeline(server.databaseUrl(), e.getKey())).doesNotContain("failed");
       }
     } finally {
       if (server != null) {

@@ -1,6 +1,7 @@
 package dev.forgeupload.pipeline;
 
-import static dev.forgeupload.pipeline.Pipe.MIB;
+import static dev.forgeupload.pipeline.Backends.MIB;
+import static dev.forgeupload.testing.TestData.meta;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,6 +11,9 @@ import dev.forgeupload.testing.TestDatabase;
 import dev.forgeupload.testing.TestRedis;
 import dev.forgeupload.testing.TestS3;
 import dev.forgeupload.testing.TestServer;
+import dev.forgeupload.testing.TusHttp;
+import dev.forgeupload.testing.TestData;
+import dev.forgeupload.testing.Poll;
 import io.minio.MinioClient;
 import java.time.Duration;
 import java.util.HashMap;
@@ -30,12 +34,12 @@ class WorkerKillIT {
 
   @Test
   void a_worker_killed_mid_transfer_is_replaced_and_the_upload_is_stored_once() throws Exception {
-    byte[] data = Pipe.randomBytes(SIZE, 300);
-    String sourceSha = Pipe.sha256(data);
+    byte[] data = TestData.randomBytes(SIZE, 300);
+    String sourceSha = TestData.sha256(data);
     String db = TestDatabase.freshDatabaseUrl();
     String bucket = TestS3.freshBucket();
     EmbeddedS3 s3 = TestS3.get();
-    MinioClient minio = Pipe.minio(s3);
+    MinioClient minio = Backends.minio(s3);
 
     try (TestRedis redis = TestRedis.start();
         TestServer http =
@@ -59,36 +63,38 @@ class WorkerKillIT {
 
       // The worker reads staged bytes from the server's data dir.
       try (ServerProcess w1 = ServerProcess.startWorker("worker-w1", http.dataDir(), workerEnv)) {
-        String id = Pipe.upload(http.baseUrl(), data, "big.bin");
-        Pipe.poll(
+        // 300 MiB in one PATCH: twice the default request timeout
+        TusHttp tus = new TusHttp(http.baseUrl()).withTimeout(Duration.ofSeconds(120));
+        String id = TusHttp.id(tus.upload(data, meta("big.bin", null)));
+        Poll.until(
             "W1 storing the upload", Duration.ofSeconds(30), Duration.ofMillis(20),
-            () -> Pipe.state(http.baseUrl(), id),
+            () -> tus.state(id),
             s -> {
               assertThat(s).as("W1 must not finish before it is killed").isNotEqualTo("stored");
               return s.equals("storing");
             });
         w1.kill9();
         assertThat(w1.isAlive()).isFalse();
-        assertThat(Pipe.state(http.baseUrl(), id))
+        assertThat(tus.state(id))
             .as("killed mid-transfer, the claim is still W1's")
             .isEqualTo("storing");
-        assertThat(Pipe.keysOf(minio, bucket, id)).as("no object yet").isEmpty();
+        assertThat(Backends.keysOf(minio, bucket, id)).as("no object yet").isEmpty();
 
         long replaced = System.nanoTime();
         try (ServerProcess w2 =
             ServerProcess.startWorker("worker-w2", http.dataDir(), workerEnv)) {
-          JsonNode stored = Pipe.awaitStored(http.baseUrl(), id, Duration.ofSeconds(90));
+          JsonNode stored = tus.awaitStored(id, Duration.ofSeconds(90));
           double seconds = (System.nanoTime() - replaced) / 1e9;
           System.out.printf("WorkerKillIT: stored %.1f s after W2 started%n", seconds);
 
           assertThat(stored.path("sha256").asText()).isEqualTo(sourceSha);
           assertThat(stored.path("length").asLong()).isEqualTo(SIZE);
-          List<String> keys = Pipe.keysOf(minio, bucket, id);
+          List<String> keys = Backends.keysOf(minio, bucket, id);
           assertThat(keys).as("exactly one object for the upload").hasSize(1);
           assertThat(keys.get(0)).isEqualTo(stored.path("storage_key").asText());
-          assertThat(Pipe.objectSha256(minio, bucket, keys.get(0))).isEqualTo(sourceSha);
+          assertThat(Backends.objectSha256(minio, bucket, keys.get(0))).isEqualTo(sourceSha);
 
-          List<String> timeline = Pipe.timeline(db, id);
+          List<String> timeline = Backends.timeline(db, id);
           assertThat(timeline.stream().filter("stored"::equals).count())
               .as("stored exactly once: %s", timeline)
               .isEqualTo(1);

@@ -3,18 +3,20 @@ package dev.forgeupload.props;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.forgeupload.props.RawHttp.Header;
-import dev.forgeupload.props.RawHttp.Response;
+import dev.forgeupload.testing.Poll;
+import dev.forgeupload.testing.Props;
+import dev.forgeupload.testing.Props.Gen;
+import dev.forgeupload.testing.RawHttp;
+import dev.forgeupload.testing.RawHttp.Header;
+import dev.forgeupload.testing.RawHttp.Response;
+import dev.forgeupload.testing.TestData;
 import dev.forgeupload.testing.TestServer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -26,32 +28,28 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.EdgeCasesMode;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.ShrinkingMode;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 /**
  * Random and hostile tus headers, metadata and API parameters against a running server: never a
- * 5xx, never a hang; HEAD, the database and the staged bytes agree afterwards; metadata cannot
- * inject a response header.
+ * 5xx, never a hang (every read has {@link RawHttp}'s 10 s timeout); HEAD, the database and the
+ * staged bytes agree afterwards; metadata cannot inject a response header. Seeded generators
+ * ({@link Props}): explicit edge cases first, then the random tries; a failure prints the seed,
+ * the try and the input.
  */
 class HostileInputPropertiesIT {
   private static final long MAX = 100_000;
-  private static final int TIMEOUT_MS = 10_000;
   private static final Pattern LOCATION =
       Pattern.compile("http://127\\.0\\.0\\.1:\\d+/files/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}");
   private static final String OCTET = "application/offset+octet-stream";
@@ -63,21 +61,21 @@ class HostileInputPropertiesIT {
   private static final List<String> created = new CopyOnWriteArrayList<>();
   private static String finishedId;
 
-  @BeforeContainer
+  @BeforeAll
   static void start() {
     server =
         TestServer.start(
             Map.of(
                 "FORGE_MAX_UPLOAD_BYTES", Long.toString(MAX),
                 "FORGE_LOCK_WAIT_SECONDS", "1"));
-    http = new RawHttp("127.0.0.1", server.port(), TIMEOUT_MS);
+    http = new RawHttp("127.0.0.1", server.port(), RawHttp.DEFAULT_TIMEOUT);
     String path = create(5, false, "filename " + b64("seed.txt"));
     Response r = patch(path, 0, "hello".getBytes(StandardCharsets.US_ASCII), List.of());
     assertThat(r.status()).as("%s", r).isEqualTo(204);
     finishedId = path.substring("/files/".length());
   }
 
-  @AfterContainer
+  @AfterAll
   static void stop() throws Exception {
     try {
       assertWholeDatabaseConsistent();
@@ -86,216 +84,266 @@ class HostileInputPropertiesIT {
     }
   }
 
+  /** One request as sent: method, target, headers, body, and whether the client half-closes. */
+  private static Response send(
+      String method, String target, List<Header> headers, byte[] body, boolean cutShort) {
+    RawHttp.Request r = http.request(method, target).headers(headers).body(body);
+    if (cutShort) {
+      r.halfClose();
+    }
+    return r.send();
+  }
+
   // =============================================================== 1. POST /files/
 
-  @Property(tries = 250, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
-  void creation_never_answers_5xx_nor_hangs(
-      @ForAll("postHeaders") List<Header> headers, @ForAll("bodies") Body body) {
-    List<Header> all = new ArrayList<>(resolve(headers));
-    all.addAll(body.headers());
-    Response r = http.exchange(http.head("POST", "/files/", all), body.bytes(), body.cutShort(),
-        false);
+  /** The headers of a creation request and its body. */
+  record Creation(List<Header> headers, Body body) {}
 
-    assertThat(r.status()).as("POST %s %s -> %s", all, body, r).isLessThan(500);
-    if (r.status() == -1) {
-      assertThat(body.cutShort()).as("closed without an answer: %s %s", all, body).isTrue();
-    }
-    if (r.status() == 201) {
-      String location = r.header("Location");
-      assertThat(location).as("%s", r).isNotNull().matches(LOCATION);
-      String path = location.substring(location.indexOf("/files/"));
-      created.add(path);
-      assertUploadConsistent(path);
-    }
-  }
+  @TestFactory
+  Stream<DynamicTest> creation_never_answers_5xx_nor_hangs() {
+    return Props.forAll("creation", 250, creationEdges(),
+        g -> new Creation(postHeaders(g), body(g)),
+        c -> {
+          List<Header> all = new ArrayList<>(resolve(c.headers()));
+          all.addAll(c.body().headers());
+          Response r = send("POST", "/files/", all, c.body().bytes(), c.body().cutShort());
 
-  @Provide
-  Arbitrary<List<Header>> postHeaders() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(1, plausiblePostHeaders()), Tuple.of(1, hostilePostHeaders()));
-  }
-
-  /** Headers a tus client could send, with hostile decoded metadata: most reach the handler. */
-  private static Arbitrary<List<Header>> plausiblePostHeaders() {
-    Arbitrary<Header> length =
-        Arbitraries.frequencyOf(
-            Tuple.of(6, Arbitraries.longs().between(0, 3000)
-                .map(n -> Header.of("Upload-Length", Long.toString(n)))),
-            Tuple.of(1, Arbitraries.of(MAX, MAX + 1)
-                .map(n -> Header.of("Upload-Length", Long.toString(n)))),
-            Tuple.of(2, Arbitraries.just(Header.of("Upload-Defer-Length", "1"))));
-    Arbitrary<String> pair =
-        Combinators.combine(Arbitraries.of("filename", "filetype", "name", "type", "note"),
-                decodedValues())
-            .as((k, v) -> k + " " + b64(v));
-    Arbitrary<java.util.Optional<Header>> metadata =
-        optional("Upload-Metadata", text(pair.list().ofMaxSize(4).map(l -> String.join(",", l))),
-            0.7);
-    Arbitrary<java.util.Optional<Header>> concat =
-        optional("Upload-Concat", text(Arbitraries.of("partial", "final;{EXISTING}",
-            "final;{EXISTING} {EXISTING}")), 0.2);
-    return Combinators.combine(length, metadata, concat,
-            optional("Content-Type", text(Arbitraries.just(OCTET)), 0.8))
-        .as((l, m, c, t) -> {
-          List<Header> h = new ArrayList<>();
-          h.add(Header.of("Tus-Resumable", "1.0.0"));
-          h.add(l);
-          m.ifPresent(h::add);
-          c.ifPresent(h::add);
-          t.ifPresent(h::add);
-          return h;
+          assertThat(r.status()).as("POST %s %s -> %s", all, c.body(), r).isLessThan(500);
+          if (r.status() == -1) {
+            assertThat(c.body().cutShort())
+                .as("closed without an answer: %s %s", all, c.body()).isTrue();
+          }
+          if (r.status() == 201) {
+            String location = r.header("Location");
+            assertThat(location).as("%s", r).isNotNull().matches(LOCATION);
+            String path = location.substring(location.indexOf("/files/"));
+            created.add(path);
+            assertUploadConsistent(path);
+          }
         });
   }
 
-  private static Arbitrary<List<Header>> hostilePostHeaders() {
-    Arbitrary<List<Header>> lengths =
-        Arbitraries.frequencyOf(
-            Tuple.of(5, uploadLengths().map(v -> List.of(new Header("Upload-Length", v)))),
-            Tuple.of(2, Arbitraries.just(List.of(Header.of("Upload-Defer-Length", "1")))),
-            Tuple.of(1, Combinators.combine(uploadLengths(), deferLengths())
-                .as((l, d) -> List.of(new Header("Upload-Length", l),
-                    new Header("Upload-Defer-Length", d)))),
-            Tuple.of(1, deferLengths().map(v -> List.of(new Header("Upload-Defer-Length", v)))),
-            Tuple.of(1, Arbitraries.just(List.<Header>of())));
-    return Combinators.combine(
-            lengths,
-            optional("Upload-Metadata", metadataHeaders(), 0.6),
-            optional("Upload-Concat", concatValues(), 0.25),
-            tusResumable(),
-            optional("Content-Type", contentTypes(), 0.6),
-            optional("Upload-Checksum", checksumValues(), 0.15),
-            Arbitraries.frequencyOf(
-                Tuple.of(3, Arbitraries.just(List.<Header>of())), Tuple.of(1, extraHeaders())))
-        .as(
-            (a, b, c, d, e, f, g) -> {
-              List<Header> l = new ArrayList<>(a);
-              b.ifPresent(l::add);
-              c.ifPresent(l::add);
-              d.ifPresent(l::add);
-              e.ifPresent(l::add);
-              f.ifPresent(l::add);
-              l.addAll(g);
-              return l;
-            });
+  /**
+   * The boundaries a random run hardly hits: empty, zero, the maximum and one past it, the
+   * longest values, every body framing at its smallest and largest, headers missing.
+   */
+  private static List<Creation> creationEdges() {
+    List<Creation> e = new ArrayList<>();
+    Body none = body("none", 0, 0);
+    List<String> lengths =
+        List.of("0", "1", String.valueOf(MAX), String.valueOf(MAX + 1),
+            String.valueOf(Long.MAX_VALUE), "9223372036854775808", "-1", "-0", "+5", "", " ",
+            "0x10", "1e3", "00", "\u0661\u0662", "10, 20", "1\r\nX-Injected: 1");
+    for (String l : lengths) {
+      e.add(new Creation(List.of(tus(), text("Upload-Length", l)), none));
+    }
+    for (String d : List.of("1", "0", "2", "", " 1 ")) {
+      e.add(new Creation(List.of(tus(), text("Upload-Defer-Length", d)), none));
+    }
+    e.add(new Creation(List.of(tus()), none)); // no length at all
+    e.add(new Creation(List.of(text("Upload-Length", "5")), none)); // no Tus-Resumable
+    e.add(new Creation(List.of(tus(), text("Upload-Length", "5"),
+        text("Upload-Defer-Length", "1")), none));
+    for (String m : List.of("", " ", ",", "filename", "filename ", "filename " + b64(""),
+        "filename !!!!", "k,ey YQ==", "a b c",
+        // 14,668 characters; near the 16 KiB limit HEAD cannot echo it (see TusProtocolIT's
+        // disabled metadata_at_the_creation_limit_is_echoed_by_head)
+        "filename " + b64("x".repeat(11_000)))) {
+      e.add(new Creation(List.of(tus(), text("Upload-Length", "5"), text("Upload-Metadata", m)),
+          none));
+    }
+    for (String v : Props.HOSTILE_STRINGS) {
+      e.add(new Creation(List.of(tus(), text("Upload-Length", "3"),
+          text("Upload-Metadata", "filename " + b64(v) + ",filetype " + b64(v))), none));
+    }
+    for (String c : List.of("partial", "final;", "final", "final;{EXISTING}",
+        "final;{EXISTING} {EXISTING}", "final;/files/not-a-uuid")) {
+      e.add(new Creation(List.of(tus(), text("Upload-Length", "5"), text("Upload-Concat", c)),
+          none));
+    }
+    e.add(new Creation(List.of(tus(), text("Upload-Length", "5"),
+        new Header("Upload-Metadata", "A".repeat(70_000).getBytes(StandardCharsets.US_ASCII))),
+        none));
+    e.add(new Creation(List.of(tus(), new Header("Upload-Length", new byte[] {0})), none));
+    e.add(new Creation(List.of(tus(), new Header("Upload-Length", new byte[] {(byte) 0xff})),
+        none));
+    for (String kind : BODY_KINDS) {
+      List<Header> h = List.of(tus(), text("Upload-Length", "3000"), text("Content-Type", OCTET));
+      e.add(new Creation(h, body(kind, 0, 0)));
+      e.add(new Creation(h, body(kind, 3000, 1000)));
+      e.add(new Creation(h, body(kind, 1, 999)));
+    }
+    return e;
   }
 
-  private static Arbitrary<byte[]> deferLengths() {
-    return Arbitraries.oneOf(text(Arbitraries.of("1", "0", "2", " 1 ", "")), hostileValues());
+  private static Header tus() {
+    return Header.of("Tus-Resumable", "1.0.0");
   }
 
-  private static Arbitrary<java.util.Optional<Header>> optional(
-      String name, Arbitrary<byte[]> values, double present) {
-    int weight = (int) Math.round(present * 100);
-    return Arbitraries.frequencyOf(
-        Tuple.of(weight, values.map(v -> java.util.Optional.of(new Header(name, v)))),
-        Tuple.of(100 - weight, Arbitraries.just(java.util.Optional.<Header>empty())));
+  private static Header text(String name, String value) {
+    return Header.of(name, value);
   }
 
-  private static Arbitrary<byte[]> text(Arbitrary<String> s) {
-    return s.map(v -> v.getBytes(StandardCharsets.UTF_8));
+  private static List<Header> postHeaders(Gen g) {
+    return g.bool() ? plausiblePostHeaders(g) : hostilePostHeaders(g);
   }
 
-  private static Arbitrary<byte[]> uploadLengths() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(6, text(Arbitraries.longs().between(0, 3000).map(String::valueOf))),
-        Tuple.of(2, text(Arbitraries.of(
+  /** Headers a tus client could send, with hostile decoded metadata: most reach the handler. */
+  private static List<Header> plausiblePostHeaders(Gen g) {
+    List<Header> h = new ArrayList<>();
+    h.add(tus());
+    h.add(g.frequency(
+        Props.w(6, () -> text("Upload-Length", Long.toString(g.longs(0, 3000)))),
+        Props.w(1, () -> text("Upload-Length", Long.toString(g.pick(MAX, MAX + 1)))),
+        Props.just(2, text("Upload-Defer-Length", "1"))));
+    g.optional(0.7, () -> text("Upload-Metadata", String.join(",", g.list(0, 4,
+        () -> g.pick("filename", "filetype", "name", "type", "note") + " "
+            + b64(decodedValue(g)))))).ifPresent(h::add);
+    g.optional(0.2, () -> text("Upload-Concat",
+        g.pick("partial", "final;{EXISTING}", "final;{EXISTING} {EXISTING}"))).ifPresent(h::add);
+    g.optional(0.8, () -> text("Content-Type", OCTET)).ifPresent(h::add);
+    return h;
+  }
+
+  private static List<Header> hostilePostHeaders(Gen g) {
+    List<Header> l =
+        new ArrayList<>(
+            g.frequency(
+                Props.w(5, () -> List.of(new Header("Upload-Length", uploadLength(g)))),
+                Props.just(2, List.of(text("Upload-Defer-Length", "1"))),
+                Props.w(1, () -> List.of(new Header("Upload-Length", uploadLength(g)),
+                    new Header("Upload-Defer-Length", deferLength(g)))),
+                Props.w(1, () -> List.of(new Header("Upload-Defer-Length", deferLength(g)))),
+                Props.just(1, List.<Header>of())));
+    optional(g, "Upload-Metadata", () -> metadataHeader(g), 0.6).ifPresent(l::add);
+    optional(g, "Upload-Concat", () -> concatValue(g), 0.25).ifPresent(l::add);
+    tusResumable(g).ifPresent(l::add);
+    optional(g, "Content-Type", () -> contentType(g), 0.6).ifPresent(l::add);
+    optional(g, "Upload-Checksum", () -> checksumValue(g), 0.15).ifPresent(l::add);
+    if (g.below(4) == 0) {
+      l.addAll(extraHeaders(g));
+    }
+    return l;
+  }
+
+  private static Optional<Header> optional(
+      Gen g, String name, java.util.function.Supplier<byte[]> value, double present) {
+    return g.optional(present, () -> new Header(name, value.get()));
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] deferLength(Gen g) {
+    return g.bool() ? utf8(g.pick("1", "0", "2", " 1 ", "")) : hostileValue(g);
+  }
+
+  private static byte[] uploadLength(Gen g) {
+    return g.frequency(
+        Props.w(6, () -> utf8(String.valueOf(g.longs(0, 3000)))),
+        Props.w(2, () -> utf8(g.pick(
             String.valueOf(MAX), String.valueOf(MAX + 1), String.valueOf(Long.MAX_VALUE),
             "9223372036854775808", "99999999999999999999", "-1", "+5", " 10 ", "0x10", "1e3",
             "1.5", "", "\u0661\u0662", "0000000000000000000000000007", "10, 20"))),
-        Tuple.of(2, hostileValues()));
+        Props.w(2, () -> hostileValue(g)));
   }
 
   /** Bytes a header value should never contain, and some it may. */
-  private static Arbitrary<byte[]> hostileValues() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(3, text(Arbitraries.strings().ascii().ofMaxLength(40))),
-        Tuple.of(2, Arbitraries.bytes().array(byte[].class).ofMaxSize(30)),
-        Tuple.of(2, text(Arbitraries.strings().all().ofMaxLength(20))),
-        Tuple.of(2, text(Arbitraries.of(
+  private static byte[] hostileValue(Gen g) {
+    return g.frequency(
+        Props.w(3, () -> utf8(g.ascii(0, 40))),
+        Props.w(2, () -> g.bytes(0, 30)),
+        Props.w(2, () -> utf8(g.unicode(0, 20))),
+        Props.w(2, () -> utf8(g.pick(
             "1\r\nSet-Cookie: x=y", "1\nX-Injected: 1", "1\rX: y", "a\u0000b", "\t", " ",
-            "\u00ff\u00fe", "%0d%0aSet-Cookie:x", "${jndi:ldap://x}", "'; DROP TABLE uploads; --"))),
-        Tuple.of(1, Arbitraries.of(17_000, 70_000).map(n -> "A".repeat(n).getBytes(
-            StandardCharsets.US_ASCII))));
+            "\u00ff\u00fe", "%0d%0aSet-Cookie:x", "${jndi:ldap://x}",
+            "'; DROP TABLE uploads; --"))),
+        Props.w(1, () -> "A".repeat(g.pick(17_000, 70_000)).getBytes(StandardCharsets.US_ASCII)));
   }
 
-  private static Arbitrary<byte[]> metadataHeaders() {
-    Arbitrary<String> keys =
-        Arbitraries.frequencyOf(
-            Tuple.of(4, Arbitraries.of("filename", "filetype", "name", "type", "x")),
-            Tuple.of(1, Arbitraries.of("a b", "k,ey", "\u043a\u043b\u044e\u0447", "")),
-            Tuple.of(1, Arbitraries.strings().ascii().ofMinLength(1).ofMaxLength(12)));
-    Arbitrary<String> values =
-        Arbitraries.frequencyOf(
-            Tuple.of(6, decodedValues().map(HostileInputPropertiesIT::b64)),
-            Tuple.of(1, Arbitraries.of("", "!!!!", "abc", "YQ", "YQ==YQ==", "a b", "====",
-                "Zm9v\r\nX: y")),
-            Tuple.of(1, Arbitraries.strings().ascii().ofMaxLength(20)));
-    Arbitrary<String> pair =
-        Combinators.combine(keys, values, Arbitraries.of(" ", "", "  ", "\t"))
-            .as((k, v, sep) -> v.isEmpty() && sep.isEmpty() ? k : k + sep + v);
-    Arbitrary<String> joined =
-        Combinators.combine(pair.list().ofMaxSize(6),
-                Arbitraries.frequency(Tuple.of(6, ","), Tuple.of(1, ", "), Tuple.of(1, ",,"),
-                    Tuple.of(1, " , ")))
-            .as((l, sep) -> String.join(sep, l));
-    return Arbitraries.frequencyOf(
-        Tuple.of(6, text(joined)),
-        Tuple.of(1, hostileValues()));
+  private static byte[] metadataHeader(Gen g) {
+    if (g.below(7) == 6) {
+      return hostileValue(g);
+    }
+    List<String> pairs =
+        g.list(0, 6, () -> {
+          String k = g.frequency(
+              Props.w(4, () -> g.pick("filename", "filetype", "name", "type", "x")),
+              Props.w(1, () -> g.pick("a b", "k,ey", "\u043a\u043b\u044e\u0447", "")),
+              Props.w(1, () -> g.ascii(1, 12)));
+          String v = g.frequency(
+              Props.w(6, () -> b64(decodedValue(g))),
+              Props.w(1, () -> g.pick("", "!!!!", "abc", "YQ", "YQ==YQ==", "a b", "====",
+                  "Zm9v\r\nX: y")),
+              Props.w(1, () -> g.ascii(0, 20)));
+          String sep = g.pick(" ", "", "  ", "\t");
+          return v.isEmpty() && sep.isEmpty() ? k : k + sep + v;
+        });
+    String joiner = g.frequency(Props.just(6, ","), Props.just(1, ", "), Props.just(1, ",,"),
+        Props.just(1, " , "));
+    return utf8(String.join(joiner, pairs));
   }
 
   /** Decoded metadata values: CR/LF, NUL, header injection, non-ASCII, long. */
-  private static Arbitrary<String> decodedValues() {
-    return Arbitraries.oneOf(
-        Arbitraries.strings().all().ofMaxLength(30),
-        Arbitraries.strings().withChars("\r\n\u0000\"%;\\/ aZ\u00e9\u4e2d").ofMaxLength(20),
-        Arbitraries.of(
+  private static String decodedValue(Gen g) {
+    return g.oneOf(
+        () -> g.unicode(0, 30),
+        () -> g.string("\r\n\u0000\"%;\\/ aZ\u00e9\u4e2d", 0, 20),
+        () -> g.pick(
             "x\r\nSet-Cookie: x=y", "\r\nSet-Cookie: x=y\r\n\r\n<html>", "a\u0000b",
             "../../etc/passwd", "text/html", "image/svg+xml", "a\"; filename=evil.exe",
             "\u202etxt.exe", "x".repeat(5000)));
   }
 
-  private static Arbitrary<byte[]> concatValues() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(3, text(Arbitraries.of("partial", " partial ", "final;", "final; ", "final",
-            "final;/files/" + UUID.randomUUID(), "final;/files/not-a-uuid",
-            "final;http://evil.example/files/" + UUID.randomUUID(), "final;{EXISTING}",
-            "final;{EXISTING} {EXISTING}", "final;{EXISTING} /files/" + UUID.randomUUID(),
-            "final;" + ("/files/" + UUID.randomUUID() + " ").repeat(1001)))),
-        Tuple.of(1, hostileValues()));
+  private static UUID uuid(Gen g) {
+    return uuid4(g.random());
   }
 
-  private static Arbitrary<java.util.Optional<Header>> tusResumable() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(8, Arbitraries.just(java.util.Optional.of(Header.of("Tus-Resumable", "1.0.0")))),
-        Tuple.of(2, optional("Tus-Resumable", Arbitraries.oneOf(
-            text(Arbitraries.of("0.2.2", "1.0.0 ", "1.0", "", "1.0.0,1.0.0")), hostileValues()),
-            0.7)));
+  private static byte[] concatValue(Gen g) {
+    if (g.below(4) == 3) {
+      return hostileValue(g);
+    }
+    return utf8(g.pick("partial", " partial ", "final;", "final; ", "final",
+        "final;/files/" + uuid(g), "final;/files/not-a-uuid",
+        "final;http://evil.example/files/" + uuid(g), "final;{EXISTING}",
+        "final;{EXISTING} {EXISTING}", "final;{EXISTING} /files/" + uuid(g),
+        "final;" + ("/files/" + uuid(g) + " ").repeat(1001)));
   }
 
-  private static Arbitrary<byte[]> contentTypes() {
-    return Arbitraries.frequencyOf(
-        Tuple.of(5, text(Arbitraries.just(OCTET))),
-        Tuple.of(2, text(Arbitraries.of(OCTET + "; charset=utf-8", "APPLICATION/OFFSET+OCTET-STREAM",
+  private static Optional<Header> tusResumable(Gen g) {
+    if (g.below(10) < 8) {
+      return Optional.of(tus());
+    }
+    return optional(g, "Tus-Resumable",
+        () -> g.bool() ? utf8(g.pick("0.2.2", "1.0.0 ", "1.0", "", "1.0.0,1.0.0"))
+            : hostileValue(g),
+        0.7);
+  }
+
+  private static byte[] contentType(Gen g) {
+    return g.frequency(
+        Props.w(5, () -> utf8(OCTET)),
+        Props.w(2, () -> utf8(g.pick(OCTET + "; charset=utf-8", "APPLICATION/OFFSET+OCTET-STREAM",
             "text/plain", "application/octet-stream", ";", "", "multipart/form-data; boundary=x"))),
-        Tuple.of(1, hostileValues()));
+        Props.w(1, () -> hostileValue(g)));
   }
 
-  private static Arbitrary<byte[]> checksumValues() {
-    return Arbitraries.oneOf(
-        text(Arbitraries.of("sha1 " + b64("x"), "sha1 2jmj7l5rSw0yVb/vlWAYkK/YBwk=", "md5 !!!",
-            "crc32 AAAA", "sha256", "sha1  x", "", "SHA1 2jmj7l5rSw0yVb/vlWAYkK/YBwk=")),
-        hostileValues());
+  private static byte[] checksumValue(Gen g) {
+    return g.bool()
+        ? utf8(g.pick("sha1 " + b64("x"), "sha1 2jmj7l5rSw0yVb/vlWAYkK/YBwk=", "md5 !!!",
+            "crc32 AAAA", "sha256", "sha1  x", "", "SHA1 2jmj7l5rSw0yVb/vlWAYkK/YBwk="))
+        : hostileValue(g);
   }
 
-  private static Arbitrary<List<Header>> extraHeaders() {
-    Arbitrary<String> names =
-        Arbitraries.oneOf(
-            Arbitraries.of("Upload-Length", "Upload-Offset", "Upload-Metadata", "Tus-Resumable",
+  private static List<Header> extraHeaders(Gen g) {
+    return g.list(0, 3, () -> new Header(
+        g.bool()
+            ? g.pick("Upload-Length", "Upload-Offset", "Upload-Metadata", "Tus-Resumable",
                 "X-HTTP-Method-Override", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Request-Id",
-                "Expect", "Trailer", "Content-Encoding", "Range"),
-            Arbitraries.strings().withCharRange('a', 'z').withChars('-').ofMinLength(1)
-                .ofMaxLength(20));
-    return Combinators.combine(names, hostileValues()).as(Header::new).list().ofMaxSize(3);
+                "Expect", "Trailer", "Content-Encoding", "Range")
+            : g.string("abcdefghijklmnopqrstuvwxyz-", 1, 20),
+        hostileValue(g)));
   }
 
   /** A request body and how it is framed. */
@@ -307,14 +355,14 @@ class HostileInputPropertiesIT {
     }
   }
 
-  @Provide
-  Arbitrary<Body> bodies() {
-    return Combinators.combine(
-            Arbitraries.of("none", "none", "cl", "cl", "short", "long", "chunked", "chunked-bad",
-                "chunked-cut", "cl-dup", "cl-garbage", "cl-and-chunked"),
-            Arbitraries.integers().between(0, 3000),
-            Arbitraries.integers().between(0, 1000))
-        .as(HostileInputPropertiesIT::body);
+  private static final List<String> BODY_KINDS =
+      List.of("none", "cl", "short", "long", "chunked", "chunked-bad", "chunked-cut", "cl-dup",
+          "cl-garbage", "cl-and-chunked");
+
+  private static Body body(Gen g) {
+    String kind = g.pick("none", "none", "cl", "cl", "short", "long", "chunked", "chunked-bad",
+        "chunked-cut", "cl-dup", "cl-garbage", "cl-and-chunked");
+    return body(kind, g.ints(0, 3000), g.ints(0, 1000));
   }
 
   private static Body body(String kind, int n, int k) {
@@ -325,11 +373,11 @@ class HostileInputPropertiesIT {
       case "short" -> new Body(kind, List.of(cl(n + 1 + k)), data, true);
       case "long" -> new Body(kind, List.of(cl(n)), concat(data, bytes(k + 1, k)), false);
       case "chunked" -> new Body(kind, List.of(Header.of("Transfer-Encoding", "chunked")),
-          chunked(data, k + 1), false);
+          RawHttp.chunked(data, k + 1), false);
       case "chunked-bad" -> new Body(kind, List.of(Header.of("Transfer-Encoding", "chunked")),
           concat("zz\r\n".getBytes(StandardCharsets.US_ASCII), data), true);
       case "chunked-cut" -> {
-        byte[] c = chunked(data, k + 1);
+        byte[] c = RawHttp.chunked(data, k + 1);
         yield new Body(kind, List.of(Header.of("Transfer-Encoding", "chunked")),
             java.util.Arrays.copyOf(c, Math.max(0, c.length - 5)), true);
       }
@@ -338,7 +386,8 @@ class HostileInputPropertiesIT {
           List.of(Header.of("Content-Length", List.of("-1", "1e3", "abc", " ", "99999999999999999999",
               "0x10", n + ", " + n).get(k % 7))), data, true);
       case "cl-and-chunked" -> new Body(kind,
-          List.of(cl(n), Header.of("Transfer-Encoding", "chunked")), chunked(data, k + 1), true);
+          List.of(cl(n), Header.of("Transfer-Encoding", "chunked")), RawHttp.chunked(data, k + 1),
+          true);
       default -> throw new IllegalArgumentException(kind);
     };
   }
@@ -349,48 +398,103 @@ class HostileInputPropertiesIT {
   record Action(String method, String offset, String contentType, String checksum,
       String length, String size, String framing, int n) {}
 
-  @Provide
-  Arbitrary<Action> actions() {
-    return Combinators.combine(
-            Arbitraries.frequency(Tuple.of(8, "PATCH"), Tuple.of(2, "HEAD"), Tuple.of(1, "DELETE")),
-            Arbitraries.frequency(Tuple.of(8, "cur"), Tuple.of(1, "cur+1"), Tuple.of(1, "cur-1"),
-                Tuple.of(1, "0"), Tuple.of(1, "none"), Tuple.of(1, "=-1"), Tuple.of(1, "= 0"),
-                Tuple.of(1, "=99999999999999999999"), Tuple.of(1, "=1\r\nX: y"),
-                Tuple.of(1, "=abc")),
-            Arbitraries.frequency(Tuple.of(8, OCTET), Tuple.of(1, "none"),
-                Tuple.of(1, "application/octet-stream"), Tuple.of(1, OCTET + ";x=\u0000")),
-            Arbitraries.frequency(Tuple.of(6, "none"), Tuple.of(2, "good-sha1"),
-                Tuple.of(1, "good-md5"), Tuple.of(2, "bad-sha1"), Tuple.of(1, "=crc32 AAAA"),
-                Tuple.of(1, "=sha1 !!!"), Tuple.of(1, "=sha1")),
-            Arbitraries.frequency(Tuple.of(8, "none"), Tuple.of(2, "len"), Tuple.of(1, "len+1"),
-                Tuple.of(1, "cur"), Tuple.of(1, "=abc"), Tuple.of(1, "=" + (MAX + 1))),
-            Arbitraries.frequency(Tuple.of(5, "rest"), Tuple.of(3, "less"), Tuple.of(2, "more"),
-                Tuple.of(1, "zero")),
-            Arbitraries.frequency(Tuple.of(6, "cl"), Tuple.of(2, "short"), Tuple.of(2, "chunked"),
-                Tuple.of(1, "chunked-trailer")),
-            Arbitraries.integers().between(0, 5000))
-        .as(Action::new);
+  /** A new upload (of {@code length} bytes, or deferred) and what is then done to it. */
+  record Session(boolean deferred, int length, List<Action> actions) {}
+
+  private static Action action(Gen g) {
+    return new Action(
+        g.frequency(Props.just(8, "PATCH"), Props.just(2, "HEAD"), Props.just(1, "DELETE")),
+        g.frequency(Props.just(8, "cur"), Props.just(1, "cur+1"), Props.just(1, "cur-1"),
+            Props.just(1, "0"), Props.just(1, "none"), Props.just(1, "=-1"), Props.just(1, "= 0"),
+            Props.just(1, "=99999999999999999999"), Props.just(1, "=1\r\nX: y"),
+            Props.just(1, "=abc")),
+        g.frequency(Props.just(8, OCTET), Props.just(1, "none"),
+            Props.just(1, "application/octet-stream"), Props.just(1, OCTET + ";x=\u0000")),
+        g.frequency(Props.just(6, "none"), Props.just(2, "good-sha1"), Props.just(1, "good-md5"),
+            Props.just(2, "bad-sha1"), Props.just(1, "=crc32 AAAA"), Props.just(1, "=sha1 !!!"),
+            Props.just(1, "=sha1")),
+        g.frequency(Props.just(8, "none"), Props.just(2, "len"), Props.just(1, "len+1"),
+            Props.just(1, "cur"), Props.just(1, "=abc"), Props.just(1, "=" + (MAX + 1))),
+        g.frequency(Props.just(5, "rest"), Props.just(3, "less"), Props.just(2, "more"),
+            Props.just(1, "zero")),
+        g.frequency(Props.just(6, "cl"), Props.just(2, "short"), Props.just(2, "chunked"),
+            Props.just(1, "chunked-trailer")),
+        g.ints(0, 5000));
   }
 
-  @Property(tries = 120, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
-  void patch_head_delete_keep_head_database_and_staging_in_step(
-      @ForAll boolean deferred,
-      @ForAll("lengths") int length,
-      @ForAll("actionLists") List<Action> actions) {
-    String path = create(length, deferred, null);
-    long declared = deferred ? -1 : length;
-    for (Action a : actions) {
+  private static Action patchAction(String size, String framing) {
+    return new Action("PATCH", "cur", OCTET, "none", "none", size, framing, 7);
+  }
+
+  private static List<Session> sessionEdges() {
+    Action rest = patchAction("rest", "cl");
+    List<Session> e = new ArrayList<>();
+    e.add(new Session(false, 0, List.of(rest))); // an empty upload completed by an empty PATCH
+    e.add(new Session(false, 0, List.of(patchAction("more", "cl")))); // a byte past an empty one
+    e.add(new Session(true, 0, List.of(new Action("PATCH", "cur", OCTET, "none", "len", "zero",
+        "cl", 0)))); // deferred, declared empty
+    e.add(new Session(true, 4000, List.of(new Action("PATCH", "cur", OCTET, "none", "len", "rest",
+        "cl", 4000)))); // deferred, declared with its bytes
+    e.add(new Session(true, 0, List.of(new Action("PATCH", "cur", OCTET, "none", "=" + (MAX + 1),
+        "less", "cl", 10))));
+    e.add(new Session(false, 4000, List.of(new Action("PATCH", "cur", OCTET, "good-sha1", "none",
+        "rest", "chunked-trailer", 4999))));
+    e.add(new Session(false, 1000, List.of(new Action("PATCH", "cur", OCTET, "bad-sha1", "none",
+        "rest", "chunked-trailer", 1))));
+    e.add(new Session(false, 1000, List.of(patchAction("more", "chunked"))));
+    e.add(new Session(false, 1000, List.of(patchAction("rest", "short"), rest)));
+    e.add(new Session(false, 1000, List.of(patchAction("less", "cl"), patchAction("less", "cl"),
+        patchAction("less", "chunked"), patchAction("less", "short"), rest)));
+    e.add(new Session(false, 1000, List.of(new Action("DELETE", "cur", OCTET, "none", "none",
+        "rest", "cl", 0), rest)));
+    e.add(new Session(false, 10, List.of(new Action("HEAD", "cur", OCTET, "none", "none", "rest",
+        "cl", 0))));
+    for (String offset : List.of("cur+1", "cur-1", "none", "=-1", "= 0",
+        "=99999999999999999999", "=1\r\nX: y", "=abc", "=" + Long.MAX_VALUE)) {
+      e.add(new Session(false, 1000, List.of(new Action("PATCH", offset, OCTET, "none", "none",
+          "rest", "cl", 3), rest)));
+    }
+    for (String type : List.of("none", "application/octet-stream", OCTET + ";x=\u0000")) {
+      e.add(new Session(false, 100, List.of(new Action("PATCH", "cur", type, "none", "none",
+          "rest", "cl", 3))));
+    }
+    for (String checksum : List.of("good-md5", "=crc32 AAAA", "=sha1 !!!", "=sha1")) {
+      e.add(new Session(false, 100, List.of(new Action("PATCH", "cur", OCTET, checksum, "none",
+          "rest", "cl", 3))));
+    }
+    for (String length : List.of("len", "len+1", "cur", "=abc")) {
+      e.add(new Session(false, 100, List.of(new Action("PATCH", "cur", OCTET, "none", length,
+          "rest", "cl", 3))));
+      e.add(new Session(true, 100, List.of(new Action("PATCH", "cur", OCTET, "none", length,
+          "rest", "cl", 3))));
+    }
+    return e;
+  }
+
+  @TestFactory
+  Stream<DynamicTest> patch_head_delete_keep_head_database_and_staging_in_step() {
+    return Props.forAll("patch, head, delete", 120, sessionEdges(),
+        g -> new Session(
+            g.bool(),
+            g.ints(0, g.frequency(Props.just(1, 0), Props.just(6, 1000), Props.just(2, 4000))),
+            g.list(1, 5, () -> action(g))),
+        s -> run(s));
+  }
+
+  private static void run(Session s) {
+    boolean deferred = s.deferred();
+    String path = create(s.length(), deferred, null);
+    long declared = deferred ? -1 : s.length();
+    for (Action a : s.actions()) {
       Head before = head(path);
       long cur = before.offset;
       Response r;
       switch (a.method()) {
         case "HEAD" -> {
-          r = http.exchange(http.head("HEAD", path, List.of(Header.of("Tus-Resumable", "1.0.0"))),
-              new byte[0], false, true);
+          r = send("HEAD", path, List.of(tus()), new byte[0], false);
         }
         case "DELETE" -> {
-          r = http.exchange(http.head("DELETE", path,
-              List.of(Header.of("Tus-Resumable", "1.0.0"))), new byte[0], false, false);
+          r = send("DELETE", path, List.of(tus()), new byte[0], false);
         }
         default -> {
           long known = before.length >= 0 ? before.length : (declared >= 0 ? declared : -1);
@@ -404,15 +508,15 @@ class HostileInputPropertiesIT {
               };
           byte[] data = bytes(size, a.n());
           List<Header> h = new ArrayList<>();
-          h.add(Header.of("Tus-Resumable", "1.0.0"));
+          h.add(tus());
           spec(h, "Upload-Offset", a.offset(), cur, known);
           if (!a.contentType().equals("none")) {
             h.add(Header.of("Content-Type", a.contentType()));
           }
           String checksum = switch (a.checksum()) {
-            case "good-sha1" -> "sha1 " + digest("SHA-1", data);
-            case "good-md5" -> "md5 " + digest("MD5", data);
-            case "bad-sha1" -> "sha1 " + digest("SHA-1", bytes(3, a.n()));
+            case "good-sha1" -> "sha1 " + TestData.checksum("sha1", data);
+            case "good-md5" -> "md5 " + TestData.checksum("md5", data);
+            case "bad-sha1" -> "sha1 " + TestData.checksum("sha1", bytes(3, a.n()));
             default -> a.checksum();
           };
           boolean trailer = a.framing().equals("chunked-trailer") && !checksum.equals("none");
@@ -433,16 +537,18 @@ class HostileInputPropertiesIT {
               if (trailer) {
                 h.add(Header.of("Trailer", "Upload-Checksum"));
               }
-              body = chunked(data, 1 + a.n() % 700,
-                  trailer && checksum.startsWith("=") ? checksum.substring(1)
-                      : trailer ? checksum : null);
+              int piece = 1 + a.n() % 700;
+              body = trailer
+                  ? RawHttp.chunked(data, piece, "Upload-Checksum: "
+                      + (checksum.startsWith("=") ? checksum.substring(1) : checksum))
+                  : RawHttp.chunked(data, piece);
             }
             default -> {
               h.add(cl(size));
               body = data;
             }
           }
-          r = http.exchange(http.head("PATCH", path, h), body, cut, false);
+          r = send("PATCH", path, h, body, cut);
           assertThat(r.status()).as("PATCH %s (%s) at %s -> %s", h, a, cur, r).isLessThan(500);
           if (r.status() == -1) {
             assertThat(cut).as("closed without an answer: %s %s", h, a).isTrue();
@@ -458,17 +564,6 @@ class HostileInputPropertiesIT {
       assertThat(r.status()).as("%s %s -> %s", a.method(), path, r).isBetween(200, 499);
       assertUploadConsistent(path);
     }
-  }
-
-  @Provide
-  Arbitrary<Integer> lengths() {
-    return Arbitraries.frequency(Tuple.of(1, 0), Tuple.of(6, 1000), Tuple.of(2, 4000))
-        .flatMap(max -> Arbitraries.integers().between(0, max));
-  }
-
-  @Provide
-  Arbitrary<List<Action>> actionLists() {
-    return actions().list().ofMinSize(1).ofMaxSize(5);
   }
 
   /** Adds header {@code name} as the spec says: none, cur, cur±1, len, len+1, or =literal. */
@@ -490,101 +585,165 @@ class HostileInputPropertiesIT {
 
   // =============================================================== 3. API parameters
 
-  @Property(tries = 200, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
-  void api_list_never_answers_5xx(
-      @ForAll("listParams") List<Map.Entry<String, String>> params, @ForAll boolean acceptJson) {
-    String query =
-        params.stream()
-            .map(e -> enc(e.getKey()) + "=" + enc(e.getValue()))
-            .collect(Collectors.joining("&"));
-    List<Header> h = acceptJson ? List.of(Header.of("Accept", "application/json")) : List.of();
-    Response r = http.exchange(http.head("GET", "/api/v1/uploads?" + query, h), new byte[0],
-        false, false);
-    assertApiAnswer("GET /api/v1/uploads?" + query, r);
+  /** GET /api/v1/uploads with these parameters (names and values URL-encoded). */
+  record ListQuery(List<Map.Entry<String, String>> params, boolean acceptJson) {
+    @Override
+    public String toString() {
+      return params.stream()
+              .map(e -> Props.escape(e.getKey()) + "=" + Props.escape(e.getValue()))
+              .collect(Collectors.joining("&", "[", "]"))
+          + (acceptJson ? " Accept: application/json" : "");
+    }
   }
 
-  @Provide
-  Arbitrary<List<Map.Entry<String, String>>> listParams() {
-    Arbitrary<String> names =
-        Arbitraries.frequency(Tuple.of(2, "state"), Tuple.of(2, "limit"), Tuple.of(3, "cursor"),
-            Tuple.of(2, "q"), Tuple.of(2, "sort"), Tuple.of(2, "order"), Tuple.of(1, "x"),
-            Tuple.of(1, ""), Tuple.of(1, "state[]"));
-    Arbitrary<String> values =
-        Arbitraries.oneOf(
-            Arbitraries.of("uploading", "stored", "deleted", "UPLOADING", "", "created", "size",
-                "asc", "desc", "1", "500", "501", "0", "-1", "2147483648", "1e2", "%", "_",
-                "\\", "' OR 1=1 --", "'; DROP TABLE uploads; --", "\u0000", "a\u0000b",
-                "x".repeat(257), "x".repeat(256), "y".repeat(20_000)),
-            Arbitraries.strings().all().ofMaxLength(30),
-            cursors());
-    return Combinators.combine(names, values).as(Map::entry).list().ofMaxSize(6);
+  private static final List<String> LIST_NAMES =
+      List.of("state", "limit", "cursor", "q", "sort", "order", "x", "", "state[]");
+  private static final List<String> LIST_VALUES =
+      List.of("uploading", "stored", "deleted", "UPLOADING", "", "created", "size", "asc", "desc",
+          "1", "500", "501", "0", "-1", "2147483648", "1e2", "%", "_", "\\", "' OR 1=1 --",
+          "'; DROP TABLE uploads; --", "\u0000", "a\u0000b", "x".repeat(257), "x".repeat(256),
+          "y".repeat(20_000));
+  private static final List<String> CURSOR_VALUES =
+      List.of("2024-01-01T00:00Z", "+999999999-12-31T23:59:59.999999999-18:00",
+          "-999999999-01-01T00:00+18:00", "0001-01-01T00:00Z", "300000-01-01T00:00Z",
+          "-4714-11-24T00:00Z", "9223372036854775807", "-9223372036854775808", "-1", "0",
+          "99999999999999999999", "NaN", "");
+
+  private static List<ListQuery> listEdges() {
+    List<ListQuery> e = new ArrayList<>();
+    e.add(new ListQuery(List.of(), false));
+    e.add(new ListQuery(List.of(), true));
+    int k = 0;
+    for (String v : LIST_VALUES) {
+      e.add(new ListQuery(List.of(Map.entry(LIST_NAMES.get(k++ % LIST_NAMES.size()), v)), k % 2 == 0));
+    }
+    for (String name : LIST_NAMES) {
+      e.add(new ListQuery(List.of(Map.entry(name, "")), false));
+      e.add(new ListQuery(List.of(Map.entry(name, "\u0000")), true));
+    }
+    for (String v : CURSOR_VALUES) {
+      for (String kind : List.of("t", "k")) {
+        e.add(new ListQuery(List.of(Map.entry("cursor", cursor(kind, v, uuid4(IDS).toString(),
+            "|"))), false));
+      }
+    }
+    e.add(new ListQuery(List.of(Map.entry("cursor", cursor("", "", "", "||"))), false));
+    e.add(new ListQuery(List.of(Map.entry("cursor", cursor("x", "0", "zz", "|"))), false));
+    List<Map.Entry<String, String>> six = new ArrayList<>();
+    for (String name : List.of("state", "limit", "cursor", "q", "sort", "order")) {
+      six.add(Map.entry(name, "y".repeat(20_000)));
+    }
+    e.add(new ListQuery(six, true));
+    return e;
+  }
+
+  @TestFactory
+  Stream<DynamicTest> api_list_never_answers_5xx() {
+    return Props.forAll("api list", 200, listEdges(),
+        g -> new ListQuery(
+            g.list(0, 6, () -> Map.entry(
+                g.frequency(Props.just(2, "state"), Props.just(2, "limit"), Props.just(3, "cursor"),
+                    Props.just(2, "q"), Props.just(2, "sort"), Props.just(2, "order"),
+                    Props.just(1, "x"), Props.just(1, ""), Props.just(1, "state[]")),
+                g.oneOf(() -> g.pick(LIST_VALUES), () -> g.unicode(0, 30), () -> cursor(g)))),
+            g.bool()),
+        q -> {
+          String query =
+              q.params().stream()
+                  .map(e -> enc(e.getKey()) + "=" + enc(e.getValue()))
+                  .collect(Collectors.joining("&"));
+          List<Header> h =
+              q.acceptJson() ? List.of(Header.of("Accept", "application/json")) : List.of();
+          Response r = send("GET", "/api/v1/uploads?" + query, h, new byte[0], false);
+          assertApiAnswer("GET /api/v1/uploads?" + query, r);
+        });
   }
 
   /** Cursors: random, and well-formed base64url of hostile {@code kind|value|id} triples. */
-  private static Arbitrary<String> cursors() {
-    Arbitrary<String> kind = Arbitraries.of("t", "k", "x", "");
-    Arbitrary<String> value =
-        Arbitraries.oneOf(
-            Arbitraries.of("2024-01-01T00:00Z", "+999999999-12-31T23:59:59.999999999-18:00",
-                "-999999999-01-01T00:00+18:00", "0001-01-01T00:00Z", "300000-01-01T00:00Z",
-                "-4714-11-24T00:00Z", "9223372036854775807", "-9223372036854775808", "-1", "0",
-                "99999999999999999999", "NaN", ""),
-            Arbitraries.strings().all().ofMaxLength(10));
-    Arbitrary<String> id =
-        Arbitraries.of(UUID.randomUUID().toString(), "1-1-1-1-1", "", "zz");
-    return Combinators.combine(kind, value, id, Arbitraries.of("|", "||"))
-        .as((k, v, i, sep) -> Base64.getUrlEncoder().withoutPadding()
-            .encodeToString((k + sep + v + "|" + i).getBytes(StandardCharsets.UTF_8)));
+  private static String cursor(Gen g) {
+    return cursor(
+        g.pick("t", "k", "x", ""),
+        g.bool() ? g.pick(CURSOR_VALUES) : g.unicode(0, 10),
+        g.pick(uuid(g).toString(), "1-1-1-1-1", "", "zz"),
+        g.pick("|", "||"));
   }
 
-  @Property(tries = 200, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
-  void api_upload_routes_never_answer_5xx(
-      @ForAll("apiMethods") String method,
-      @ForAll("idSegments") String id,
-      @ForAll("routeSuffixes") String suffix,
-      @ForAll("apiHeaders") List<Header> headers) {
-    String target = "/api/v1/uploads/" + id.replace("{FINISHED}", finishedId) + suffix;
-    Response r = http.exchange(http.head(method, target, headers), new byte[0], false,
-        method.equals("HEAD"));
-    assertApiAnswer(method + " " + target + " " + headers, r);
+  private static String cursor(String kind, String value, String id, String sep) {
+    return Base64.getUrlEncoder().withoutPadding()
+        .encodeToString((kind + sep + value + "|" + id).getBytes(StandardCharsets.UTF_8));
   }
 
-  @Provide
-  Arbitrary<String> apiMethods() {
-    return Arbitraries.frequency(Tuple.of(6, "GET"), Tuple.of(2, "DELETE"), Tuple.of(2, "POST"),
-        Tuple.of(1, "HEAD"), Tuple.of(1, "PUT"), Tuple.of(1, "PATCH"), Tuple.of(1, "OPTIONS"),
-        Tuple.of(1, "BREW"));
+  /** A request on one upload's API routes. */
+  record Route(String method, String id, String suffix, List<Header> headers) {
+    String target() {
+      return "/api/v1/uploads/" + id.replace("{FINISHED}", finishedId) + suffix;
+    }
+
+    @Override
+    public String toString() {
+      return method + " " + Props.escape(target()) + " " + headers;
+    }
   }
 
-  @Provide
-  Arbitrary<String> idSegments() {
-    return Arbitraries.oneOf(
-        Arbitraries.of("{FINISHED}", "{FINISHED}", UUID.randomUUID().toString(),
-            UUID.randomUUID().toString().toUpperCase(Locale.ROOT), "1-1-1-1-1", "..", "%2e%2e",
-            "%2F", "%00", "%20", "a%0d%0aSet-Cookie:x", "00000000-0000-0000-0000-000000000000",
-            "x".repeat(5000), ";", "{FINISHED};jsessionid=1", "%7BFINISHED%7D"),
-        Arbitraries.strings().all().ofMaxLength(40).map(HostileInputPropertiesIT::enc));
+  /** Fixed for a run and replayed with its seed. */
+  private static final Random IDS = new Random(Props.SEED);
+  private static final List<String> ID_SEGMENTS =
+      List.of("{FINISHED}", "{FINISHED}", uuid4(IDS).toString(),
+          uuid4(IDS).toString().toUpperCase(Locale.ROOT), "1-1-1-1-1", "..", "%2e%2e",
+          "%2F", "%00", "%20", "a%0d%0aSet-Cookie:x", "00000000-0000-0000-0000-000000000000",
+          "x".repeat(5000), ";", "{FINISHED};jsessionid=1", "%7BFINISHED%7D");
+  private static final List<String> ROUTE_SUFFIXES =
+      List.of("", "", "/content", "/content", "/timeline", "/retry", "/", "/x", "/content/",
+          "/../../stats", "?x=1");
+  private static final List<String> API_HEADER_VALUES =
+      List.of("bytes=0-0", "bytes=1-", "bytes=-1", "bytes=-0", "bytes=3-2",
+          "bytes=0-99999999999999999999", "bytes=99999999999999999999-", "bytes=0-1,2-3",
+          "bytes=", "bytes=-", "items=0-1", "bytes=-9223372036854775808", "application/json",
+          "*/*", "\"x\"");
+
+  private static List<Route> routeEdges() {
+    List<Route> e = new ArrayList<>();
+    int k = 0;
+    for (String id : ID_SEGMENTS) {
+      e.add(new Route("GET", id, ROUTE_SUFFIXES.get(k++ % ROUTE_SUFFIXES.size()), List.of()));
+    }
+    for (String suffix : ROUTE_SUFFIXES) {
+      e.add(new Route("GET", "{FINISHED}", suffix, List.of()));
+    }
+    for (String name : List.of("Range", "If-Range", "Accept", "If-None-Match", "X-Request-Id")) {
+      for (String v : API_HEADER_VALUES) {
+        e.add(new Route("GET", "{FINISHED}", "/content", List.of(Header.of(name, v))));
+      }
+      e.add(new Route("GET", "{FINISHED}", "/content", List.of(new Header(name, new byte[0]))));
+    }
+    e.add(new Route("GET", "{FINISHED}", "/content",
+        List.of(Header.of("Range", "bytes=0-0"), Header.of("Range", "bytes=1-"),
+            Header.of("If-Range", "\"x\""))));
+    e.add(new Route("GET", "", "", List.of()));
+    // methods last: DELETE on {FINISHED} takes the finished upload away from the later tries
+    for (String method : List.of("HEAD", "PUT", "PATCH", "OPTIONS", "BREW", "POST", "DELETE")) {
+      e.add(new Route(method, "{FINISHED}", "/content", List.of()));
+      e.add(new Route(method, uuid4(IDS).toString(), "", List.of()));
+    }
+    return e;
   }
 
-  @Provide
-  Arbitrary<String> routeSuffixes() {
-    return Arbitraries.of("", "", "/content", "/content", "/timeline", "/retry", "/", "/x",
-        "/content/", "/../../stats", "?x=1");
-  }
-
-  @Provide
-  Arbitrary<List<Header>> apiHeaders() {
-    Arbitrary<Header> h =
-        Combinators.combine(
-                Arbitraries.of("Range", "If-Range", "Accept", "If-None-Match", "X-Request-Id"),
-                Arbitraries.oneOf(
-                    text(Arbitraries.of("bytes=0-0", "bytes=1-", "bytes=-1", "bytes=-0",
-                        "bytes=3-2", "bytes=0-99999999999999999999", "bytes=99999999999999999999-",
-                        "bytes=0-1,2-3", "bytes=", "bytes=-", "items=0-1", "bytes=-9223372036854775808",
-                        "application/json", "*/*", "\"x\"")),
-                    hostileValues()))
-            .as(Header::new);
-    return h.list().ofMaxSize(3);
+  @TestFactory
+  Stream<DynamicTest> api_upload_routes_never_answer_5xx() {
+    return Props.forAll("api upload routes", 200, routeEdges(),
+        g -> new Route(
+            g.frequency(Props.just(6, "GET"), Props.just(2, "DELETE"), Props.just(2, "POST"),
+                Props.just(1, "HEAD"), Props.just(1, "PUT"), Props.just(1, "PATCH"),
+                Props.just(1, "OPTIONS"), Props.just(1, "BREW")),
+            g.bool() ? g.pick(ID_SEGMENTS) : enc(g.unicode(0, 40)),
+            g.pick(ROUTE_SUFFIXES),
+            g.list(0, 3, () -> new Header(
+                g.pick("Range", "If-Range", "Accept", "If-None-Match", "X-Request-Id"),
+                g.bool() ? utf8(g.pick(API_HEADER_VALUES)) : hostileValue(g)))),
+        rt -> {
+          Response r = send(rt.method(), rt.target(), rt.headers(), new byte[0], false);
+          assertApiAnswer(rt.method() + " " + rt.target() + " " + rt.headers(), r);
+        });
   }
 
   /** The path of "METHOD /path?query" with dot segments resolved, as the server routes it. */
@@ -625,9 +784,37 @@ class HostileInputPropertiesIT {
 
   // =============================================================== 4. metadata echo
 
-  @Property(tries = 40, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
-  void metadata_cannot_inject_a_response_header(
-      @ForAll("injections") String filename, @ForAll("injections") String filetype) {
+  /** The filename and filetype a client claims. */
+  record Claim(String filename, String filetype) {
+    @Override
+    public String toString() {
+      return "filename " + Props.describe(filename) + ", filetype " + Props.describe(filetype);
+    }
+  }
+
+  @TestFactory
+  Stream<DynamicTest> metadata_cannot_inject_a_response_header() {
+    List<Claim> edges = new ArrayList<>();
+    List<String> hostile = Props.HOSTILE_STRINGS;
+    for (int i = 0; i < hostile.size(); i++) {
+      edges.add(new Claim(hostile.get(i), hostile.get((i * 7 + 3) % hostile.size())));
+    }
+    edges.add(new Claim("\r\nSet-Cookie: x=y\r\n", "\r\nSet-Cookie: x=y\r\n"));
+    edges.add(new Claim("a.txt", "text/plain\r\nSet-Cookie: x=y"));
+    return Props.forAll("metadata echo", 40, edges,
+        g -> new Claim(injection(g), injection(g)),
+        c -> checkMetadataEcho(c.filename(), c.filetype()));
+  }
+
+  private static String injection(Gen g) {
+    if (g.bool()) {
+      return decodedValue(g);
+    }
+    String s = g.ascii(0, 10);
+    return s + "\r\nSet-Cookie: x=y\r\n" + s;
+  }
+
+  private static void checkMetadataEcho(String filename, String filetype) {
     String metadata = "filename " + b64(filename) + ",filetype " + b64(filetype) + ",note "
         + b64("\r\nSet-Cookie: x=y");
     Response created = tryCreate(5, false, metadata);
@@ -648,8 +835,7 @@ class HostileInputPropertiesIT {
       assertThat(r0.text()).contains("as claimed");
     }
 
-    Response head = http.exchange(http.head("HEAD", path,
-        List.of(Header.of("Tus-Resumable", "1.0.0"))), new byte[0], false, true);
+    Response head = send("HEAD", path, List.of(tus()), new byte[0], false);
     assertThat(head.status()).isEqualTo(200);
     assertOnlyHeaders(head, Set.of("date", "tus-resumable", "upload-offset", "upload-length",
         "upload-metadata", "upload-expires", "cache-control", "x-request-id",
@@ -661,8 +847,7 @@ class HostileInputPropertiesIT {
     }
 
     String id = path.substring("/files/".length());
-    Response get = http.exchange(http.head("GET", "/api/v1/uploads/" + id + "/content",
-        List.of()), new byte[0], false, false);
+    Response get = send("GET", "/api/v1/uploads/" + id + "/content", List.of(), new byte[0], false);
     assertThat(get.status()).as("%s", get).isEqualTo(200);
     assertThat(get.text()).isEqualTo("abcde");
     assertOnlyHeaders(get, Set.of("date", "content-type", "content-length", "content-disposition",
@@ -673,14 +858,6 @@ class HostileInputPropertiesIT {
         .as("%s", get)
         .matches("attachment(; filename=\"[\\x20-\\x7e&&[^\"%]]*\"; "
             + "filename\\*=UTF-8''[A-Za-z0-9._%-]*)?");
-  }
-
-  @Provide
-  Arbitrary<String> injections() {
-    return Arbitraries.oneOf(
-        decodedValues(),
-        Arbitraries.strings().ascii().ofMaxLength(10)
-            .map(s -> s + "\r\nSet-Cookie: x=y\r\n" + s));
   }
 
   private static void assertOnlyHeaders(Response r, Set<String> allowed) {
@@ -696,7 +873,6 @@ class HostileInputPropertiesIT {
         .doesNotHaveDuplicates()
         .doesNotContain("set-cookie");
   }
-
   // =============================================================== consistency
 
   /** HEAD, the database row and the staged file of one upload agree (retried while in flux). */
@@ -708,7 +884,7 @@ class HostileInputPropertiesIT {
         return;
       } catch (AssertionError e) {
         last = e;
-        sleep(100);
+        Poll.sleep(100);
       }
     }
     throw last;
@@ -743,7 +919,7 @@ class HostileInputPropertiesIT {
   private static void assertWholeDatabaseConsistent() throws Exception {
     // let the workers finish what was queued, so staged files are either there or gone
     for (int i = 0; i < 300 && count("state IN ('queued', 'storing')") > 0; i++) {
-      sleep(100);
+      Poll.sleep(100);
     }
     List<String> problems = new ArrayList<>();
     Map<UUID, Row> rows = new HashMap<>();
@@ -843,8 +1019,7 @@ class HostileInputPropertiesIT {
   record Head(int status, long offset, long length) {}
 
   private static Head head(String path) {
-    Response r = http.exchange(http.head("HEAD", path,
-        List.of(Header.of("Tus-Resumable", "1.0.0"))), new byte[0], false, true);
+    Response r = send("HEAD", path, List.of(tus()), new byte[0], false);
     if (r.status() != 200) {
       return new Head(r.status(), -1, -1);
     }
@@ -863,24 +1038,24 @@ class HostileInputPropertiesIT {
 
   private static Response tryCreate(long length, boolean deferred, String metadata) {
     List<Header> h = new ArrayList<>();
-    h.add(Header.of("Tus-Resumable", "1.0.0"));
+    h.add(tus());
     h.add(deferred ? Header.of("Upload-Defer-Length", "1")
         : Header.of("Upload-Length", Long.toString(length)));
     if (metadata != null) {
       h.add(Header.of("Upload-Metadata", metadata));
     }
     h.add(cl(0));
-    return http.exchange(http.head("POST", "/files/", h), new byte[0], false, false);
+    return send("POST", "/files/", h, new byte[0], false);
   }
 
   private static Response patch(String path, long offset, byte[] body, List<Header> extra) {
     List<Header> h = new ArrayList<>();
-    h.add(Header.of("Tus-Resumable", "1.0.0"));
+    h.add(tus());
     h.add(Header.of("Upload-Offset", Long.toString(offset)));
     h.add(Header.of("Content-Type", OCTET));
     h.add(cl(body.length));
     h.addAll(extra);
-    return http.exchange(http.head("PATCH", path, h), body, false, false);
+    return send("PATCH", path, h, body, false);
   }
 
   /** Replaces {EXISTING} in Upload-Concat with paths of uploads created so far. */
@@ -917,49 +1092,18 @@ class HostileInputPropertiesIT {
     return c;
   }
 
-  private static byte[] chunked(byte[] data, int piece) {
-    return chunked(data, piece, null);
-  }
-
-  private static byte[] chunked(byte[] data, int piece, String trailerChecksum) {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    for (int i = 0; i < data.length; i += piece) {
-      int n = Math.min(piece, data.length - i);
-      b.writeBytes((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-      b.write(data, i, n);
-      b.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
-    }
-    b.writeBytes("0\r\n".getBytes(StandardCharsets.US_ASCII));
-    if (trailerChecksum != null) {
-      b.writeBytes(("Upload-Checksum: " + trailerChecksum + "\r\n")
-          .getBytes(StandardCharsets.UTF_8));
-    }
-    b.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
-    return b.toByteArray();
+  /** A version 4 UUID from these random bits (replayable, unlike UUID.randomUUID). */
+  private static UUID uuid4(Random r) {
+    long hi = (r.nextLong() & ~0xf000L) | 0x4000L;
+    long lo = (r.nextLong() & 0x3fffffffffffffffL) | 0x8000000000000000L;
+    return new UUID(hi, lo);
   }
 
   private static String b64(String s) {
-    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    return TestData.b64(s);
   }
 
   private static String enc(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
-  }
-
-  private static String digest(String algorithm, byte[] data) {
-    try {
-      return Base64.getEncoder().encodeToString(MessageDigest.getInstance(algorithm).digest(data));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -1,19 +1,19 @@
 package dev.forgeupload.security;
 
-import static dev.forgeupload.security.Http.json;
-import static dev.forgeupload.security.Http.location;
-import static dev.forgeupload.security.Http.text;
+import static dev.forgeupload.testing.TestData.meta;
+import static dev.forgeupload.testing.TusHttp.json;
+import static dev.forgeupload.testing.TusHttp.location;
+import static dev.forgeupload.testing.TusHttp.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.forgeupload.testing.Samples;
 import dev.forgeupload.testing.TestServer;
+import dev.forgeupload.testing.TusHttp;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -32,7 +32,8 @@ class ContentSecurityIT {
   private static final String ADMIN = Tokens.admin(SECRET);
   private static final String OCTET = "application/octet-stream";
   private static TestServer server;
-  private static Http http;
+  private static TusHttp http;
+  private static TusHttp mallory;
 
   @BeforeAll
   static void start() {
@@ -42,7 +43,8 @@ class ContentSecurityIT {
                 "FORGE_AUTH", "token",
                 "FORGE_AUTH_JWT_SECRET", SECRET,
                 "FORGE_WORKER_CONCURRENCY", "1"));
-    http = new Http(server.baseUrl());
+    http = new TusHttp(server.baseUrl());
+    mallory = http.as(MALLORY);
   }
 
   @AfterAll
@@ -50,83 +52,25 @@ class ContentSecurityIT {
     server.close();
   }
 
-  private static String b64(String s) {
-    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static String meta(String filename, String type) {
-    List<String> pairs = new ArrayList<>();
-    if (filename != null) {
-      pairs.add("filename " + b64(filename));
-    }
-    if (type != null) {
-      pairs.add("filetype " + b64(type));
-    }
-    return pairs.isEmpty() ? null : String.join(",", pairs);
-  }
-
-  private static String idOf(String url) {
-    return url.substring(url.lastIndexOf('/') + 1);
-  }
-
   private static HttpResponse<byte[]> createPartial(long length, String metadata) {
-    HttpRequest.Builder b =
-        http.req("/files/", MALLORY)
-            .header("Upload-Length", Long.toString(length))
-            .header("Upload-Concat", "partial")
-            .POST(HttpRequest.BodyPublishers.noBody());
-    if (metadata != null) {
-      b.header("Upload-Metadata", metadata);
-    }
-    return http.send(b.build());
+    return mallory.tryCreatePartial(length, metadata);
   }
 
   /** creation-with-upload; {@code concat} is null or an Upload-Concat value. */
   private static HttpResponse<byte[]> createWithBody(byte[] body, String metadata, String concat) {
-    HttpRequest.Builder b =
-        http.req("/files/", MALLORY)
-            .header("Upload-Length", Integer.toString(body.length))
-            .header("Content-Type", Http.OCTET)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    if (metadata != null) {
-      b.header("Upload-Metadata", metadata);
-    }
-    if (concat != null) {
-      b.header("Upload-Concat", concat);
-    }
-    return http.send(b.build());
+    return mallory.tryCreateWithBody(body, metadata, concat);
   }
 
   private static HttpResponse<byte[]> createFinal(String metadata, String... parts) {
-    HttpRequest.Builder b =
-        http.req("/files/", MALLORY)
-            .header("Upload-Concat", "final;" + String.join(" ", parts))
-            .POST(HttpRequest.BodyPublishers.noBody());
-    if (metadata != null) {
-      b.header("Upload-Metadata", metadata);
-    }
-    return http.send(b.build());
-  }
-
-  private static String upload(byte[] data, String metadata) {
-    String url = location(http.create(MALLORY, data.length, metadata));
-    HttpResponse<byte[]> r = http.patch(MALLORY, url, 0, data);
-    assertThat(r.statusCode()).as(text(r)).isEqualTo(204);
-    return url;
+    return mallory.tryCreateFinal(metadata, parts);
   }
 
   private static JsonNode api(String id) {
-    HttpResponse<byte[]> r = http.get(MALLORY, "/api/v1/uploads/" + id);
-    assertThat(r.statusCode()).as(text(r)).isEqualTo(200);
-    return json(r);
+    return mallory.getJson("/api/v1/uploads/" + id);
   }
 
   private static HttpResponse<byte[]> get(String path, String... headers) {
-    HttpRequest.Builder b = http.req(path, MALLORY).GET();
-    for (int i = 0; i < headers.length; i += 2) {
-      b.header(headers[i], headers[i + 1]);
-    }
-    return http.send(b.build());
+    return mallory.getWith(path, headers);
   }
 
   private static String header(HttpResponse<byte[]> r, String name) {
@@ -162,19 +106,19 @@ class ContentSecurityIT {
   void executables_sent_as_parts_are_refused_on_every_path_and_never_served() {
     byte[] exe = Samples.windowsExe(4096);
     String part = location(createPartial(exe.length, meta("a.jpg", "image/jpeg")));
-    assertThat(api(idOf(part)).get("content_type").asText()).isEqualTo(OCTET);
+    assertThat(api(TusHttp.id(part)).get("content_type").asText()).isEqualTo(OCTET);
 
-    HttpResponse<byte[]> r = http.patch(MALLORY, part, 0, exe);
+    HttpResponse<byte[]> r = mallory.patch(part, 0, exe);
 
     assertThat(r.statusCode()).as(text(r)).isEqualTo(415);
     assertThat(r.headers().firstValue("Tus-Resumable")).hasValue("1.0.0");
     String reason = "part content is application/x-msdownload, which is not accepted here";
     assertThat(text(r).strip()).isEqualTo(reason);
-    JsonNode u = api(idOf(part));
+    JsonNode u = api(TusHttp.id(part));
     assertThat(u.get("state").asText()).isEqualTo("failed");
     assertThat(u.get("error").asText()).isEqualTo(reason);
     assertThat(u.get("offset").asLong()).isZero();
-    assertNotServed(idOf(part));
+    assertNotServed(TusHttp.id(part));
 
     // an ELF claimed as PNG, as a part with its body in the creation request
     HttpResponse<byte[]> elf =
@@ -186,7 +130,7 @@ class ContentSecurityIT {
     // a Mach-O part with a deferred length, completed by the PATCH that declares it
     HttpResponse<byte[]> deferred =
         http.send(
-            http.req("/files/", MALLORY)
+            mallory.tus("/files/")
                 .header("Upload-Defer-Length", "1")
                 .header("Upload-Concat", "partial")
                 .header("Upload-Metadata", meta("c.gif", "image/gif"))
@@ -195,15 +139,9 @@ class ContentSecurityIT {
     String d = location(deferred);
     byte[] macho = Samples.machO();
     HttpResponse<byte[]> declared =
-        http.send(
-            http.req(d, MALLORY)
-                .header("Upload-Offset", "0")
-                .header("Upload-Length", Integer.toString(macho.length))
-                .header("Content-Type", Http.OCTET)
-                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(macho))
-                .build());
+        mallory.patch(d, 0, macho, Map.of("Upload-Length", Integer.toString(macho.length)));
     assertThat(declared.statusCode()).as(text(declared)).isEqualTo(415);
-    assertNotServed(idOf(d));
+    assertNotServed(TusHttp.id(d));
   }
 
   @Test
@@ -216,15 +154,15 @@ class ContentSecurityIT {
     byte[] png = Samples.png(8, 8);
     for (byte[] data : List.of(mz, png)) {
       String part = location(createPartial(data.length, meta("pic.png", "image/png")));
-      assertThat(http.patch(MALLORY, part, 0, data).statusCode()).isEqualTo(204);
-      JsonNode u = api(idOf(part));
+      assertThat(mallory.patch(part, 0, data).statusCode()).isEqualTo(204);
+      JsonNode u = api(TusHttp.id(part));
       assertThat(u.get("content_type").asText()).isEqualTo(OCTET);
       assertThat(u.get("upload_type").asText()).isEqualTo("partial");
-      assertServedOpaque(idOf(part), data);
+      assertServedOpaque(TusHttp.id(part), data);
       // and so in the list
-      JsonNode list = json(http.get(MALLORY, "/api/v1/uploads?limit=500"));
+      JsonNode list = json(mallory.get("/api/v1/uploads?limit=500"));
       list.get("items").forEach(n -> {
-        if (n.get("id").asText().equals(idOf(part))) {
+        if (n.get("id").asText().equals(TusHttp.id(part))) {
           assertThat(n.get("content_type").asText()).isEqualTo(OCTET);
         }
       });
@@ -232,7 +170,7 @@ class ContentSecurityIT {
     // creation-with-upload of a part: the same
     HttpResponse<byte[]> withBody = createWithBody(png, meta("pic.png", "image/png"), "partial");
     assertThat(withBody.statusCode()).as(text(withBody)).isEqualTo(201);
-    assertServedOpaque(idOf(location(withBody)), png);
+    assertServedOpaque(TusHttp.id(location(withBody)), png);
   }
 
   @Test
@@ -256,7 +194,7 @@ class ContentSecurityIT {
     assertThat(unclaimed.statusCode()).isEqualTo(415);
     assertThat(text(unclaimed)).contains("application/x-msdownload, which is not accepted here");
     // the failed finals are visible to their owner, but not served and not retried
-    JsonNode failed = json(http.get(MALLORY, "/api/v1/uploads?state=failed&q=holiday.jpg"));
+    JsonNode failed = json(mallory.get("/api/v1/uploads?state=failed&q=holiday.jpg"));
     assertThat(failed.get("items").size()).as("%s", failed).isEqualTo(1);
     assertRejectedFinal(failed.get("items").get(0).get("id").asText());
 
@@ -264,13 +202,13 @@ class ContentSecurityIT {
     String c = location(createPartial(head.length, null));
     String d = location(createPartial(tail.length, null));
     String fin = location(createFinal(meta("later.jpg", "image/jpeg"), c, d));
-    assertThat(api(idOf(fin)).get("content_type").isNull())
+    assertThat(api(TusHttp.id(fin)).get("content_type").isNull())
         .as("no type before the bytes confirm one").isTrue();
-    assertThat(http.patch(MALLORY, c, 0, head).statusCode()).isEqualTo(204);
-    assertThat(http.patch(MALLORY, d, 0, tail).statusCode()).as("the part itself is fine")
+    assertThat(mallory.patch(c, 0, head).statusCode()).isEqualTo(204);
+    assertThat(mallory.patch(d, 0, tail).statusCode()).as("the part itself is fine")
         .isEqualTo(204);
-    assertRejectedFinal(idOf(fin));
-    HttpResponse<byte[]> h = http.head(MALLORY, fin);
+    assertRejectedFinal(TusHttp.id(fin));
+    HttpResponse<byte[]> h = mallory.head(fin);
     assertThat(h.statusCode()).isEqualTo(200);
     assertThat(h.headers().firstValue("Upload-Offset")).as("not complete").isEmpty();
 
@@ -288,7 +226,7 @@ class ContentSecurityIT {
     assertThat(u.get("error").asText()).contains("application/x-msdownload");
     assertThat(u.get("offset").asLong()).isZero();
     assertNotServed(id);
-    HttpResponse<byte[]> retry = http.postJson(MALLORY, "/api/v1/uploads/" + id + "/retry", "");
+    HttpResponse<byte[]> retry = mallory.postJson("/api/v1/uploads/" + id + "/retry", "");
     assertThat(retry.statusCode()).as(text(retry)).isEqualTo(409);
     assertThat(json(retry).get("code").asText()).isEqualTo("not_retryable");
     // the worker never stores it
@@ -304,13 +242,13 @@ class ContentSecurityIT {
   void a_claim_of_a_denied_type_is_refused_on_every_creation_path_whatever_the_bytes() {
     byte[] pwned = Samples.text("echo pwned\n");
     // POST with Upload-Length, then no bytes at all
-    HttpResponse<byte[]> sh = http.create(MALLORY, pwned.length, meta("x.txt", "application/x-sh"));
+    HttpResponse<byte[]> sh = mallory.tryCreate(pwned.length, meta("x.txt", "application/x-sh"));
     assertThat(sh.statusCode()).as(text(sh)).isEqualTo(415);
     assertThat(sh.headers().firstValue("Tus-Resumable")).hasValue("1.0.0");
     assertThat(text(sh).strip()).isEqualTo("the claimed type application/x-sh is not accepted here");
     assertThat(sh.headers().firstValue("Location")).isEmpty();
-    assertThat(http.create(MALLORY, 0, meta("run.bat", null)).statusCode()).isEqualTo(415);
-    assertThat(http.create(MALLORY, 0, meta(null, "application/x-msdownload")).statusCode())
+    assertThat(mallory.tryCreate(0, meta("run.bat", null)).statusCode()).isEqualTo(415);
+    assertThat(mallory.tryCreate(0, meta(null, "application/x-msdownload")).statusCode())
         .isEqualTo(415);
     // creation-with-upload: batch files that start like text
     for (String bat : List.of("echo off\r\ndel *\r\n", ":: cleanup\r\ndel *\r\n",
@@ -326,21 +264,16 @@ class ContentSecurityIT {
         .isEqualTo(415);
     // deferred length: refused at creation, before the empty PATCH that would complete it
     HttpResponse<byte[]> deferred =
-        http.send(
-            http.req("/files/", MALLORY)
-                .header("Upload-Defer-Length", "1")
-                .header("Upload-Metadata", meta("x.sh", null))
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build());
+        mallory.tryCreateDeferred(meta("x.sh", null));
     assertThat(deferred.statusCode()).isEqualTo(415);
     // parts and finals
     assertThat(createPartial(10, meta("setup.exe", null)).statusCode()).isEqualTo(415);
     assertThat(createPartial(10, meta(null, "application/x-sh")).statusCode()).isEqualTo(415);
     String part = location(createPartial(pwned.length, null));
-    assertThat(http.patch(MALLORY, part, 0, pwned).statusCode()).isEqualTo(204);
+    assertThat(mallory.patch(part, 0, pwned).statusCode()).isEqualTo(204);
     assertThat(createFinal(meta("tool.exe", null), part).statusCode()).isEqualTo(415);
     // nothing of mallory's holds such a type
-    JsonNode list = json(http.get(MALLORY, "/api/v1/uploads?limit=500"));
+    JsonNode list = json(mallory.get("/api/v1/uploads?limit=500"));
     list.get("items").forEach(n -> assertThat(n.get("content_type").asText(""))
         .doesNotContain("x-sh", "x-bat", "x-msdownload"));
   }
@@ -351,12 +284,12 @@ class ContentSecurityIT {
         List.of("\uFEFF#!/bin/sh\necho pwned\n", " #!/bin/sh\necho pwned\n",
             "\r\n@echo off\r\ndel *\r\n", "\uFEFF@echo off\r\n")) {
       byte[] data = Samples.text(script);
-      String url = location(http.create(MALLORY, data.length, meta("notes.txt", null)));
-      HttpResponse<byte[]> r = http.patch(MALLORY, url, 0, data);
+      String url = location(mallory.tryCreate(data.length, meta("notes.txt", null)));
+      HttpResponse<byte[]> r = mallory.patch(url, 0, data);
       assertThat(r.statusCode()).as("%s: %s", script, text(r)).isEqualTo(415);
       assertThat(text(r).strip())
           .matches("content is application/x-(sh|bat), which is not accepted here");
-      assertThat(api(idOf(url)).get("state").asText()).isEqualTo("failed");
+      assertThat(api(TusHttp.id(url)).get("state").asText()).isEqualTo("failed");
     }
   }
 
@@ -366,8 +299,8 @@ class ContentSecurityIT {
   void every_response_that_sends_byte_0_is_audited_once_and_others_are_not() {
     byte[] data = new byte[100];
     new Random(7).nextBytes(data);
-    String url = upload(data, meta("data.bin", null));
-    String id = idOf(url);
+    String url = mallory.upload(data, meta("data.bin", null));
+    String id = TusHttp.id(url);
     String etag = "\"" + id + "\"";
     for (String path : List.of("/files/" + id, "/api/v1/uploads/" + id + "/content")) {
       // {Range, If-Range} -> the status; every one of these sends byte 0
@@ -404,7 +337,7 @@ class ContentSecurityIT {
       assertThat(get(path, "Range", "bytes=50-59").statusCode()).isEqualTo(206);
       assertThat(get(path, "Range", "bytes=-10").statusCode()).isEqualTo(206);
       assertThat(get(path, "Range", "bytes=99999-").statusCode()).isEqualTo(416);
-      assertThat(http.head(MALLORY, server.baseUrl() + path).statusCode()).isEqualTo(200);
+      assertThat(mallory.head(server.baseUrl() + path).statusCode()).isEqualTo(200);
       assertThat(get(path, "If-None-Match", etag).statusCode()).isEqualTo(304);
       assertThat(downloads(id)).isEqualTo(before);
     }
@@ -425,7 +358,7 @@ class ContentSecurityIT {
 
   private static JsonNode downloadLog(String id) {
     HttpResponse<byte[]> r =
-        http.get(ADMIN, "/api/v1/audit?upload_id=" + id + "&action=upload.downloaded&limit=500");
+        http.as(ADMIN).get("/api/v1/audit?upload_id=" + id + "&action=upload.downloaded&limit=500");
     assertThat(r.statusCode()).as(text(r)).isEqualTo(200);
     return json(r).get("items");
   }
@@ -443,7 +376,7 @@ class ContentSecurityIT {
   @Test
   void if_none_match_with_the_etag_or_a_star_is_304_without_a_body() {
     byte[] data = Samples.png(4, 4);
-    String id = idOf(upload(data, meta("dot.png", "image/png")));
+    String id = TusHttp.id(mallory.upload(data, meta("dot.png", "image/png")));
     String etag = "\"" + id + "\"";
     for (String path : List.of("/files/" + id, "/api/v1/uploads/" + id + "/content")) {
       HttpResponse<byte[]> first = get(path);
@@ -469,28 +402,17 @@ class ContentSecurityIT {
 
   @Test
   void an_empty_upload_is_stored_and_served_as_octet_stream_whatever_it_claims() {
-    HttpResponse<byte[]> created = http.create(MALLORY, 0, meta("pic.png", "image/png"));
+    HttpResponse<byte[]> created = mallory.tryCreate(0, meta("pic.png", "image/png"));
     assertThat(created.statusCode()).as(text(created)).isEqualTo(201);
-    String empty = idOf(location(created));
+    String empty = TusHttp.id(location(created));
     // deferred length completed by an empty PATCH that declares it
     String deferred =
         location(
-            http.send(
-                http.req("/files/", MALLORY)
-                    .header("Upload-Defer-Length", "1")
-                    .header("Upload-Metadata", meta("photo.jpg", "image/jpeg"))
-                    .POST(HttpRequest.BodyPublishers.noBody())
-                    .build()));
+            mallory.tryCreateDeferred(meta("photo.jpg", "image/jpeg")));
     HttpResponse<byte[]> declared =
-        http.send(
-            http.req(deferred, MALLORY)
-                .header("Upload-Offset", "0")
-                .header("Upload-Length", "0")
-                .header("Content-Type", Http.OCTET)
-                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(new byte[0]))
-                .build());
+        mallory.patch(deferred, 0, new byte[0], Map.of("Upload-Length", "0"));
     assertThat(declared.statusCode()).as(text(declared)).isEqualTo(204);
-    for (String id : List.of(empty, idOf(deferred))) {
+    for (String id : List.of(empty, TusHttp.id(deferred))) {
       assertThat(api(id).get("content_type").asText()).isEqualTo(OCTET);
       assertServedOpaque(id, new byte[0]);
     }

@@ -1,10 +1,11 @@
 package dev.forgeupload.security;
 
-import static dev.forgeupload.security.Http.location;
-import static dev.forgeupload.security.Http.text;
+import static dev.forgeupload.testing.TusHttp.location;
+import static dev.forgeupload.testing.TusHttp.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.forgeupload.testing.TestServer;
+import dev.forgeupload.testing.TusHttp;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -30,7 +31,7 @@ class QuotaHardeningIT {
   private static final String SECRET = "quota-hardening-secret-0123456789abcdef";
   private static final int MB = 1 << 20;
   private static TestServer server;
-  private static Http http;
+  private static TusHttp http;
 
   @BeforeAll
   static void start() {
@@ -43,7 +44,7 @@ class QuotaHardeningIT {
                 "FORGE_MAX_ACTIVE_UPLOADS", "8",
                 "FORGE_MAX_CONCAT_PARTS", "4",
                 "FORGE_WORKER_CONCURRENCY", "0"));
-    http = new Http(server.baseUrl());
+    http = new TusHttp(server.baseUrl());
   }
 
   @AfterAll
@@ -52,26 +53,15 @@ class QuotaHardeningIT {
   }
 
   private static String partial(String token, int bytes) {
-    String url =
-        location(
-            http.send(
-                http.req("/files/", token)
-                    .header("Upload-Length", Integer.toString(bytes))
-                    .header("Upload-Concat", "partial")
-                    .POST(HttpRequest.BodyPublishers.noBody())
-                    .build()));
+    String url = http.as(token).createPartial(bytes);
     if (bytes > 0) {
-      assertThat(http.patch(token, url, 0, new byte[bytes]).statusCode()).isEqualTo(204);
+      assertThat(http.as(token).patch(url, 0, new byte[bytes]).statusCode()).isEqualTo(204);
     }
     return url;
   }
 
   private static HttpResponse<byte[]> concat(String token, List<String> parts) {
-    return http.send(
-        http.req("/files/", token)
-            .header("Upload-Concat", "final;" + String.join(" ", parts))
-            .POST(HttpRequest.BodyPublishers.noBody())
-            .build());
+    return http.as(token).tryCreateFinal(null, parts);
   }
 
   @Test
@@ -103,7 +93,7 @@ class QuotaHardeningIT {
     // two of them fit exactly (3 + 2 = 5 MB, the quota itself) ...
     assertThat(concat(ivy, List.of(p3, p1)).statusCode()).isEqualTo(201);
     // ... and then nothing else does, not even one byte
-    HttpResponse<byte[]> full = http.create(ivy, 1, null);
+    HttpResponse<byte[]> full = http.as(ivy).tryCreate(1, null);
     assertThat(full.statusCode()).isEqualTo(413);
     assertThat(text(full)).contains("quota of " + 5 * MB);
   }
@@ -113,25 +103,18 @@ class QuotaHardeningIT {
     String jo = Tokens.hs256(SECRET, "jo");
     List<String> parts = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      parts.add(
-          location(
-              http.send(
-                  http.req("/files/", jo)
-                      .header("Upload-Length", "10")
-                      .header("Upload-Concat", "partial")
-                      .POST(HttpRequest.BodyPublishers.noBody())
-                      .build())));
+      parts.add(http.as(jo).createPartial(10));
     }
     for (int i = 0; i < 4; i++) {
-      assertThat(http.create(jo, 10, null).statusCode()).isEqualTo(201);
+      assertThat(http.as(jo).tryCreate(10, null).statusCode()).isEqualTo(201);
     }
     // 8 unfinished now (4 parts, 4 uploads): a final of unfinished parts would be the ninth
     HttpResponse<byte[]> ninth = concat(jo, parts);
     assertThat(ninth.statusCode()).isEqualTo(429);
     assertThat(text(ninth)).contains("unfinished uploads");
     // complete parts are not unfinished: finishing two makes room for the final
-    assertThat(http.patch(jo, parts.get(0), 0, new byte[10]).statusCode()).isEqualTo(204);
-    assertThat(http.patch(jo, parts.get(1), 0, new byte[10]).statusCode()).isEqualTo(204);
+    assertThat(http.as(jo).patch(parts.get(0), 0, new byte[10]).statusCode()).isEqualTo(204);
+    assertThat(http.as(jo).patch(parts.get(1), 0, new byte[10]).statusCode()).isEqualTo(204);
     assertThat(concat(jo, parts).statusCode()).isEqualTo(201);
   }
 
@@ -140,20 +123,20 @@ class QuotaHardeningIT {
     String kim = Tokens.hs256(SECRET, "kim");
     int body = 3 * MB / 2; // six of them would hold 9 MB of a 5 MB quota; three fit
     List<String> urls =
-        IntStream.range(0, 6).mapToObj(i -> location(http.createDeferred(kim))).toList();
+        IntStream.range(0, 6).mapToObj(i -> location(http.as(kim).tryCreateDeferred(null))).toList();
     List<Integer> codes = race(urls, url -> slowPatch(kim, url, body, null));
     assertThat(codes).containsOnly(204, 413);
     assertThat(codes.stream().filter(c -> c == 204).count()).isBetween(1L, 3L);
     long held =
         urls.stream()
-            .mapToLong(u -> Long.parseLong(http.head(kim, u).headers().firstValue("Upload-Offset").orElseThrow()))
+            .mapToLong(u -> Long.parseLong(http.as(kim).head(u).headers().firstValue("Upload-Offset").orElseThrow()))
             .sum();
     assertThat(held).isLessThanOrEqualTo(5L * MB);
 
     // the same race declaring the length in the PATCH
     String lee = Tokens.hs256(SECRET, "lee");
     List<String> declared =
-        IntStream.range(0, 6).mapToObj(i -> location(http.createDeferred(lee))).toList();
+        IntStream.range(0, 6).mapToObj(i -> location(http.as(lee).tryCreateDeferred(null))).toList();
     List<Integer> codes2 = race(declared, url -> slowPatch(lee, url, body, (long) body));
     assertThat(codes2).containsOnly(204, 413);
     assertThat(codes2.stream().filter(c -> c == 204).count()).isBetween(1L, 3L);
@@ -161,11 +144,11 @@ class QuotaHardeningIT {
     // a reservation ends with its PATCH: what is left can still be used, exactly to the quota
     long left = 5L * MB - held;
     String last = urls.stream()
-        .filter(u -> http.head(kim, u).headers().firstValue("Upload-Offset").orElseThrow().equals("0"))
+        .filter(u -> http.as(kim).head(u).headers().firstValue("Upload-Offset").orElseThrow().equals("0"))
         .findFirst()
         .orElseThrow();
-    assertThat(http.patch(kim, last, 0, new byte[(int) left]).statusCode()).isEqualTo(204);
-    HttpResponse<byte[]> over = http.patch(kim, last, left, new byte[1]);
+    assertThat(http.as(kim).patch(last, 0, new byte[(int) left]).statusCode()).isEqualTo(204);
+    HttpResponse<byte[]> over = http.as(kim).patch(last, left, new byte[1]);
     assertThat(over.statusCode()).isEqualTo(413);
   }
 
@@ -203,9 +186,9 @@ class QuotaHardeningIT {
    */
   private static int slowPatch(String token, String url, int bytes, Long declareLength) {
     HttpRequest.Builder b =
-        http.req(url, token)
+        http.as(token).tus(url)
             .header("Upload-Offset", "0")
-            .header("Content-Type", Http.OCTET)
+            .header("Content-Type", TusHttp.OCTET)
             .method("PATCH", slowBody(bytes));
     if (declareLength != null) {
       b.header("Upload-Length", Long.toString(declareLength));

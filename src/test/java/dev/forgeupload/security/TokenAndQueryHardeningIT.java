@@ -1,8 +1,7 @@
 package dev.forgeupload.security;
 
-import static dev.forgeupload.security.Http.json;
-import static dev.forgeupload.security.Http.location;
-import static dev.forgeupload.security.Http.text;
+import static dev.forgeupload.testing.TusHttp.json;
+import static dev.forgeupload.testing.TusHttp.location;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.JWSAlgorithm;
@@ -10,7 +9,9 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.MACSigner;
+import dev.forgeupload.testing.RawHttp;
 import dev.forgeupload.testing.TestServer;
+import dev.forgeupload.testing.TusHttp;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -27,12 +28,12 @@ import org.junit.jupiter.api.Test;
 class TokenAndQueryHardeningIT {
   private static final String SECRET = "token-query-hardening-secret-0123456789";
   private static TestServer server;
-  private static Http http;
+  private static TusHttp http;
 
   @BeforeAll
   static void start() {
     server = TestServer.start(Map.of("FORGE_AUTH", "token", "FORGE_AUTH_JWT_SECRET", SECRET));
-    http = new Http(server.baseUrl());
+    http = new TusHttp(server.baseUrl());
   }
 
   @AfterAll
@@ -51,9 +52,9 @@ class TokenAndQueryHardeningIT {
   void time_claims_must_be_numbers() throws Exception {
     long now = Instant.now().getEpochSecond();
     String good = signed("{\"sub\":\"mo\",\"exp\":" + (now + 300) + "}");
-    assertThat(http.get(good, "/api/v1/me").statusCode()).isEqualTo(200);
+    assertThat(http.as(good).get("/api/v1/me").statusCode()).isEqualTo(200);
     // a fractional NumericDate is a number too (RFC 7519 section 2)
-    assertThat(http.get(signed("{\"sub\":\"mo\",\"exp\":" + (now + 300) + ".5}"), "/api/v1/me")
+    assertThat(http.as(signed("{\"sub\":\"mo\",\"exp\":" + (now + 300) + ".5}")).get("/api/v1/me")
         .statusCode()).isEqualTo(200);
     List<String> bad =
         List.of(
@@ -68,9 +69,9 @@ class TokenAndQueryHardeningIT {
             "{\"sub\":\"mo\",\"exp\":" + (now + 300) + ",\"iat\":\"yesterday\"}",
             "{\"sub\":\"mo\",\"exp\":" + (now + 300) + ",\"iat\":false}");
     for (String payload : bad) {
-      HttpResponse<byte[]> r = http.get(signed(payload), "/api/v1/me");
+      HttpResponse<byte[]> r = http.as(signed(payload)).get("/api/v1/me");
       assertThat(r.statusCode()).as(payload).isEqualTo(401);
-      assertThat(http.get(signed(payload), "/api/v1/stats").statusCode()).as(payload)
+      assertThat(http.as(signed(payload)).get("/api/v1/stats").statusCode()).as(payload)
           .isEqualTo(401);
     }
   }
@@ -79,8 +80,8 @@ class TokenAndQueryHardeningIT {
   void bad_percent_encoding_in_any_query_parameter_is_a_400_with_a_reason() throws Exception {
     String admin = Tokens.hs256(SECRET, Tokens.claims("root", java.time.Duration.ofMinutes(5))
         .claim("scope", "admin").build());
-    String url = location(http.create(admin, 3, null));
-    assertThat(http.patch(admin, url, 0, new byte[] {1, 2, 3}).statusCode()).isEqualTo(204);
+    String url = location(http.as(admin).tryCreate(3, null));
+    assertThat(http.as(admin).patch(url, 0, new byte[] {1, 2, 3}).statusCode()).isEqualTo(204);
     String id = url.substring(url.lastIndexOf('/') + 1);
     List<String> paths =
         List.of(
@@ -103,33 +104,32 @@ class TokenAndQueryHardeningIT {
             "/admin/?q=%C0%AE");
     for (String path : paths) {
       for (String token : new String[] {admin, null}) {
-        String[] r = rawGet(path, token);
-        assertThat(r[0]).as(path + (token == null ? " (no token)" : "")).isEqualTo("400");
-        assertThat(r[1]).as(path).contains("percent-encoded UTF-8");
+        RawHttp.Response r = rawGet(path, token);
+        assertThat(r.status()).as(path + (token == null ? " (no token)" : "") + ": %s", r)
+            .isEqualTo(400);
+        assertThat(r.text()).as(path).contains("percent-encoded UTF-8");
       }
     }
     // the API's 400 is its JSON error; valid encodings still work
-    assertThat(json(http.get(admin, "/api/v1/uploads?q=%C0%AE")).get("code").asText())
+    assertThat(json(http.as(admin).get("/api/v1/uploads?q=%C0%AE")).get("code").asText())
         .isEqualTo("bad_query");
-    assertThat(http.get(admin, "/api/v1/uploads?q=%E2%82%AC%20x").statusCode()).isEqualTo(200);
-    assertThat(http.get(admin, "/api/v1/uploads/" + id + "/content?inline=1").statusCode())
+    assertThat(http.as(admin).get("/api/v1/uploads?q=%E2%82%AC%20x").statusCode()).isEqualTo(200);
+    assertThat(http.as(admin).get("/api/v1/uploads/" + id + "/content?inline=1").statusCode())
         .isEqualTo(200);
   }
 
-  /** A GET sent as written (java.net.URI refuses malformed escapes): status and body. */
-  private static String[] rawGet(String target, String token) throws Exception {
-    java.net.URI base = java.net.URI.create(server.baseUrl());
-    try (java.net.Socket s = new java.net.Socket(base.getHost(), base.getPort())) {
-      s.setSoTimeout(10_000);
-      String head =
-          "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nTus-Resumable: 1.0.0\r\n"
-              + (token == null ? "" : "Authorization: Bearer " + token + "\r\n")
-              + "Connection: close\r\n\r\n";
-      s.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
-      String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      int end = all.indexOf("\r\n\r\n");
-      return new String[] {all.substring(9, 12), end < 0 ? "" : all.substring(end + 4)};
+  /** A GET sent as written (java.net.URI refuses malformed escapes). */
+  static RawHttp.Response rawGet(String server, String target, String token) {
+    RawHttp.Request r =
+        new RawHttp(server).request("GET", target).host("localhost").header("Tus-Resumable", "1.0.0");
+    if (token != null) {
+      r.header("Authorization", "Bearer " + token);
     }
+    return r.send();
+  }
+
+  private static RawHttp.Response rawGet(String target, String token) {
+    return rawGet(server.baseUrl(), target, token);
   }
 
   @Test
@@ -138,7 +138,7 @@ class TokenAndQueryHardeningIT {
         .claim("scope", "admin").build());
     for (String id :
         List.of("00000000-0000-4000-8000-000000000000", "00000000-0000-0000-0000-000000000000")) {
-      HttpResponse<byte[]> r = http.delete(admin, "/api/v1/api-keys/" + id);
+      HttpResponse<byte[]> r = http.as(admin).delete("/api/v1/api-keys/" + id);
       assertThat(r.statusCode()).isEqualTo(404);
       assertThat(json(r).get("message").asText()).isEqualTo("API key not found");
     }

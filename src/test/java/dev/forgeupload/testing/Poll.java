@@ -8,6 +8,21 @@ import java.util.function.Supplier;
 public final class Poll {
   private Poll() {}
 
+  /** {@link #until(String, Duration, Duration, Supplier, Predicate)} probing every 100 ms. */
+  public static <T> T until(String what, Duration timeout, Supplier<T> probe, Predicate<T> ok) {
+    return until(what, timeout, Duration.ofMillis(100), probe, ok);
+  }
+
+  /** Thread.sleep that turns an interrupt into a failure. */
+  public static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
   /**
    * Probes every {@code every} until {@code ok} accepts the value; past the deadline, fails with
    * the last value (and the last exception the probe threw, if any).

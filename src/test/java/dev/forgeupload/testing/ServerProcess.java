@@ -2,9 +2,7 @@ package dev.forgeupload.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.HttpURLConnection;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -144,6 +142,7 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   private void awaitReady() {
+    TusHttp readiness = new TusHttp(baseUrl()).withTimeout(Duration.ofSeconds(2));
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
@@ -159,16 +158,10 @@ public final class ServerProcess implements AutoCloseable {
         continue;
       }
       try {
-        HttpURLConnection c =
-            (HttpURLConnection) URI.create(baseUrl() + "/readyz").toURL().openConnection();
-        c.setConnectTimeout(500);
-        c.setReadTimeout(2000);
-        int status = c.getResponseCode();
-        c.disconnect();
-        if (status == 200) {
+        if (readiness.get("/readyz").statusCode() == 200) {
           return;
         }
-      } catch (IOException notYet) {
+      } catch (UncheckedIOException notYet) {
         // not listening yet
       }
       sleep(100);

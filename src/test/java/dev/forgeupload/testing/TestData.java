@@ -1,7 +1,9 @@
 package dev.forgeupload.testing;
 
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
 
@@ -20,6 +22,38 @@ public final class TestData {
       }
     }
     return b;
+  }
+
+  /** Base64 of the UTF-8 bytes: a tus metadata value. */
+  public static String b64(String s) {
+    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** {@code filename <b64>} (and {@code ,filetype <b64>} when a type is given): Upload-Metadata. */
+  public static String meta(String filename, String filetype) {
+    String m = filename == null ? null : "filename " + b64(filename);
+    if (filetype != null) {
+      m = (m == null ? "" : m + ",") + "filetype " + b64(filetype);
+    }
+    return m;
+  }
+
+  /** The base64 digest a tus Upload-Checksum carries, for a tus algorithm name (sha1, md5...). */
+  public static String checksum(String tusAlgorithm, byte[] data) {
+    String java =
+        switch (tusAlgorithm) {
+          case "md5" -> "MD5";
+          case "sha1" -> "SHA-1";
+          case "sha256" -> "SHA-256";
+          case "sha384" -> "SHA-384";
+          case "sha512" -> "SHA-512";
+          default -> throw new IllegalArgumentException(tusAlgorithm);
+        };
+    try {
+      return Base64.getEncoder().encodeToString(MessageDigest.getInstance(java).digest(data));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   public static String sha256(byte[] data) {

@@ -1,17 +1,14 @@
 package dev.forgeupload.tus;
 
-import static dev.forgeupload.tus.TusClient.b64;
-import static dev.forgeupload.tus.TusClient.random;
+import static dev.forgeupload.testing.TestData.b64;
+import static dev.forgeupload.testing.TestData.randomBytes;
+import static dev.forgeupload.testing.TusHttp.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.forgeupload.testing.TestServer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
+import dev.forgeupload.testing.TusHttp;
 import java.net.URLEncoder;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -29,14 +26,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The admin REST API: list with cursors, filters, one upload, delete, JSON errors. */
 class AdminApiIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static TestServer server;
-  private static TusClient tus;
+  private static TusHttp tus;
 
   @BeforeAll
   static void start() {
     server = TestServer.start(Map.of());
-    tus = new TusClient(server.baseUrl());
+    tus = new TusHttp(server.baseUrl());
   }
 
   @AfterAll
@@ -46,14 +42,6 @@ class AdminApiIT {
 
   private static String api(String path) {
     return server.baseUrl() + "/api/v1" + path;
-  }
-
-  private static JsonNode json(HttpResponse<byte[]> r) {
-    try {
-      return JSON.readTree(r.body());
-    } catch (IOException e) {
-      throw new UncheckedIOException(new String(r.body(), StandardCharsets.UTF_8), e);
-    }
   }
 
   private static String enc(String s) {
@@ -69,7 +57,7 @@ class AdminApiIT {
     String token = "page" + UUID.randomUUID().toString().substring(0, 8);
     Set<String> created = new HashSet<>();
     for (int i = 0; i < 7; i++) {
-      created.add(TusClient.id(named(token + "-" + i + ".txt", 10 + i)));
+      created.add(TusHttp.id(named(token + "-" + i + ".txt", 10 + i)));
     }
 
     List<String> seen = new ArrayList<>();
@@ -99,12 +87,10 @@ class AdminApiIT {
   @Test
   void list_filters_by_state() {
     String token = "state" + UUID.randomUUID().toString().substring(0, 8);
-    String keep1 = TusClient.id(named(token + "-a.bin", 5));
-    String keep2 = TusClient.id(named(token + "-b.bin", 5));
-    String gone = TusClient.id(named(token + "-c.bin", 5));
-    assertThat(tus.send(HttpRequest.newBuilder(URI.create(api("/uploads/" + gone))).DELETE().build())
-            .statusCode())
-        .isEqualTo(204);
+    String keep1 = TusHttp.id(named(token + "-a.bin", 5));
+    String keep2 = TusHttp.id(named(token + "-b.bin", 5));
+    String gone = TusHttp.id(named(token + "-c.bin", 5));
+    assertThat(tus.send(tus.plain(api("/uploads/" + gone)).DELETE()).statusCode()).isEqualTo(204);
 
     JsonNode deleted = json(tus.get(api("/uploads?state=deleted&q=" + token)));
     JsonNode uploading = json(tus.get(api("/uploads?state=uploading&q=" + token)));
@@ -118,7 +104,7 @@ class AdminApiIT {
   @Test
   void list_searches_by_filename_case_insensitively() {
     String token = "Needle" + UUID.randomUUID().toString().substring(0, 8);
-    String hit = TusClient.id(named("report-" + token + "-final.pdf", 5));
+    String hit = TusHttp.id(named("report-" + token + "-final.pdf", 5));
     named("unrelated-" + UUID.randomUUID() + ".pdf", 5);
 
     JsonNode r = json(tus.get(api("/uploads?q=" + enc(token.toLowerCase()))));
@@ -128,13 +114,13 @@ class AdminApiIT {
 
   @Test
   void get_one_upload_returns_every_documented_field() {
-    byte[] data = random(30, 1);
+    byte[] data = randomBytes(30, 1);
     String url =
         tus.create(
             100,
             "filename " + b64("photo.png") + ",filetype " + b64("image/png") + ",album " + b64("x"));
     assertThat(tus.patch(url, 0, data).statusCode()).isEqualTo(204);
-    String id = TusClient.id(url);
+    String id = TusHttp.id(url);
 
     HttpResponse<byte[]> r = tus.get(api("/uploads/" + id));
 
@@ -162,13 +148,13 @@ class AdminApiIT {
 
   @Test
   void delete_removes_the_upload_so_get_shows_deleted_and_content_is_gone() {
-    byte[] data = random(40, 2);
+    byte[] data = randomBytes(40, 2);
     String url = tus.upload(data, "filename " + b64("doomed.bin"));
-    String id = TusClient.id(url);
+    String id = TusHttp.id(url);
     assertThat(tus.get(api("/uploads/" + id + "/content")).body()).isEqualTo(data);
 
     HttpResponse<byte[]> d =
-        tus.send(HttpRequest.newBuilder(URI.create(api("/uploads/" + id))).DELETE().build());
+        tus.send(tus.plain(api("/uploads/" + id)).DELETE());
 
     assertThat(d.statusCode()).isEqualTo(204);
     JsonNode u = json(tus.get(api("/uploads/" + id)));
@@ -208,10 +194,7 @@ class AdminApiIT {
       assertThat(e.get("message").asText()).as(path).isNotBlank();
     }
     HttpResponse<byte[]> d =
-        tus.send(
-            HttpRequest.newBuilder(URI.create(api("/uploads/" + UUID.randomUUID())))
-                .DELETE()
-                .build());
+        tus.send(tus.plain(api("/uploads/" + UUID.randomUUID())).DELETE());
     assertThat(d.statusCode()).isEqualTo(404);
     assertThat(json(d).get("code").asText()).isNotBlank();
   }

@@ -1,24 +1,18 @@
 package dev.forgeupload.tus;
 
-import static dev.forgeupload.tus.TusClient.b64;
-import static dev.forgeupload.tus.TusClient.random;
+import static dev.forgeupload.testing.TestData.b64;
+import static dev.forgeupload.testing.TestData.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.forgeupload.testing.Samples;
 import dev.forgeupload.testing.TestServer;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import dev.forgeupload.testing.TusHttp;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,12 +21,12 @@ import org.junit.jupiter.api.Test;
 class ApiForUiIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   static TestServer server;
-  static TusClient tus;
+  static TusHttp tus;
 
   @BeforeAll
   static void start() {
     server = TestServer.start();
-    tus = new TusClient(server.baseUrl());
+    tus = new TusHttp(server.baseUrl());
   }
 
   @AfterAll
@@ -40,10 +34,8 @@ class ApiForUiIT {
     server.close();
   }
 
-  private static JsonNode json(String path) throws Exception {
-    HttpResponse<byte[]> r = tus.get(server.baseUrl() + path);
-    assertThat(r.statusCode()).as(path).isEqualTo(200);
-    return JSON.readTree(r.body());
+  private static JsonNode json(String path) {
+    return tus.getJson(path);
   }
 
   private static JsonNode awaitState(String id, String state) throws Exception {
@@ -61,38 +53,18 @@ class ApiForUiIT {
 
   @Test
   void the_event_stream_carries_every_state_change_of_an_upload() throws Exception {
-    List<String> lines = new CopyOnWriteArrayList<>();
-    HttpClient http = HttpClient.newHttpClient();
-    HttpRequest req =
-        HttpRequest.newBuilder(URI.create(server.baseUrl() + "/api/v1/events")).GET().build();
-    HttpResponse<java.io.InputStream> resp =
-        http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+    TusHttp.EventStream events = tus.events("/api/v1/events");
+    HttpResponse<?> resp = events.response();
     assertThat(resp.statusCode()).isEqualTo(200);
     assertThat(resp.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
-    Thread reader =
-        new Thread(
-            () -> {
-              try (BufferedReader r =
-                  new BufferedReader(
-                      new InputStreamReader(resp.body(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                  lines.add(line);
-                }
-              } catch (Exception e) {
-                // stream closed at the end of the test
-              }
-            });
-    reader.setDaemon(true);
-    reader.start();
     Thread.sleep(300); // the subscription is in place before the upload starts
-    String url = tus.upload(random(5000, 1), "filename " + b64("live.txt"));
-    String id = TusClient.id(url);
+    String url = tus.upload(randomBytes(5000, 1), "filename " + b64("live.txt"));
+    String id = TusHttp.id(url);
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     List<String> states = new ArrayList<>();
     while (System.nanoTime() < deadline) {
       states.clear();
-      for (String l : lines) {
+      for (String l : events.lines()) {
         if (l.startsWith("data: ") && l.contains(id)) {
           states.add(JSON.readTree(l.substring(6)).get("state").asText());
         }
@@ -103,13 +75,13 @@ class ApiForUiIT {
       Thread.sleep(50);
     }
     assertThat(states).containsSubsequence("queued", "storing", "stored");
-    resp.body().close();
+    events.close();
   }
 
   @Test
   void the_timeline_lists_the_states_in_order() throws Exception {
-    String url = tus.upload(random(100, 2), null);
-    String id = TusClient.id(url);
+    String url = tus.upload(randomBytes(100, 2), null);
+    String id = TusHttp.id(url);
     awaitState(id, "stored");
     JsonNode items = json("/api/v1/uploads/" + id + "/timeline").get("items");
     List<String> states = new ArrayList<>();
@@ -120,7 +92,7 @@ class ApiForUiIT {
   @Test
   void statistics_count_uploads_bytes_types_and_storage() throws Exception {
     String id =
-        TusClient.id(tus.upload(Samples.png(20, 20), "filetype " + b64("image/png")));
+        TusHttp.id(tus.upload(Samples.png(20, 20), "filetype " + b64("image/png")));
     awaitState(id, "stored");
     JsonNode s = json("/api/v1/stats");
     assertThat(s.get("per_day").size()).isGreaterThanOrEqualTo(1);
@@ -163,10 +135,10 @@ class ApiForUiIT {
   @Test
   void safe_types_preview_inline_only_when_asked_and_html_never() throws Exception {
     String png =
-        TusClient.id(
+        TusHttp.id(
             tus.upload(Samples.png(4, 4), "filename " + b64("a.png") + ",filetype " + b64("image/png")));
     String html =
-        TusClient.id(
+        TusHttp.id(
             tus.upload(Samples.text("<html><body><script>alert(1)</script></body></html>"),
                 "filename " + b64("a.html") + ",filetype " + b64("text/html")));
     String base = server.baseUrl() + "/api/v1/uploads/";

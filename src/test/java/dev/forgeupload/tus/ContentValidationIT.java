@@ -1,21 +1,16 @@
 package dev.forgeupload.tus;
 
-import static dev.forgeupload.tus.TusClient.OCTET;
-import static dev.forgeupload.tus.TusClient.b64;
-import static dev.forgeupload.tus.TusClient.body;
+import static dev.forgeupload.testing.TestData.b64;
+import static dev.forgeupload.testing.TusHttp.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.forgeupload.core.ContentPolicy;
 import dev.forgeupload.testing.Poll;
 import dev.forgeupload.testing.Samples;
 import dev.forgeupload.testing.TestServer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.http.HttpRequest;
+import dev.forgeupload.testing.TusHttp;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -29,16 +24,15 @@ import org.junit.jupiter.api.Test;
  * upload with its reason before its bytes are committed, and filenames are stored sanitized.
  */
 class ContentValidationIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String EVIL_JPG =
       "filename " + b64("evil.jpg") + ",filetype " + b64("image/jpeg");
   private static TestServer server;
-  private static TusClient tus;
+  private static TusHttp tus;
 
   @BeforeAll
   static void start() {
     server = TestServer.start(Map.of());
-    tus = new TusClient(server.baseUrl());
+    tus = new TusHttp(server.baseUrl());
   }
 
   @AfterAll
@@ -47,20 +41,11 @@ class ContentValidationIT {
   }
 
   private static JsonNode api(String id) {
-    HttpResponse<byte[]> r = tus.get(server.baseUrl() + "/api/v1/uploads/" + id);
-    assertThat(r.statusCode()).as("GET upload %s: %s", id, body(r)).isEqualTo(200);
-    try {
-      return JSON.readTree(r.body());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return tus.getJson("/api/v1/uploads/" + id);
   }
 
   private static HttpResponse<byte[]> retry(String id) {
-    return tus.send(
-        tus.request(server.baseUrl() + "/api/v1/uploads/" + id + "/retry")
-            .POST(HttpRequest.BodyPublishers.noBody())
-            .build());
+    return tus.post("/api/v1/uploads/" + id + "/retry");
   }
 
   private static Path staged(String id) {
@@ -68,13 +53,7 @@ class ContentValidationIT {
   }
 
   private static HttpResponse<byte[]> createWithUpload(byte[] data, String metadata) {
-    return tus.send(
-        tus.request(tus.filesUrl())
-            .header("Upload-Length", Integer.toString(data.length))
-            .header("Upload-Metadata", metadata)
-            .header("Content-Type", OCTET)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(data))
-            .build());
+    return tus.tryCreateWithBody(data, metadata, null);
   }
 
   private static JsonNode awaitState(String id, String state) {
@@ -89,8 +68,8 @@ class ContentValidationIT {
     assertThat(u.get("error").asText()).isEqualTo(reason);
     assertThat(staged(id)).doesNotExist();
     HttpResponse<byte[]> r = retry(id);
-    assertThat(r.statusCode()).as("retry: %s", body(r)).isEqualTo(409);
-    assertThat(body(r)).contains("cannot be retried");
+    assertThat(r.statusCode()).as("retry: %s", text(r)).isEqualTo(409);
+    assertThat(text(r)).contains("cannot be retried");
     assertThat(api(id).get("state").asText()).as("retry left it failed").isEqualTo("failed");
   }
 
@@ -98,19 +77,19 @@ class ContentValidationIT {
   void a_renamed_windows_executable_sent_as_jpeg_is_rejected_and_fails() {
     byte[] exe = Samples.windowsExe(4096);
     String url = tus.create(exe.length, EVIL_JPG);
-    String id = TusClient.id(url);
+    String id = TusHttp.id(url);
 
     HttpResponse<byte[]> r = tus.patch(url, 0, exe);
 
     assertThat(r.statusCode()).isEqualTo(415);
     String reason = "content is application/x-msdownload, not image/jpeg as claimed";
-    assertThat(body(r).strip()).isEqualTo(reason);
+    assertThat(text(r).strip()).isEqualTo(reason);
     assertRejectedAndFailed(id, reason);
     // the offset never moved past the check, HEAD still answers, further PATCHes are refused
     assertThat(tus.offset(url)).isZero();
     HttpResponse<byte[]> again = tus.patch(url, 0, exe);
     assertThat(again.statusCode()).isEqualTo(403);
-    assertThat(body(again)).contains(reason);
+    assertThat(text(again)).contains(reason);
     assertThat(tus.get(url).statusCode()).isBetween(400, 499);
   }
 
@@ -125,10 +104,10 @@ class ContentValidationIT {
     assertThat(r.statusCode()).isEqualTo(415);
     assertThat(r.headers().firstValue("Location")).isEmpty();
     String reason = "content is application/x-msdownload, not image/jpeg as claimed";
-    assertThat(body(r).strip()).isEqualTo(reason);
+    assertThat(text(r).strip()).isEqualTo(reason);
     // the row is there, failed, for the admin: find it by its name
     JsonNode list =
-        readJson(tus.get(server.baseUrl() + "/api/v1/uploads?state=failed&q=" + name));
+        tus.getJson("/api/v1/uploads?state=failed&q=" + name);
     assertThat(list.get("items").size()).as("%s", list).isEqualTo(1);
     String id = list.get("items").get(0).get("id").asText();
     assertThat(api(id).get("offset").asLong()).isZero();
@@ -142,15 +121,15 @@ class ContentValidationIT {
     String url = tus.create(exe.length, "filename " + b64("tool"));
     HttpResponse<byte[]> r = tus.patch(url, 0, exe);
     assertThat(r.statusCode()).isEqualTo(415);
-    assertThat(body(r)).contains("application/x-executable, which is not accepted here");
-    assertRejectedAndFailed(TusClient.id(url), body(r).strip());
+    assertThat(text(r)).contains("application/x-executable, which is not accepted here");
+    assertRejectedAndFailed(TusHttp.id(url), text(r).strip());
   }
 
   @Test
   void a_real_png_passes_and_is_stored_as_image_png() {
     byte[] png = Samples.png(16, 16);
     String url = tus.upload(png, "filename " + b64("dot.png"));
-    JsonNode u = awaitState(TusClient.id(url), "stored");
+    JsonNode u = awaitState(TusHttp.id(url), "stored");
     assertThat(u.get("content_type").asText()).isEqualTo("image/png");
     assertThat(u.get("error").isNull()).isTrue();
     HttpResponse<byte[]> get = tus.get(url);
@@ -165,8 +144,8 @@ class ContentValidationIT {
         + b64("image/jpeg"));
     HttpResponse<byte[]> r = tus.patch(url, 0, text);
     assertThat(r.statusCode()).isEqualTo(415);
-    assertThat(body(r).strip()).isEqualTo("content is text/plain, not image/jpeg as claimed");
-    assertRejectedAndFailed(TusClient.id(url), "content is text/plain, not image/jpeg as claimed");
+    assertThat(text(r).strip()).isEqualTo("content is text/plain, not image/jpeg as claimed");
+    assertRejectedAndFailed(TusHttp.id(url), "content is text/plain, not image/jpeg as claimed");
   }
 
   @Test
@@ -177,14 +156,14 @@ class ContentValidationIT {
 
     assertThat(tus.patch(url, 0, Arrays.copyOf(exe, first)).statusCode()).isEqualTo(204);
     assertThat(tus.offset(url)).isEqualTo(first);
-    assertThat(api(TusClient.id(url)).get("state").asText()).isEqualTo("uploading");
+    assertThat(api(TusHttp.id(url)).get("state").asText()).isEqualTo("uploading");
 
     HttpResponse<byte[]> r = tus.patch(url, first, Arrays.copyOfRange(exe, first, exe.length));
 
     assertThat(r.statusCode()).isEqualTo(415);
     assertThat(tus.offset(url)).as("not advanced past the check").isEqualTo(first);
     assertRejectedAndFailed(
-        TusClient.id(url), "content is application/x-msdownload, not image/jpeg as claimed");
+        TusHttp.id(url), "content is application/x-msdownload, not image/jpeg as claimed");
   }
 
   @Test
@@ -197,7 +176,7 @@ class ContentValidationIT {
     assertThat(tus.patch(url, 0, Arrays.copyOf(png, first)).statusCode()).isEqualTo(204);
     assertThat(tus.patch(url, first, Arrays.copyOfRange(png, first, png.length)).statusCode())
         .isEqualTo(204);
-    JsonNode u = awaitState(TusClient.id(url), "stored");
+    JsonNode u = awaitState(TusHttp.id(url), "stored");
     assertThat(u.get("content_type").asText()).isEqualTo("image/png");
     assertThat(tus.get(url).body()).isEqualTo(png);
   }
@@ -209,8 +188,8 @@ class ContentValidationIT {
     HttpResponse<byte[]> r = tus.patch(a, 0, Arrays.copyOf(exe, 2000));
     assertThat(r.statusCode()).isEqualTo(415);
     String reason = "part content is application/x-msdownload, which is not accepted here";
-    assertThat(body(r).strip()).isEqualTo(reason);
-    assertRejectedAndFailed(TusClient.id(a), reason);
+    assertThat(text(r).strip()).isEqualTo(reason);
+    assertRejectedAndFailed(TusHttp.id(a), reason);
   }
 
   @Test
@@ -223,39 +202,25 @@ class ContentValidationIT {
     assertThat(tus.patch(a, 0, Arrays.copyOf(exe, 100)).statusCode()).isEqualTo(204);
     assertThat(tus.patch(b, 0, Arrays.copyOfRange(exe, 100, 5000)).statusCode()).isEqualTo(204);
 
-    HttpResponse<byte[]> r =
-        tus.send(
-            tus.request(tus.filesUrl())
-                .header("Upload-Concat", "final;" + TusClient.path(a) + " " + TusClient.path(b))
-                .header("Upload-Metadata", EVIL_JPG)
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build());
+    HttpResponse<byte[]> r = tus.tryCreateFinal(EVIL_JPG, TusHttp.path(a), TusHttp.path(b));
 
-    assertThat(r.statusCode()).as("final: %s", body(r)).isEqualTo(415);
-    assertThat(body(r)).contains("not image/jpeg as claimed");
+    assertThat(r.statusCode()).as("final: %s", text(r)).isEqualTo(415);
+    assertThat(text(r)).contains("not image/jpeg as claimed");
   }
 
   @Test
   void filenames_are_stored_sanitized_and_the_metadata_as_sent() {
     byte[] text = Samples.text("root:x:0:0\n");
-    String traversal = TusClient.id(tus.upload(text, "filename " + b64("../../etc/passwd")));
+    String traversal = TusHttp.id(tus.upload(text, "filename " + b64("../../etc/passwd")));
     JsonNode t = api(traversal);
     assertThat(t.get("filename").asText()).isEqualTo("passwd");
     assertThat(t.get("metadata").get("filename").asText()).isEqualTo("../../etc/passwd");
 
-    String bidi = TusClient.id(tus.upload(text, "filename " + b64("notes\u202Egpj.txt")));
+    String bidi = TusHttp.id(tus.upload(text, "filename " + b64("notes\u202Egpj.txt")));
     assertThat(api(bidi).get("filename").asText()).isEqualTo("notesgpj.txt");
     HttpResponse<byte[]> get = tus.get(tus.filesUrl() + bidi);
     assertThat(get.headers().firstValue("Content-Disposition").orElse(""))
         .doesNotContain("\u202E")
         .doesNotContain("%E2%80%AE");
-  }
-
-  private static JsonNode readJson(HttpResponse<byte[]> r) {
-    try {
-      return JSON.readTree(r.body());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

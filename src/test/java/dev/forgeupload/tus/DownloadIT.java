@@ -1,10 +1,12 @@
 package dev.forgeupload.tus;
 
-import static dev.forgeupload.tus.TusClient.b64;
-import static dev.forgeupload.tus.TusClient.random;
+import static dev.forgeupload.testing.TestData.b64;
+import static dev.forgeupload.testing.TestData.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.forgeupload.testing.RawHttp;
 import dev.forgeupload.testing.TestServer;
+import dev.forgeupload.testing.TusHttp;
 import java.net.URLDecoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -19,15 +21,15 @@ import org.junit.jupiter.api.Test;
 /** Downloads through {@code /api/v1/uploads/{id}/content}: ranges and safe headers. */
 class DownloadIT {
   private static TestServer server;
-  private static TusClient tus;
+  private static TusHttp tus;
   private static byte[] data;
   private static String contentUrl;
 
   @BeforeAll
   static void start() {
     server = TestServer.start(Map.of());
-    tus = new TusClient(server.baseUrl());
-    data = random(100, 42);
+    tus = new TusHttp(server.baseUrl());
+    data = randomBytes(100, 42);
     String url = tus.upload(data, "filename " + b64("data.bin"));
     contentUrl = content(url);
   }
@@ -38,7 +40,7 @@ class DownloadIT {
   }
 
   private static String content(String uploadUrl) {
-    return server.baseUrl() + "/api/v1/uploads/" + TusClient.id(uploadUrl) + "/content";
+    return server.baseUrl() + "/api/v1/uploads/" + TusHttp.id(uploadUrl) + "/content";
   }
 
   @Test
@@ -53,7 +55,7 @@ class DownloadIT {
 
   @Test
   void range_of_the_first_ten_bytes_returns_206_with_content_range() {
-    HttpResponse<byte[]> r = tus.get(contentUrl, "Range", "bytes=0-9");
+    HttpResponse<byte[]> r = tus.getWith(contentUrl, "Range", "bytes=0-9");
 
     assertThat(r.statusCode()).isEqualTo(206);
     assertThat(r.headers().firstValue("Content-Range")).hasValue("bytes 0-9/100");
@@ -62,7 +64,7 @@ class DownloadIT {
 
   @Test
   void suffix_range_returns_the_last_bytes() {
-    HttpResponse<byte[]> r = tus.get(contentUrl, "Range", "bytes=-5");
+    HttpResponse<byte[]> r = tus.getWith(contentUrl, "Range", "bytes=-5");
 
     assertThat(r.statusCode()).isEqualTo(206);
     assertThat(r.headers().firstValue("Content-Range")).hasValue("bytes 95-99/100");
@@ -71,7 +73,7 @@ class DownloadIT {
 
   @Test
   void open_range_returns_everything_from_the_start() {
-    HttpResponse<byte[]> r = tus.get(contentUrl, "Range", "bytes=10-");
+    HttpResponse<byte[]> r = tus.getWith(contentUrl, "Range", "bytes=10-");
 
     assertThat(r.statusCode()).isEqualTo(206);
     assertThat(r.headers().firstValue("Content-Range")).hasValue("bytes 10-99/100");
@@ -80,7 +82,7 @@ class DownloadIT {
 
   @Test
   void middle_range_returns_exactly_those_bytes() {
-    HttpResponse<byte[]> r = tus.get(contentUrl, "Range", "bytes=37-61");
+    HttpResponse<byte[]> r = tus.getWith(contentUrl, "Range", "bytes=37-61");
 
     assertThat(r.statusCode()).isEqualTo(206);
     assertThat(r.headers().firstValue("Content-Range")).hasValue("bytes 37-61/100");
@@ -89,7 +91,7 @@ class DownloadIT {
 
   @Test
   void unsatisfiable_range_returns_416_with_the_length() {
-    HttpResponse<byte[]> r = tus.get(contentUrl, "Range", "bytes=99999-");
+    HttpResponse<byte[]> r = tus.getWith(contentUrl, "Range", "bytes=99999-");
 
     assertThat(r.statusCode()).isEqualTo(416);
     assertThat(r.headers().firstValue("Content-Range")).hasValue("bytes */100");
@@ -98,14 +100,13 @@ class DownloadIT {
   @Test
   void content_disposition_of_a_hostile_filename_is_escaped_and_has_no_line_breaks() {
     String hostile = "../../etc/evil \"quoted\"\r\nX-Injected: yes; ünïcødé 名前.txt";
-    String url = tus.upload(random(20, 43), "filename " + b64(hostile));
+    String url = tus.upload(randomBytes(20, 43), "filename " + b64(hostile));
 
     // raw socket: HttpClient would hide a header split
-    TusClient.RawResponse r =
-        tus.raw(
-            "GET /api/v1/uploads/" + TusClient.id(url) + "/content HTTP/1.1\r\nHost: "
-                + tus.hostHeader(),
-            new byte[0]);
+    RawHttp.Response r =
+        new RawHttp(server.baseUrl())
+            .request("GET", "/api/v1/uploads/" + TusHttp.id(url) + "/content")
+            .send();
 
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.headers()).doesNotContainKey("x-injected");
@@ -142,7 +143,7 @@ class DownloadIT {
   @Test
   void content_of_an_unfinished_upload_is_not_served() {
     String url = tus.create(50);
-    assertThat(tus.patch(url, 0, random(10, 44)).statusCode()).isEqualTo(204);
+    assertThat(tus.patch(url, 0, randomBytes(10, 44)).statusCode()).isEqualTo(204);
 
     HttpResponse<byte[]> r = tus.get(content(url));
 

@@ -1,11 +1,12 @@
 package dev.forgeupload.tus;
 
-import static dev.forgeupload.tus.TusClient.body;
-import static dev.forgeupload.tus.TusClient.random;
+import static dev.forgeupload.testing.TusHttp.text;
+import static dev.forgeupload.testing.TestData.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.forgeupload.testing.Poll;
 import dev.forgeupload.testing.TestServer;
+import dev.forgeupload.testing.TusHttp;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -20,12 +21,12 @@ import org.junit.jupiter.api.Test;
 class MetricsIT {
   private static final long MAX = 1000;
   private static TestServer server;
-  private static TusClient tus;
+  private static TusHttp tus;
 
   @BeforeAll
   static void start() {
     server = TestServer.start(Map.of("FORGE_MAX_UPLOAD_BYTES", Long.toString(MAX)));
-    tus = new TusClient(server.baseUrl());
+    tus = new TusHttp(server.baseUrl());
   }
 
   @AfterAll
@@ -37,22 +38,22 @@ class MetricsIT {
   void counters_move_by_what_the_requests_did() {
     Samples before = scrape();
 
-    byte[] data = random(300, 7);
+    byte[] data = randomBytes(300, 7);
     tus.upload(data, null);
     HttpResponse<byte[]> tooLarge =
         tus.send(
-            tus.request(tus.filesUrl())
+            tus.tus(tus.filesUrl())
                 .header("Upload-Length", Long.toString(MAX + 1))
                 .POST(HttpRequest.BodyPublishers.noBody())
                 .build());
-    assertThat(tooLarge.statusCode()).as(body(tooLarge)).isEqualTo(413);
+    assertThat(tooLarge.statusCode()).as(text(tooLarge)).isEqualTo(413);
     HttpResponse<byte[]> bad =
         tus.send(
-            tus.request(tus.filesUrl())
+            tus.tus(tus.filesUrl())
                 .header("Upload-Length", "abc")
                 .POST(HttpRequest.BodyPublishers.noBody())
                 .build());
-    assertThat(bad.statusCode()).as(body(bad)).isEqualTo(400);
+    assertThat(bad.statusCode()).as(text(bad)).isEqualTo(400);
     HttpResponse<byte[]> missing =
         tus.get(server.baseUrl() + "/api/v1/uploads/" + UUID.randomUUID());
     assertThat(missing.statusCode()).isEqualTo(404);
@@ -100,19 +101,19 @@ class MetricsIT {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type").orElseThrow())
         .startsWith("text/plain; version=0.0.4");
-    assertThat(body(r)).contains("# TYPE forge_uploads_accepted_total counter");
+    assertThat(text(r)).contains("# TYPE forge_uploads_accepted_total counter");
   }
 
   @Test
   void a_client_chosen_method_or_code_never_becomes_a_tag() {
     HttpResponse<byte[]> r =
         tus.send(
-            tus.request(tus.filesUrl())
+            tus.tus(tus.filesUrl())
                 .method("BREW", HttpRequest.BodyPublishers.noBody())
                 .build());
     assertThat(r.statusCode()).isGreaterThanOrEqualTo(400).isLessThan(500);
 
-    String text = body(tus.get(server.baseUrl() + "/metrics"));
+    String text = text(tus.get(server.baseUrl() + "/metrics"));
     assertThat(text).doesNotContain("BREW");
   }
 
@@ -123,7 +124,7 @@ class MetricsIT {
   private static Samples scrape() {
     HttpResponse<byte[]> r = tus.get(server.baseUrl() + "/metrics");
     assertThat(r.statusCode()).isEqualTo(200);
-    return Samples.parse(body(r));
+    return Samples.parse(text(r));
   }
 
   /** The samples of a text exposition: name, labels, value. */

@@ -1,19 +1,17 @@
 package dev.forgeupload.tus;
 
-import static dev.forgeupload.tus.TusClient.OCTET;
-import static dev.forgeupload.tus.TusClient.b64;
-import static dev.forgeupload.tus.TusClient.body;
-import static dev.forgeupload.tus.TusClient.digest;
-import static dev.forgeupload.tus.TusClient.random;
+import static dev.forgeupload.testing.TusHttp.OCTET;
+import static dev.forgeupload.testing.TestData.b64;
+import static dev.forgeupload.testing.TusHttp.text;
+import static dev.forgeupload.testing.TestData.checksum;
+import static dev.forgeupload.testing.TestData.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.forgeupload.testing.RawHttp;
 import dev.forgeupload.testing.TestServer;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
+import dev.forgeupload.testing.TusHttp;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -26,12 +24,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class TusBadInputIT {
   private static final long MAX = 1_000_000;
   private static TestServer server;
-  private static TusClient tus;
+  private static TusHttp tus;
+  private static RawHttp raw;
 
   @BeforeAll
   static void start() {
     server = TestServer.start(Map.of("FORGE_MAX_UPLOAD_BYTES", Long.toString(MAX)));
-    tus = new TusClient(server.baseUrl());
+    tus = new TusHttp(server.baseUrl());
+    raw = new RawHttp(server.baseUrl());
   }
 
   @AfterAll
@@ -40,7 +40,7 @@ class TusBadInputIT {
   }
 
   private static HttpResponse<byte[]> post(Map<String, String> headers) {
-    HttpRequest.Builder b = tus.request(tus.filesUrl()).POST(HttpRequest.BodyPublishers.noBody());
+    HttpRequest.Builder b = tus.tus(tus.filesUrl()).POST(HttpRequest.BodyPublishers.noBody());
     headers.forEach(b::header);
     return tus.send(b.build());
   }
@@ -52,7 +52,7 @@ class TusBadInputIT {
   void post_with_malformed_upload_length_returns_400(String value) {
     HttpResponse<byte[]> r = post(Map.of("Upload-Length", value));
 
-    assertThat(r.statusCode()).as("Upload-Length '%s': %s", value, body(r)).isEqualTo(400);
+    assertThat(r.statusCode()).as("Upload-Length '%s': %s", value, text(r)).isEqualTo(400);
     assertThat(r.headers().firstValue("Location")).isEmpty();
   }
 
@@ -89,7 +89,7 @@ class TusBadInputIT {
     String url = c.headers().firstValue("Location").orElseThrow();
 
     HttpResponse<byte[]> r =
-        tus.patch(url, 0, random(10, 1), Map.of("Upload-Length", Long.toString(MAX + 1)));
+        tus.patch(url, 0, randomBytes(10, 1), Map.of("Upload-Length", Long.toString(MAX + 1)));
 
     assertThat(r.statusCode()).isEqualTo(413);
     assertThat(tus.offset(url)).isZero();
@@ -99,11 +99,11 @@ class TusBadInputIT {
   void deferred_length_declared_below_the_offset_returns_400() {
     HttpResponse<byte[]> c = post(Map.of("Upload-Defer-Length", "1"));
     String url = c.headers().firstValue("Location").orElseThrow();
-    assertThat(tus.patch(url, 0, random(50, 14)).statusCode()).isEqualTo(204);
+    assertThat(tus.patch(url, 0, randomBytes(50, 14)).statusCode()).isEqualTo(204);
 
-    HttpResponse<byte[]> r = tus.patch(url, 50, random(5, 15), Map.of("Upload-Length", "40"));
+    HttpResponse<byte[]> r = tus.patch(url, 50, randomBytes(5, 15), Map.of("Upload-Length", "40"));
 
-    assertThat(r.statusCode()).as(body(r)).isEqualTo(400);
+    assertThat(r.statusCode()).as(text(r)).isEqualTo(400);
     assertThat(tus.offset(url)).isEqualTo(50);
   }
 
@@ -112,9 +112,9 @@ class TusBadInputIT {
     HttpResponse<byte[]> c = post(Map.of("Upload-Defer-Length", "1"));
     String url = c.headers().firstValue("Location").orElseThrow();
 
-    HttpResponse<byte[]> r = tus.patch(url, 0, random(150, 16), Map.of("Upload-Length", "100"));
+    HttpResponse<byte[]> r = tus.patch(url, 0, randomBytes(150, 16), Map.of("Upload-Length", "100"));
 
-    assertThat(r.statusCode()).as(body(r)).isEqualTo(413);
+    assertThat(r.statusCode()).as(text(r)).isEqualTo(413);
     assertThat(tus.offset(url)).isZero();
   }
 
@@ -125,7 +125,7 @@ class TusBadInputIT {
   void post_with_bad_metadata_returns_400(String metadata) {
     HttpResponse<byte[]> r = post(Map.of("Upload-Length", "10", "Upload-Metadata", metadata));
 
-    assertThat(r.statusCode()).as("metadata '%s': %s", metadata, body(r)).isEqualTo(400);
+    assertThat(r.statusCode()).as("metadata '%s': %s", metadata, text(r)).isEqualTo(400);
   }
 
   @Test
@@ -133,7 +133,7 @@ class TusBadInputIT {
     String value = b64("x".repeat(75_000)); // 100,000 base64 characters
     HttpResponse<byte[]> r = post(Map.of("Upload-Length", "10", "Upload-Metadata", "filename " + value));
 
-    assertThat(r.statusCode()).as(body(r)).isBetween(400, 499);
+    assertThat(r.statusCode()).as(text(r)).isBetween(400, 499);
     assertThat(r.headers().firstValue("Location")).isEmpty();
   }
 
@@ -142,34 +142,25 @@ class TusBadInputIT {
     String value = b64("y".repeat(15_000)); // 20,000 base64 characters, over the 16 KiB default
     HttpResponse<byte[]> r = post(Map.of("Upload-Length", "10", "Upload-Metadata", "filename " + value));
 
-    assertThat(r.statusCode()).as(body(r)).isEqualTo(400);
+    assertThat(r.statusCode()).as(text(r)).isEqualTo(400);
     assertThat(r.headers().firstValue("Location")).isEmpty();
   }
 
   @Test
   void post_with_1_mb_header_over_a_raw_socket_gets_a_4xx_not_a_5xx() {
     String value = "A".repeat(1_000_000);
-    TusClient.RawResponse r;
-    try (Socket s = tus.connect()) {
-      OutputStream out = s.getOutputStream();
-      String head =
-          "POST /files/ HTTP/1.1\r\nHost: " + tus.hostHeader()
-              + "\r\nTus-Resumable: 1.0.0\r\nUpload-Length: 10\r\nUpload-Metadata: filename "
-              + value + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-      try {
-        out.write(head.getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-      } catch (java.io.IOException e) {
-        // the server may refuse mid-header; its answer is still in the socket
-      }
-      InputStream in = s.getInputStream();
-      r = TusClient.readResponse(in);
-    } catch (java.io.IOException e) {
-      // a reset connection is acceptable for a 1 MB header: what matters is no 5xx and no upload
-      r = null;
-    }
-    if (r != null) {
-      assertThat(r.status()).isBetween(400, 499);
+    // the server may refuse mid-header; its answer, if any, is still in the socket
+    RawHttp.Response r =
+        raw.request("POST", "/files/")
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Length", "10")
+            .header("Upload-Metadata", "filename " + value)
+            .header("Content-Length", "0")
+            .send();
+    // a reset connection (status -1) is acceptable for a 1 MB header: what matters is no 5xx and
+    // no upload
+    if (r.status() != -1) {
+      assertThat(r.status()).as("%s", r).isBetween(400, 499);
     }
     // and the server is fine afterwards
     assertThat(post(Map.of("Upload-Length", "10")).statusCode()).isEqualTo(201);
@@ -183,13 +174,13 @@ class TusBadInputIT {
     String url = tus.create(10);
     HttpResponse<byte[]> r =
         tus.send(
-            tus.request(url)
+            tus.tus(url)
                 .header("Upload-Offset", value)
                 .header("Content-Type", OCTET)
-                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(random(10, 2)))
+                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(randomBytes(10, 2)))
                 .build());
 
-    assertThat(r.statusCode()).as("Upload-Offset '%s': %s", value, body(r)).isEqualTo(400);
+    assertThat(r.statusCode()).as("Upload-Offset '%s': %s", value, text(r)).isEqualTo(400);
     assertThat(tus.offset(url)).isZero();
   }
 
@@ -198,9 +189,9 @@ class TusBadInputIT {
     String url = tus.create(10);
     HttpResponse<byte[]> r =
         tus.send(
-            tus.request(url)
+            tus.tus(url)
                 .header("Content-Type", OCTET)
-                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(random(10, 3)))
+                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(randomBytes(10, 3)))
                 .build());
 
     assertThat(r.statusCode()).isEqualTo(400);
@@ -212,9 +203,9 @@ class TusBadInputIT {
   void patch_with_bad_upload_checksum_returns_400(String value) {
     String url = tus.create(10);
 
-    HttpResponse<byte[]> r = tus.patch(url, 0, random(10, 4), Map.of("Upload-Checksum", value));
+    HttpResponse<byte[]> r = tus.patch(url, 0, randomBytes(10, 4), Map.of("Upload-Checksum", value));
 
-    assertThat(r.statusCode()).as("Upload-Checksum '%s': %s", value, body(r)).isEqualTo(400);
+    assertThat(r.statusCode()).as("Upload-Checksum '%s': %s", value, text(r)).isEqualTo(400);
     assertThat(tus.offset(url)).isZero();
   }
 
@@ -223,7 +214,7 @@ class TusBadInputIT {
     HttpResponse<byte[]> c = post(Map.of("Upload-Defer-Length", "1"));
     String url = c.headers().firstValue("Location").orElseThrow();
 
-    HttpResponse<byte[]> r = tus.patch(url, 0, random(10, 5), Map.of("Upload-Length", "-5"));
+    HttpResponse<byte[]> r = tus.patch(url, 0, randomBytes(10, 5), Map.of("Upload-Length", "-5"));
 
     assertThat(r.statusCode()).isEqualTo(400);
     assertThat(tus.offset(url)).isZero();
@@ -233,13 +224,13 @@ class TusBadInputIT {
 
   @Test
   void patch_with_content_length_past_upload_length_returns_413_and_writes_nothing() {
-    byte[] data = random(100, 6);
+    byte[] data = randomBytes(100, 6);
     String url = tus.create(100);
     assertThat(tus.patch(url, 0, Arrays.copyOf(data, 40)).statusCode()).isEqualTo(204);
 
-    HttpResponse<byte[]> r = tus.patch(url, 40, random(61, 7));
+    HttpResponse<byte[]> r = tus.patch(url, 40, randomBytes(61, 7));
 
-    assertThat(r.statusCode()).as(body(r)).isEqualTo(413);
+    assertThat(r.statusCode()).as(text(r)).isEqualTo(413);
     assertThat(tus.offset(url)).isEqualTo(40);
     assertThat(tus.patch(url, 40, Arrays.copyOfRange(data, 40, 100)).statusCode()).isEqualTo(204);
     assertThat(tus.get(url).body()).isEqualTo(data);
@@ -247,13 +238,13 @@ class TusBadInputIT {
 
   @Test
   void chunked_patch_running_past_upload_length_returns_413_and_writes_nothing_past_it() {
-    byte[] data = random(1000, 8);
+    byte[] data = randomBytes(1000, 8);
     String url = tus.create(1000);
     assertThat(tus.patch(url, 0, Arrays.copyOf(data, 400)).statusCode()).isEqualTo(204);
     // 600 bytes would complete it; send 700 in chunks of 100
-    byte[] tooMuch = random(700, 9);
+    byte[] tooMuch = randomBytes(700, 9);
 
-    TusClient.RawResponse r = chunkedPatch(url, 400, tooMuch, 100, "");
+    RawHttp.Response r = chunkedPatch(url, 400, tooMuch, 100);
 
     assertThat(r.status()).as(r.text()).isEqualTo(413);
     assertThat(tus.offset(url)).isEqualTo(400);
@@ -267,7 +258,7 @@ class TusBadInputIT {
   void chunked_patch_past_upload_length_with_one_large_chunk_returns_413() {
     String url = tus.create(1000);
 
-    TusClient.RawResponse r = chunkedPatch(url, 0, random(5000, 10), 5000, "");
+    RawHttp.Response r = chunkedPatch(url, 0, randomBytes(5000, 10), 5000);
 
     assertThat(r.status()).as(r.text()).isEqualTo(413);
     assertThat(tus.offset(url)).isZero();
@@ -277,10 +268,10 @@ class TusBadInputIT {
   void creation_with_upload_body_past_upload_length_returns_413_and_keeps_nothing() {
     HttpResponse<byte[]> r =
         tus.send(
-            tus.request(tus.filesUrl())
+            tus.tus(tus.filesUrl())
                 .header("Upload-Length", "10")
                 .header("Content-Type", OCTET)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(random(11, 11)))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(randomBytes(11, 11)))
                 .build());
 
     assertThat(r.statusCode()).isEqualTo(413);
@@ -291,52 +282,26 @@ class TusBadInputIT {
 
   @Test
   void creation_with_upload_and_a_checksum_mismatch_returns_460() {
-    byte[] data = random(50, 12);
+    byte[] data = randomBytes(50, 12);
     HttpResponse<byte[]> r =
         tus.send(
-            tus.request(tus.filesUrl())
+            tus.tus(tus.filesUrl())
                 .header("Upload-Length", "50")
                 .header("Content-Type", OCTET)
-                .header("Upload-Checksum", "sha1 " + digest("sha1", random(50, 13)))
+                .header("Upload-Checksum", "sha1 " + checksum("sha1", randomBytes(50, 13)))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(data))
                 .build());
 
-    assertThat(r.statusCode()).as(body(r)).isEqualTo(460);
+    assertThat(r.statusCode()).as(text(r)).isEqualTo(460);
     r.headers()
         .firstValue("Location")
         .ifPresent(loc -> assertThat(tus.offset(loc)).isZero());
   }
 
-  static TusClient.RawResponse chunkedPatch(
-      String url, long offset, byte[] body, int chunk, String extraHeaders) {
-    StringBuilder head =
-        new StringBuilder()
-            .append("PATCH ").append(TusClient.path(url)).append(" HTTP/1.1\r\n")
-            .append("Host: ").append(tus.hostHeader()).append("\r\n")
-            .append("Tus-Resumable: 1.0.0\r\n")
-            .append("Upload-Offset: ").append(offset).append("\r\n")
-            .append("Content-Type: ").append(OCTET).append("\r\n")
-            .append(extraHeaders)
-            .append("Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
-    try (Socket s = tus.connect()) {
-      OutputStream out = s.getOutputStream();
-      out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-      try {
-        for (int i = 0; i < body.length; i += chunk) {
-          int n = Math.min(chunk, body.length - i);
-          out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
-          out.write(body, i, n);
-          out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
-          out.flush();
-        }
-        out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-      } catch (java.io.IOException e) {
-        // the server answered early and closed; read its answer
-      }
-      return TusClient.readResponse(s.getInputStream());
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+  private static RawHttp.Response chunkedPatch(String url, long offset, byte[] body, int chunk) {
+    return raw.patch(url, offset)
+        .header("Transfer-Encoding", "chunked")
+        .body(RawHttp.chunked(body, chunk))
+        .send();
   }
 }

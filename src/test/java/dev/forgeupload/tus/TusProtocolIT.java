@@ -1,13 +1,15 @@
 package dev.forgeupload.tus;
 
-import static dev.forgeupload.tus.TusClient.OCTET;
-import static dev.forgeupload.tus.TusClient.b64;
-import static dev.forgeupload.tus.TusClient.body;
-import static dev.forgeupload.tus.TusClient.digest;
-import static dev.forgeupload.tus.TusClient.random;
+import static dev.forgeupload.testing.TusHttp.OCTET;
+import static dev.forgeupload.testing.TestData.b64;
+import static dev.forgeupload.testing.TusHttp.text;
+import static dev.forgeupload.testing.TestData.checksum;
+import static dev.forgeupload.testing.TestData.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.forgeupload.testing.RawHttp;
 import dev.forgeupload.testing.TestServer;
+import dev.forgeupload.testing.TusHttp;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -20,6 +22,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,12 +30,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The tus 1.0.0 core protocol and its extensions over real HTTP, happy paths and status codes. */
 class TusProtocolIT {
   private static TestServer server;
-  private static TusClient tus;
+  private static TusHttp tus;
+  private static RawHttp raw;
 
   @BeforeAll
   static void start() {
     server = TestServer.start(Map.of("FORGE_MAX_UPLOAD_BYTES", "10000000"));
-    tus = new TusClient(server.baseUrl());
+    tus = new TusHttp(server.baseUrl());
+    raw = new RawHttp(server.baseUrl());
   }
 
   @AfterAll
@@ -44,11 +49,7 @@ class TusProtocolIT {
 
   @Test
   void options_advertises_version_extensions_max_size_and_checksum_algorithms() {
-    HttpResponse<byte[]> r =
-        tus.send(
-            HttpRequest.newBuilder(URI.create(tus.filesUrl()))
-                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
-                .build());
+    HttpResponse<byte[]> r = tus.options("/files/");
 
     assertThat(r.statusCode()).isIn(200, 204);
     assertThat(r.headers().firstValue("Tus-Resumable")).hasValue("1.0.0");
@@ -74,7 +75,7 @@ class TusProtocolIT {
   void post_creates_an_upload_with_201_and_an_absolute_location() {
     HttpResponse<byte[]> r =
         tus.send(
-            tus.request(tus.filesUrl())
+            tus.tus(tus.filesUrl())
                 .header("Upload-Length", "100")
                 .POST(HttpRequest.BodyPublishers.noBody())
                 .build());
@@ -85,23 +86,23 @@ class TusProtocolIT {
     URI uri = URI.create(location);
     assertThat(uri.isAbsolute()).as(location).isTrue();
     assertThat(location).startsWith(server.baseUrl() + "/files/");
-    assertThat(UUID.fromString(TusClient.id(location)).toString()).isEqualTo(TusClient.id(location));
+    assertThat(UUID.fromString(TusHttp.id(location)).toString()).isEqualTo(TusHttp.id(location));
     assertThat(tus.offset(location)).isZero();
   }
 
   @Test
   void creation_with_upload_stores_the_body_sent_with_the_post_and_reports_its_offset() {
-    byte[] data = random(5000, 1);
+    byte[] data = randomBytes(5000, 1);
     byte[] first = Arrays.copyOf(data, 3000);
     HttpResponse<byte[]> r =
         tus.send(
-            tus.request(tus.filesUrl())
+            tus.tus(tus.filesUrl())
                 .header("Upload-Length", "5000")
                 .header("Content-Type", OCTET)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(first))
                 .build());
 
-    assertThat(r.statusCode()).as(body(r)).isEqualTo(201);
+    assertThat(r.statusCode()).as(text(r)).isEqualTo(201);
     assertThat(r.headers().firstValue("Upload-Offset")).hasValue("3000");
     String url = r.headers().firstValue("Location").orElseThrow();
     assertThat(tus.offset(url)).isEqualTo(3000);
@@ -113,10 +114,10 @@ class TusProtocolIT {
 
   @Test
   void creation_with_upload_of_the_whole_file_completes_it_at_once() {
-    byte[] data = random(777, 2);
+    byte[] data = randomBytes(777, 2);
     HttpResponse<byte[]> r =
         tus.send(
-            tus.request(tus.filesUrl())
+            tus.tus(tus.filesUrl())
                 .header("Upload-Length", "777")
                 .header("Content-Type", OCTET)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(data))
@@ -132,7 +133,7 @@ class TusProtocolIT {
     // found by the property tests: the content check read a staged file that never existed (500)
     HttpResponse<byte[]> r =
         tus.send(
-            tus.request(tus.filesUrl())
+            tus.tus(tus.filesUrl())
                 .header("Upload-Defer-Length", "1")
                 .header("Upload-Metadata", "filename " + b64("empty.png") + ",filetype "
                     + b64("image/png"))
@@ -142,7 +143,7 @@ class TusProtocolIT {
 
     HttpResponse<byte[]> p = tus.patch(url, 0, new byte[0], Map.of("Upload-Length", "0"));
 
-    assertThat(p.statusCode()).as(body(p)).isEqualTo(204);
+    assertThat(p.statusCode()).as(text(p)).isEqualTo(204);
     assertThat(p.headers().firstValue("Upload-Offset")).hasValue("0");
     HttpResponse<byte[]> h = tus.head(url);
     assertThat(h.headers().firstValue("Upload-Length")).hasValue("0");
@@ -153,27 +154,27 @@ class TusProtocolIT {
   void defer_length_upload_learns_its_length_from_a_later_patch() {
     HttpResponse<byte[]> r =
         tus.send(
-            tus.request(tus.filesUrl())
+            tus.tus(tus.filesUrl())
                 .header("Upload-Defer-Length", "1")
                 .POST(HttpRequest.BodyPublishers.noBody())
                 .build());
-    assertThat(r.statusCode()).as(body(r)).isEqualTo(201);
+    assertThat(r.statusCode()).as(text(r)).isEqualTo(201);
     String url = r.headers().firstValue("Location").orElseThrow();
 
     HttpResponse<byte[]> h = tus.head(url);
     assertThat(h.headers().firstValue("Upload-Defer-Length")).hasValue("1");
     assertThat(h.headers().firstValue("Upload-Length")).isEmpty();
 
-    byte[] data = random(1200, 3);
+    byte[] data = randomBytes(1200, 3);
     HttpResponse<byte[]> p1 = tus.patch(url, 0, Arrays.copyOf(data, 500));
-    assertThat(p1.statusCode()).as(body(p1)).isEqualTo(204);
+    assertThat(p1.statusCode()).as(text(p1)).isEqualTo(204);
     assertThat(p1.headers().firstValue("Upload-Offset")).hasValue("500");
     assertThat(tus.head(url).headers().firstValue("Upload-Length")).isEmpty();
 
     HttpResponse<byte[]> p2 =
         tus.patch(
             url, 500, Arrays.copyOfRange(data, 500, 1200), Map.of("Upload-Length", "1200"));
-    assertThat(p2.statusCode()).as(body(p2)).isEqualTo(204);
+    assertThat(p2.statusCode()).as(text(p2)).isEqualTo(204);
     assertThat(p2.headers().firstValue("Upload-Offset")).hasValue("1200");
 
     HttpResponse<byte[]> h2 = tus.head(url);
@@ -186,7 +187,7 @@ class TusProtocolIT {
   void head_returns_offset_length_metadata_and_no_store() {
     String meta = "filename " + b64("report.pdf") + ",filetype " + b64("application/pdf") + ",flag";
     String url = tus.create(300, meta);
-    assertThat(tus.patch(url, 0, random(120, 4)).statusCode()).isEqualTo(204);
+    assertThat(tus.patch(url, 0, randomBytes(120, 4)).statusCode()).isEqualTo(204);
 
     HttpResponse<byte[]> h = tus.head(url);
 
@@ -199,10 +200,27 @@ class TusProtocolIT {
   }
 
   @Test
+  @Disabled("server bug, found by HostileInputPropertiesIT's edge cases: creation accepts"
+      + " Upload-Metadata up to FORGE_MAX_METADATA_BYTES (16 KiB) but HEAD answers 500 once the"
+      + " echoed header passes about 15,950 characters (Jetty's response header limit; src/main"
+      + " raises only the request header size). Enable once src/main is fixed.")
+  void metadata_at_the_creation_limit_is_echoed_by_head() {
+    String meta = "filename " + "QUFB".repeat((16 * 1024 - 9) / 4); // 16,381 characters
+    HttpResponse<byte[]> r = tus.tryCreate(10, meta);
+    if (r.statusCode() == 201) {
+      HttpResponse<byte[]> h = tus.head(TusHttp.location(r));
+      assertThat(h.statusCode()).as(text(h)).isEqualTo(200);
+      assertThat(h.headers().firstValue("Upload-Metadata")).hasValue(meta);
+    } else {
+      assertThat(r.statusCode()).as(text(r)).isEqualTo(400); // or refused at creation, not later
+    }
+  }
+
+  @Test
   void upload_expires_is_sent_on_post_and_patch_while_the_upload_is_unfinished() {
     HttpResponse<byte[]> post =
         tus.send(
-            tus.request(tus.filesUrl())
+            tus.tus(tus.filesUrl())
                 .header("Upload-Length", "10")
                 .POST(HttpRequest.BodyPublishers.noBody())
                 .build());
@@ -211,7 +229,7 @@ class TusProtocolIT {
     assertThat(httpDate(post.headers().firstValue("Upload-Expires").get()))
         .isAfter(Instant.now());
 
-    HttpResponse<byte[]> patch = tus.patch(url, 0, random(4, 5));
+    HttpResponse<byte[]> patch = tus.patch(url, 0, randomBytes(4, 5));
     assertThat(patch.statusCode()).isEqualTo(204);
     assertThat(patch.headers().firstValue("Upload-Expires")).isPresent();
     assertThat(httpDate(patch.headers().firstValue("Upload-Expires").get()))
@@ -224,7 +242,7 @@ class TusProtocolIT {
   void missing_tus_resumable_returns_412_with_tus_version() {
     HttpResponse<byte[]> r =
         tus.send(
-            HttpRequest.newBuilder(URI.create(tus.filesUrl()))
+            tus.plain("/files/")
                 .header("Upload-Length", "10")
                 .POST(HttpRequest.BodyPublishers.noBody())
                 .build());
@@ -238,11 +256,11 @@ class TusProtocolIT {
     String url = tus.create(10);
     HttpResponse<byte[]> r =
         tus.send(
-            HttpRequest.newBuilder(URI.create(url))
+            tus.plain(url)
                 .header("Tus-Resumable", "0.2.2")
                 .header("Upload-Offset", "0")
                 .header("Content-Type", OCTET)
-                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(random(10, 6)))
+                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(randomBytes(10, 6)))
                 .build());
 
     assertThat(r.statusCode()).isEqualTo(412);
@@ -255,10 +273,10 @@ class TusProtocolIT {
     String url = tus.create(10);
     HttpResponse<byte[]> r =
         tus.send(
-            tus.request(url)
+            tus.tus(url)
                 .header("Upload-Offset", "0")
                 .header("Content-Type", "application/octet-stream")
-                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(random(10, 7)))
+                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(randomBytes(10, 7)))
                 .build());
 
     assertThat(r.statusCode()).isEqualTo(415);
@@ -268,10 +286,10 @@ class TusProtocolIT {
   @Test
   void patch_with_wrong_offset_returns_409() {
     String url = tus.create(100);
-    assertThat(tus.patch(url, 0, random(40, 8)).statusCode()).isEqualTo(204);
+    assertThat(tus.patch(url, 0, randomBytes(40, 8)).statusCode()).isEqualTo(204);
 
-    HttpResponse<byte[]> behind = tus.patch(url, 10, random(10, 9));
-    HttpResponse<byte[]> ahead = tus.patch(url, 50, random(10, 9));
+    HttpResponse<byte[]> behind = tus.patch(url, 10, randomBytes(10, 9));
+    HttpResponse<byte[]> ahead = tus.patch(url, 50, randomBytes(10, 9));
 
     assertThat(behind.statusCode()).isEqualTo(409);
     assertThat(ahead.statusCode()).isEqualTo(409);
@@ -283,10 +301,10 @@ class TusProtocolIT {
   void creation_with_upload_with_wrong_content_type_returns_415_and_creates_nothing() {
     HttpResponse<byte[]> r =
         tus.send(
-            tus.request(tus.filesUrl())
+            tus.tus(tus.filesUrl())
                 .header("Upload-Length", "10")
                 .header("Content-Type", "text/plain")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(random(10, 21)))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(randomBytes(10, 21)))
                 .build());
 
     assertThat(r.statusCode()).isEqualTo(415);
@@ -296,7 +314,7 @@ class TusProtocolIT {
   @Test
   void expired_upload_returns_410_on_head_and_patch() throws Exception {
     try (TestServer shortLived = TestServer.start(Map.of("FORGE_UPLOAD_EXPIRY_SECONDS", "1"))) {
-      TusClient c = new TusClient(shortLived.baseUrl());
+      TusHttp c = new TusHttp(shortLived.baseUrl());
       String url = c.create(10);
       HttpResponse<byte[]> fresh = c.head(url);
       assertThat(fresh.statusCode()).isEqualTo(200);
@@ -306,7 +324,7 @@ class TusProtocolIT {
       Thread.sleep(2100);
 
       assertThat(c.head(url).statusCode()).isEqualTo(410);
-      assertThat(c.patch(url, 0, random(10, 22)).statusCode()).isEqualTo(410);
+      assertThat(c.patch(url, 0, randomBytes(10, 22)).statusCode()).isEqualTo(410);
     }
   }
 
@@ -315,47 +333,39 @@ class TusProtocolIT {
     String url = tus.filesUrl() + UUID.randomUUID();
 
     assertThat(tus.head(url).statusCode()).isEqualTo(404);
-    assertThat(tus.patch(url, 0, random(5, 10)).statusCode()).isEqualTo(404);
+    assertThat(tus.patch(url, 0, randomBytes(5, 10)).statusCode()).isEqualTo(404);
     assertThat(tus.delete(url).statusCode()).isEqualTo(404);
   }
 
   @Test
   void malformed_upload_id_returns_404() {
     assertThat(tus.head(tus.filesUrl() + "not-a-uuid").statusCode()).isEqualTo(404);
-    assertThat(tus.patch(tus.filesUrl() + "not-a-uuid", 0, random(5, 11)).statusCode())
+    assertThat(tus.patch(tus.filesUrl() + "not-a-uuid", 0, randomBytes(5, 11)).statusCode())
         .isEqualTo(404);
     // not normalised by HttpClient: the raw path goes over the wire as written
-    TusClient.RawResponse r =
-        tus.raw(
-            "HEAD /files/../etc/passwd HTTP/1.1\r\nHost: "
-                + tus.hostHeader()
-                + "\r\nTus-Resumable: 1.0.0",
-            new byte[0]);
-    assertThat(r.status()).isIn(400, 404);
-    TusClient.RawResponse r2 =
-        tus.raw(
-            "HEAD /files/%2e%2e%2fetc%2fpasswd HTTP/1.1\r\nHost: "
-                + tus.hostHeader()
-                + "\r\nTus-Resumable: 1.0.0",
-            new byte[0]);
-    assertThat(r2.status()).isIn(400, 404);
+    RawHttp.Response r =
+        raw.request("HEAD", "/files/../etc/passwd").header("Tus-Resumable", "1.0.0").send();
+    assertThat(r.status()).as("%s", r).isIn(400, 404);
+    RawHttp.Response r2 =
+        raw.request("HEAD", "/files/%2e%2e%2fetc%2fpasswd").header("Tus-Resumable", "1.0.0").send();
+    assertThat(r2.status()).as("%s", r2).isIn(400, 404);
   }
 
   @Test
   void terminated_upload_returns_410_on_head_and_patch() {
     String url = tus.create(50);
-    assertThat(tus.patch(url, 0, random(20, 12)).statusCode()).isEqualTo(204);
+    assertThat(tus.patch(url, 0, randomBytes(20, 12)).statusCode()).isEqualTo(204);
 
     HttpResponse<byte[]> d = tus.delete(url);
 
     assertThat(d.statusCode()).isEqualTo(204);
     assertThat(tus.head(url).statusCode()).isEqualTo(410);
-    assertThat(tus.patch(url, 20, random(30, 13)).statusCode()).isEqualTo(410);
+    assertThat(tus.patch(url, 20, randomBytes(30, 13)).statusCode()).isEqualTo(410);
   }
 
   @Test
   void get_of_a_finished_upload_returns_its_bytes() {
-    byte[] data = random(300_000, 14);
+    byte[] data = randomBytes(300_000, 14);
     String url = tus.create(data.length);
     assertThat(tus.patch(url, 0, Arrays.copyOf(data, 100_000)).statusCode()).isEqualTo(204);
     assertThat(tus.patch(url, 100_000, Arrays.copyOfRange(data, 100_000, data.length)).statusCode())
@@ -369,7 +379,7 @@ class TusProtocolIT {
 
   @Test
   void extra_empty_patch_at_the_end_returns_204_with_the_same_offset() {
-    byte[] data = random(64, 15);
+    byte[] data = randomBytes(64, 15);
     String url = tus.upload(data, null);
 
     HttpResponse<byte[]> again = tus.patch(url, 64, new byte[0]);
@@ -388,39 +398,32 @@ class TusProtocolIT {
     // tus-java-client ends an upload whose size is a multiple of its request size with a chunked,
     // empty PATCH sent with Expect: 100-continue. The body must be read, or the server closes the
     // connection and the client can lose the 204.
-    byte[] data = random(64, 16);
+    byte[] data = randomBytes(64, 16);
     String url = tus.upload(data, null);
-    try (java.net.Socket s = tus.connect()) {
-      java.io.OutputStream out = s.getOutputStream();
-      java.io.InputStream in = s.getInputStream();
-      String head =
-          "PATCH " + TusClient.path(url) + " HTTP/1.1\r\nHost: " + tus.hostHeader()
-              + "\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 64\r\nContent-Type: " + OCTET
-              + "\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n";
-      out.write(head.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-      out.flush();
-      TusClient.RawResponse cont = TusClient.readResponse(in);
-      assertThat(cont.status()).isEqualTo(100);
+    try (RawHttp.Connection c =
+        raw.patch(url, 64)
+            .header("Transfer-Encoding", "chunked")
+            .header("Expect", "100-continue")
+            .keepAlive()
+            .open()) {
+      RawHttp.Response cont = c.read();
+      assertThat(cont.status()).as("%s", cont).isEqualTo(100);
       Thread.sleep(500); // a slow client: the server must wait for the body, not answer and close
-      out.write("0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-      out.flush();
-      TusClient.RawResponse first = TusClient.readResponse(in);
-      assertThat(first.status()).isEqualTo(204);
+      c.write("0\r\n\r\n");
+      RawHttp.Response first = c.read();
+      assertThat(first.status()).as("%s", first).isEqualTo(204);
       assertThat(first.header("Upload-Offset")).isEqualTo("64");
       assertThat(first.header("Connection")).isNull();
-      String head2 =
-          "HEAD " + TusClient.path(url) + " HTTP/1.1\r\nHost: " + tus.hostHeader()
-              + "\r\nTus-Resumable: 1.0.0\r\n\r\n";
-      out.write(head2.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-      out.flush();
-      String status = new String(in.readNBytes(12), java.nio.charset.StandardCharsets.ISO_8859_1);
-      assertThat(status).isEqualTo("HTTP/1.1 200");
+      c.write(raw.request("HEAD", TusHttp.path(url)).header("Tus-Resumable", "1.0.0").keepAlive()
+          .head());
+      RawHttp.Response second = c.read(true);
+      assertThat(second.statusLine()).startsWith("HTTP/1.1 200");
     }
   }
 
   @Test
   void a_body_on_an_already_complete_upload_is_413() {
-    byte[] data = random(64, 17);
+    byte[] data = randomBytes(64, 17);
     String url = tus.upload(data, null);
     HttpResponse<byte[]> r = tus.patch(url, 64, new byte[] {1, 2, 3});
     assertThat(r.statusCode()).isEqualTo(413);
@@ -432,13 +435,13 @@ class TusProtocolIT {
   @ParameterizedTest
   @ValueSource(strings = {"md5", "sha1", "sha256", "sha512"})
   void patch_with_matching_checksum_is_accepted(String algorithm) {
-    byte[] data = random(4096, algorithm.hashCode());
+    byte[] data = randomBytes(4096, algorithm.hashCode());
     String url = tus.create(data.length);
 
     HttpResponse<byte[]> r =
-        tus.patch(url, 0, data, Map.of("Upload-Checksum", algorithm + " " + digest(algorithm, data)));
+        tus.patch(url, 0, data, Map.of("Upload-Checksum", algorithm + " " + checksum(algorithm, data)));
 
-    assertThat(r.statusCode()).as(body(r)).isEqualTo(204);
+    assertThat(r.statusCode()).as(text(r)).isEqualTo(204);
     assertThat(r.headers().firstValue("Upload-Offset")).hasValue("4096");
     assertThat(tus.get(url).body()).isEqualTo(data);
   }
@@ -446,17 +449,17 @@ class TusProtocolIT {
   @ParameterizedTest
   @ValueSource(strings = {"md5", "sha1", "sha256", "sha512"})
   void patch_with_mismatching_checksum_returns_460_and_keeps_the_offset(String algorithm) {
-    byte[] first = random(100, 16);
-    byte[] data = random(2000, 17);
+    byte[] first = randomBytes(100, 16);
+    byte[] data = randomBytes(2000, 17);
     String url = tus.create(first.length + data.length);
     assertThat(tus.patch(url, 0, first).statusCode()).isEqualTo(204);
     byte[] other = data.clone();
     other[1000] ^= 1;
 
     HttpResponse<byte[]> r =
-        tus.patch(url, 100, data, Map.of("Upload-Checksum", algorithm + " " + digest(algorithm, other)));
+        tus.patch(url, 100, data, Map.of("Upload-Checksum", algorithm + " " + checksum(algorithm, other)));
 
-    assertThat(r.statusCode()).as(body(r)).isEqualTo(460);
+    assertThat(r.statusCode()).as(text(r)).isEqualTo(460);
     assertThat(tus.offset(url)).isEqualTo(100);
     // the rejected bytes left no trace: the right bytes complete the upload exactly
     assertThat(tus.patch(url, 100, data).statusCode()).isEqualTo(204);
@@ -470,38 +473,37 @@ class TusProtocolIT {
 
   @Test
   void post_with_method_override_patch_appends_like_a_patch() {
-    byte[] data = random(900, 18);
+    byte[] data = randomBytes(900, 18);
     String url = tus.create(data.length);
 
     HttpResponse<byte[]> r =
         tus.send(
-            tus.request(url)
+            tus.tus(url)
                 .header("X-HTTP-Method-Override", "PATCH")
                 .header("Upload-Offset", "0")
                 .header("Content-Type", OCTET)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(data))
                 .build());
 
-    assertThat(r.statusCode()).as(body(r)).isEqualTo(204);
+    assertThat(r.statusCode()).as(text(r)).isEqualTo(204);
     assertThat(r.headers().firstValue("Upload-Offset")).hasValue("900");
     assertThat(tus.get(url).body()).isEqualTo(data);
   }
 
   @Test
   void post_with_method_override_patch_over_a_raw_socket_appends() {
-    byte[] data = random(333, 19);
+    byte[] data = randomBytes(333, 19);
     String url = tus.create(data.length);
 
-    TusClient.RawResponse r =
-        tus.raw(
-            "POST " + TusClient.path(url) + " HTTP/1.1\r\n"
-                + "Host: " + tus.hostHeader() + "\r\n"
-                + "Tus-Resumable: 1.0.0\r\n"
-                + "X-HTTP-Method-Override: PATCH\r\n"
-                + "Upload-Offset: 0\r\n"
-                + "Content-Type: " + OCTET + "\r\n"
-                + "Content-Length: " + data.length,
-            data);
+    RawHttp.Response r =
+        raw.request("POST", TusHttp.path(url))
+            .header("Tus-Resumable", "1.0.0")
+            .header("X-HTTP-Method-Override", "PATCH")
+            .header("Upload-Offset", "0")
+            .header("Content-Type", OCTET)
+            .header("Content-Length", data.length)
+            .body(data)
+            .send();
 
     assertThat(r.status()).as(r.text()).isEqualTo(204);
     assertThat(r.header("Upload-Offset")).isEqualTo("333");
@@ -511,11 +513,11 @@ class TusProtocolIT {
   @Test
   void post_with_method_override_head_and_delete_act_as_head_and_delete() {
     String url = tus.create(70);
-    assertThat(tus.patch(url, 0, random(30, 20)).statusCode()).isEqualTo(204);
+    assertThat(tus.patch(url, 0, randomBytes(30, 20)).statusCode()).isEqualTo(204);
 
     HttpResponse<byte[]> h =
         tus.send(
-            tus.request(url)
+            tus.tus(url)
                 .header("X-HTTP-Method-Override", "HEAD")
                 .POST(HttpRequest.BodyPublishers.noBody())
                 .build());
@@ -525,7 +527,7 @@ class TusProtocolIT {
 
     HttpResponse<byte[]> d =
         tus.send(
-            tus.request(url)
+            tus.tus(url)
                 .header("X-HTTP-Method-Override", "DELETE")
                 .POST(HttpRequest.BodyPublishers.noBody())
                 .build());
@@ -538,10 +540,10 @@ class TusProtocolIT {
   @Test
   void location_honours_x_forwarded_proto_and_host_when_the_proxy_is_trusted() {
     try (TestServer trusted = TestServer.start(Map.of("FORGE_TRUST_PROXY", "true"))) {
-      TusClient c = new TusClient(trusted.baseUrl());
+      TusHttp c = new TusHttp(trusted.baseUrl());
       HttpResponse<byte[]> r =
           c.send(
-              c.request(c.filesUrl())
+              c.tus(c.filesUrl())
                   .header("Upload-Length", "5")
                   .header("X-Forwarded-Proto", "https")
                   .header("X-Forwarded-Host", "uploads.example.com")
@@ -552,7 +554,7 @@ class TusProtocolIT {
       String location = r.headers().firstValue("Location").orElseThrow();
       assertThat(location).startsWith("https://uploads.example.com/files/");
       // and the upload behind it is real
-      assertThat(c.offset(c.filesUrl() + TusClient.id(location))).isZero();
+      assertThat(c.offset(c.filesUrl() + TusHttp.id(location))).isZero();
     }
   }
 
@@ -560,7 +562,7 @@ class TusProtocolIT {
   void location_ignores_x_forwarded_headers_when_the_proxy_is_not_trusted() {
     HttpResponse<byte[]> r =
         tus.send(
-            tus.request(tus.filesUrl())
+            tus.tus(tus.filesUrl())
                 .header("Upload-Length", "5")
                 .header("X-Forwarded-Proto", "https")
                 .header("X-Forwarded-Host", "evil.example.com")

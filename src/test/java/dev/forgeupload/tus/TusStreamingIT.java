@@ -1,18 +1,14 @@
 package dev.forgeupload.tus;
 
-import static dev.forgeupload.tus.TusClient.OCTET;
-import static dev.forgeupload.tus.TusClient.body;
-import static dev.forgeupload.tus.TusClient.digest;
-import static dev.forgeupload.tus.TusClient.random;
+import static dev.forgeupload.testing.TusHttp.text;
+import static dev.forgeupload.testing.TestData.checksum;
+import static dev.forgeupload.testing.TestData.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.forgeupload.testing.RawHttp;
 import dev.forgeupload.testing.TestServer;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.Socket;
+import dev.forgeupload.testing.TusHttp;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -33,12 +29,14 @@ import org.junit.jupiter.api.Test;
  */
 class TusStreamingIT {
   private static TestServer server;
-  private static TusClient tus;
+  private static TusHttp tus;
+  private static RawHttp raw;
 
   @BeforeAll
   static void start() {
     server = TestServer.start(Map.of("FORGE_LOCK_WAIT_SECONDS", "1", "FORGE_STALL_SECONDS", "3"));
-    tus = new TusClient(server.baseUrl());
+    tus = new TusHttp(server.baseUrl());
+    raw = new RawHttp(server.baseUrl());
   }
 
   @AfterAll
@@ -50,11 +48,11 @@ class TusStreamingIT {
 
   @Test
   void chunked_patch_with_a_matching_checksum_trailer_returns_204() {
-    byte[] data = random(50_000, 1);
+    byte[] data = randomBytes(50_000, 1);
     String url = tus.create(data.length);
 
-    TusClient.RawResponse r =
-        chunkedWithTrailer(url, 0, data, "sha256 " + digest("sha256", data));
+    RawHttp.Response r =
+        chunkedWithTrailer(url, 0, data, "sha256 " + checksum("sha256", data));
 
     assertThat(r.status()).as(r.text()).isEqualTo(204);
     assertThat(r.header("Upload-Offset")).isEqualTo("50000");
@@ -63,18 +61,18 @@ class TusStreamingIT {
 
   @Test
   void chunked_patch_with_a_mismatching_checksum_trailer_returns_460_and_keeps_the_offset() {
-    byte[] first = random(1000, 2);
-    byte[] data = random(20_000, 3);
+    byte[] first = randomBytes(1000, 2);
+    byte[] data = randomBytes(20_000, 3);
     String url = tus.create(first.length + data.length);
     assertThat(tus.patch(url, 0, first).statusCode()).isEqualTo(204);
 
-    TusClient.RawResponse r =
-        chunkedWithTrailer(url, 1000, data, "sha1 " + digest("sha1", random(20_000, 4)));
+    RawHttp.Response r =
+        chunkedWithTrailer(url, 1000, data, "sha1 " + checksum("sha1", randomBytes(20_000, 4)));
 
     assertThat(r.status()).as(r.text()).isEqualTo(460);
     assertThat(tus.offset(url)).isEqualTo(1000);
     // the refused bytes are gone: the right ones complete the upload exactly
-    assertThat(chunkedWithTrailer(url, 1000, data, "md5 " + digest("md5", data)).status())
+    assertThat(chunkedWithTrailer(url, 1000, data, "md5 " + checksum("md5", data)).status())
         .isEqualTo(204);
     byte[] expected = new byte[21_000];
     System.arraycopy(first, 0, expected, 0, 1000);
@@ -82,32 +80,13 @@ class TusStreamingIT {
     assertThat(tus.get(url).body()).isEqualTo(expected);
   }
 
-  private static TusClient.RawResponse chunkedWithTrailer(
+  private static RawHttp.Response chunkedWithTrailer(
       String url, long offset, byte[] data, String checksum) {
-    try (Socket s = tus.connect()) {
-      OutputStream out = s.getOutputStream();
-      String head =
-          "PATCH " + TusClient.path(url) + " HTTP/1.1\r\n"
-              + "Host: " + tus.hostHeader() + "\r\n"
-              + "Tus-Resumable: 1.0.0\r\n"
-              + "Upload-Offset: " + offset + "\r\n"
-              + "Content-Type: " + OCTET + "\r\n"
-              + "Transfer-Encoding: chunked\r\n"
-              + "Trailer: Upload-Checksum\r\n"
-              + "Connection: close\r\n\r\n";
-      out.write(ascii(head));
-      for (int i = 0; i < data.length; i += 7000) {
-        int n = Math.min(7000, data.length - i);
-        out.write(ascii(Integer.toHexString(n) + "\r\n"));
-        out.write(data, i, n);
-        out.write(ascii("\r\n"));
-      }
-      out.write(ascii("0\r\nUpload-Checksum: " + checksum + "\r\n\r\n"));
-      out.flush();
-      return TusClient.readResponse(s.getInputStream());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return raw.patch(url, offset)
+        .header("Transfer-Encoding", "chunked")
+        .header("Trailer", "Upload-Checksum")
+        .body(RawHttp.chunked(data, 7000, "Upload-Checksum: " + checksum))
+        .send();
   }
 
   // ---- 423
@@ -115,31 +94,19 @@ class TusStreamingIT {
   @Test
   void patch_while_another_request_holds_the_upload_returns_423() throws Exception {
     int total = 40_000;
-    byte[] data = random(total, 5);
+    byte[] data = randomBytes(total, 5);
     String url = tus.create(total);
     AtomicBoolean trickle = new AtomicBoolean(true);
     ExecutorService pool = Executors.newSingleThreadExecutor();
-    try (Socket slow = tus.connect()) {
-      OutputStream out = slow.getOutputStream();
-      out.write(
-          ascii(
-              "PATCH " + TusClient.path(url) + " HTTP/1.1\r\n"
-                  + "Host: " + tus.hostHeader() + "\r\n"
-                  + "Tus-Resumable: 1.0.0\r\n"
-                  + "Upload-Offset: 0\r\n"
-                  + "Content-Type: " + OCTET + "\r\n"
-                  + "Content-Length: " + total + "\r\n"
-                  + "Connection: close\r\n\r\n"));
-      out.write(data, 0, 1000);
-      out.flush();
+    try (RawHttp.Connection slow = raw.patch(url, 0).header("Content-Length", total).open()) {
+      slow.write(data, 0, 1000);
       // keep the holder alive (not stalled) with a few bytes every 100 ms
       Future<Integer> sender =
           pool.submit(
               () -> {
                 int sent = 1000;
                 while (trickle.get() && sent < total - 100) {
-                  out.write(data, sent, 10);
-                  out.flush();
+                  slow.write(data, sent, 10);
                   sent += 10;
                   Thread.sleep(100);
                 }
@@ -148,20 +115,19 @@ class TusStreamingIT {
       Thread.sleep(500); // the slow PATCH has taken the lock by now
 
       long t0 = System.nanoTime();
-      HttpResponse<byte[]> second = tus.patch(url, 0, random(100, 6));
+      HttpResponse<byte[]> second = tus.patch(url, 0, randomBytes(100, 6));
       long waitedMs = (System.nanoTime() - t0) / 1_000_000;
       HttpResponse<byte[]> delete = tus.delete(url);
 
-      assertThat(second.statusCode()).as(body(second)).isEqualTo(423);
-      assertThat(delete.statusCode()).as(body(delete)).isEqualTo(423);
+      assertThat(second.statusCode()).as(text(second)).isEqualTo(423);
+      assertThat(delete.statusCode()).as(text(delete)).isEqualTo(423);
       assertThat(waitedMs).as("waited for the lock").isLessThan(10_000);
 
       // the holder is not hurt by the contenders: it finishes and wins
       trickle.set(false);
       int sent = sender.get(10, TimeUnit.SECONDS);
-      out.write(data, sent, total - sent);
-      out.flush();
-      TusClient.RawResponse first = TusClient.readResponse(slow.getInputStream());
+      slow.write(data, sent, total - sent);
+      RawHttp.Response first = slow.read();
       assertThat(first.status()).as(first.text()).isEqualTo(204);
       assertThat(first.header("Upload-Offset")).isEqualTo(Integer.toString(total));
     } finally {
@@ -181,11 +147,11 @@ class TusStreamingIT {
     String url = tus.create(size);
     List<byte[]> bodies = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      bodies.add(random(size, 100 + i));
+      bodies.add(randomBytes(size, 100 + i));
     }
     ExecutorService pool = Executors.newFixedThreadPool(n);
     CountDownLatch go = new CountDownLatch(1);
-    List<Future<Object>> results = new ArrayList<>();
+    List<Future<RawHttp.Response>> results = new ArrayList<>();
     try {
       for (int i = 0; i < n; i++) {
         byte[] b = bodies.get(i);
@@ -193,11 +159,7 @@ class TusStreamingIT {
             pool.submit(
                 () -> {
                   go.await();
-                  try {
-                    return rawPatch(url, 0, b);
-                  } catch (UncheckedIOException e) {
-                    return e.getCause();
-                  }
+                  return raw.patch(url, 0).header("Content-Length", b.length).body(b).send();
                 }));
       }
       go.countDown();
@@ -205,14 +167,14 @@ class TusStreamingIT {
       List<Object> failures = new ArrayList<>();
       int winner = -1;
       for (int i = 0; i < n; i++) {
-        Object r = results.get(i).get(60, TimeUnit.SECONDS);
-        if (r instanceof TusClient.RawResponse resp) {
-          statuses.add(resp.status());
-          if (resp.status() == 204) {
+        RawHttp.Response r = results.get(i).get(60, TimeUnit.SECONDS);
+        if (r.status() == -1) {
+          failures.add(r);
+        } else {
+          statuses.add(r.status());
+          if (r.status() == 204) {
             winner = i;
           }
-        } else {
-          failures.add(r);
         }
       }
 
@@ -226,61 +188,26 @@ class TusStreamingIT {
     }
   }
 
-  /** A PATCH over a raw socket; the body is written by a second thread so an early answer is read. */
-  private static TusClient.RawResponse rawPatch(String url, long offset, byte[] body) {
-    try (Socket s = tus.connect()) {
-      OutputStream out = s.getOutputStream();
-      out.write(
-          ascii(
-              "PATCH " + TusClient.path(url) + " HTTP/1.1\r\n"
-                  + "Host: " + tus.hostHeader() + "\r\n"
-                  + "Tus-Resumable: 1.0.0\r\n"
-                  + "Upload-Offset: " + offset + "\r\n"
-                  + "Content-Type: " + OCTET + "\r\n"
-                  + "Content-Length: " + body.length + "\r\n"
-                  + "Connection: close\r\n\r\n"));
-      out.flush();
-      Thread writer =
-          new Thread(
-              () -> {
-                try {
-                  out.write(body);
-                  out.flush();
-                } catch (IOException e) {
-                  // the server answered early and stopped reading
-                }
-              });
-      writer.setDaemon(true);
-      writer.start();
-      return TusClient.readResponse(s.getInputStream());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   // ---- disconnect mid-body
+
+  /** A PATCH declaring all of {@code data}, closed after {@code sent} bytes and a pause. */
+  private static void abandonMidBody(String url, byte[] data, int sent, long pauseMillis)
+      throws InterruptedException {
+    try (RawHttp.Connection c =
+        raw.patch(url, 0).header("Content-Length", data.length).keepAlive().open()) {
+      c.write(data, 0, sent);
+      Thread.sleep(pauseMillis);
+    } // closed mid-body
+  }
 
   @Test
   void disconnect_mid_body_keeps_received_bytes_and_the_upload_resumes_to_the_same_content()
       throws Exception {
     int total = 1 << 20;
     int sent = 300 * 1024;
-    byte[] data = random(total, 7);
+    byte[] data = randomBytes(total, 7);
     String url = tus.create(total);
-    try (Socket s = tus.connect()) {
-      OutputStream out = s.getOutputStream();
-      out.write(
-          ascii(
-              "PATCH " + TusClient.path(url) + " HTTP/1.1\r\n"
-                  + "Host: " + tus.hostHeader() + "\r\n"
-                  + "Tus-Resumable: 1.0.0\r\n"
-                  + "Upload-Offset: 0\r\n"
-                  + "Content-Type: " + OCTET + "\r\n"
-                  + "Content-Length: " + total + "\r\n\r\n"));
-      out.write(data, 0, sent);
-      out.flush();
-      Thread.sleep(200);
-    } // closed mid-body
+    abandonMidBody(url, data, sent, 200);
 
     // resume like a client: HEAD, then PATCH from there; the server may still be winding down
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
@@ -293,11 +220,11 @@ class TusStreamingIT {
       if (resumed.statusCode() == 204 || System.nanoTime() > deadline) {
         break;
       }
-      assertThat(resumed.statusCode()).as(body(resumed)).isIn(409, 423);
+      assertThat(resumed.statusCode()).as(text(resumed)).isIn(409, 423);
       Thread.sleep(100);
     }
 
-    assertThat(resumed.statusCode()).as(body(resumed)).isEqualTo(204);
+    assertThat(resumed.statusCode()).as(text(resumed)).isEqualTo(204);
     assertThat(resumed.headers().firstValue("Upload-Offset")).hasValue(Integer.toString(total));
     assertThat(tus.get(url).body()).isEqualTo(data);
   }
@@ -306,22 +233,9 @@ class TusStreamingIT {
   void disconnect_mid_body_keeps_exactly_the_bytes_received() throws Exception {
     int total = 1 << 20;
     int sent = 300 * 1024;
-    byte[] data = random(total, 8);
+    byte[] data = randomBytes(total, 8);
     String url = tus.create(total);
-    try (Socket s = tus.connect()) {
-      OutputStream out = s.getOutputStream();
-      out.write(
-          ascii(
-              "PATCH " + TusClient.path(url) + " HTTP/1.1\r\n"
-                  + "Host: " + tus.hostHeader() + "\r\n"
-                  + "Tus-Resumable: 1.0.0\r\n"
-                  + "Upload-Offset: 0\r\n"
-                  + "Content-Type: " + OCTET + "\r\n"
-                  + "Content-Length: " + total + "\r\n\r\n"));
-      out.write(data, 0, sent);
-      out.flush();
-      Thread.sleep(500); // all of it reaches the server before the close
-    }
+    abandonMidBody(url, data, sent, 500); // all of it reaches the server before the close
 
     // once the server has seen the close, the offset is every byte that arrived
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -331,9 +245,5 @@ class TusStreamingIT {
       offset = tus.offset(url);
     }
     assertThat(offset).isEqualTo(sent);
-  }
-
-  private static byte[] ascii(String s) {
-    return s.getBytes(StandardCharsets.ISO_8859_1);
   }
 }
