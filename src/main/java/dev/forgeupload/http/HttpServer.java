@@ -57,6 +57,9 @@ public final class HttpServer {
     http.setSendServerVersion(false);
     http.setSendDateHeader(true);
     http.setRequestHeaderSize(64 * 1024);
+    // HEAD echoes Upload-Metadata, which can be as long as a request's headers (64 KiB): with
+    // Jetty's default 8 KiB response header buffer a 16 KiB echo was a 500
+    http.setResponseHeaderSize(80 * 1024);
     if (trustProxy) {
       http.addCustomizer(new ForwardedRequestCustomizer());
     }

@@ -1,12 +1,13 @@
 package dev.forgeupload.security;
 
-import static dev.forgeupload.security.Http.json;
-import static dev.forgeupload.security.Http.location;
-import static dev.forgeupload.security.Http.text;
+import static dev.forgeupload.testing.TusHttp.json;
+import static dev.forgeupload.testing.TusHttp.location;
+import static dev.forgeupload.testing.TusHttp.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.forgeupload.testing.TestServer;
+import dev.forgeupload.testing.TusHttp;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -55,11 +56,11 @@ class EventStreamLimitsIT {
     return new Timed(status, (System.nanoTime() - start) / 1_000_000);
   }
 
-  private static HttpRequest.Builder quick(Http http, String path, String token) {
-    return http.req(path, token).timeout(Duration.ofSeconds(5));
+  private static HttpRequest.Builder quick(TusHttp http, String path, String token) {
+    return http.as(token).tus(path).timeout(Duration.ofSeconds(5));
   }
 
-  private static Map<String, Timed> probes(Http http, String token) {
+  private static Map<String, Timed> probes(TusHttp http, String token) {
     Map<String, Timed> t = new LinkedHashMap<>();
     t.put("GET /readyz", timed(() -> http.send(quick(http, "/readyz", null).GET().build())));
     t.put("GET /api/v1/me", timed(() -> http.send(quick(http, "/api/v1/me", token).GET().build())));
@@ -78,7 +79,7 @@ class EventStreamLimitsIT {
     if (url[0] != null) {
       t.put("PATCH /files/{id}",
           timed(() -> http.send(quick(http, url[0], token)
-              .header("Upload-Offset", "0").header("Content-Type", Http.OCTET)
+              .header("Upload-Offset", "0").header("Content-Type", TusHttp.OCTET)
               .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(
                   "hello world".getBytes(StandardCharsets.UTF_8))).build())));
     }
@@ -86,7 +87,7 @@ class EventStreamLimitsIT {
   }
 
   /** Jetty's request thread pool as /metrics reports it: busy and current threads (-1: no answer). */
-  private static long[] httpThreads(Http http) {
+  private static long[] httpThreads(TusHttp http) {
     String text;
     try {
       text = text(http.send(quick(http, "/metrics", Tokens.admin(SECRET)).GET().build()));
@@ -118,7 +119,7 @@ class EventStreamLimitsIT {
     List<RawStream> streams = new ArrayList<>();
     boolean closed = false;
     try {
-      Http http = new Http(server.baseUrl());
+      TusHttp http = new TusHttp(server.baseUrl());
       String prober = Tokens.hs256(SECRET, "prober");
       probes(http, prober); // warm-up: class loading and JIT are not what is measured
       long[] threadsBefore = httpThreads(http);
@@ -198,7 +199,7 @@ class EventStreamLimitsIT {
                     "FORGE_MAX_EVENT_STREAMS_PER_OWNER", "3",
                     "FORGE_MAX_EVENT_STREAMS_PER_ADDRESS", "5"));
         Streams streams = new Streams()) {
-      Http http = new Http(server.baseUrl());
+      TusHttp http = new TusHttp(server.baseUrl());
       String ann = Tokens.hs256(SECRET, "ann");
       String ben = Tokens.hs256(SECRET, "ben");
       String cid = Tokens.hs256(SECRET, "cid");
@@ -223,7 +224,7 @@ class EventStreamLimitsIT {
       assertThat(json(address).get("message").asText()).contains("address").contains("5");
       assertThat(address.headers().firstValue("Retry-After")).isPresent();
       // the rest of the API is not capped
-      assertThat(http.get(cid, "/api/v1/me").statusCode()).isEqualTo(200);
+      assertThat(http.as(cid).get("/api/v1/me").statusCode()).isEqualTo(200);
 
       // a client that went away frees its slot within seconds
       streams.list.remove(0).close();
@@ -250,7 +251,7 @@ class EventStreamLimitsIT {
       throws Exception {
     try (TestServer server = TestServer.start(env("FORGE_WORKER_CONCURRENCY", "1"));
         Streams streams = new Streams()) {
-      Http http = new Http(server.baseUrl());
+      TusHttp http = new TusHttp(server.baseUrl());
       String admin = Tokens.admin(SECRET);
       String dan = Tokens.hs256(SECRET, "dan");
 
@@ -259,9 +260,9 @@ class EventStreamLimitsIT {
       assertThat(live.status(Duration.ofSeconds(5))).isEqualTo(200);
       assertThat(live.headText()).containsIgnoringCase("text/event-stream");
       assertThat(live.awaitLine("retry:", Duration.ofSeconds(5))).isTrue();
-      String url = location(http.create(dan, 5, null));
+      String url = location(http.as(dan).tryCreate(5, null));
       String id = url.substring(url.lastIndexOf('/') + 1);
-      assertThat(http.patch(dan, url, 0, "hello".getBytes(StandardCharsets.UTF_8)).statusCode())
+      assertThat(http.as(dan).patch(url, 0, "hello".getBytes(StandardCharsets.UTF_8)).statusCode())
           .isEqualTo(204);
       assertThat(live.awaitLine(id, Duration.ofSeconds(10)))
           .as("an event of the upload on its owner's stream").isTrue();
@@ -274,11 +275,11 @@ class EventStreamLimitsIT {
       double expiredAfter = expiring.awaitClose(Duration.ofSeconds(15));
       assertThat(expiredAfter).as("the stream of an expired token was closed").isBetween(0.0, 8.0);
       // and the same token cannot open a new one
-      assertThat(http.get(brief, "/api/v1/events").statusCode()).isEqualTo(401);
+      assertThat(http.as(brief).get("/api/v1/events").statusCode()).isEqualTo(401);
 
       // an API key: the stream ends once the key is revoked
       HttpResponse<byte[]> created =
-          http.postJson(admin, "/api/v1/api-keys",
+          http.as(admin).postJson("/api/v1/api-keys",
               "{\"owner\":\"fay\",\"scope\":\"upload\",\"name\":\"stream\"}");
       assertThat(created.statusCode()).as(text(created)).isEqualTo(201);
       String key = json(created).get("key").asText();
@@ -286,7 +287,7 @@ class EventStreamLimitsIT {
       RawStream keyed = streams.open(server, key);
       assertThat(keyed.status(Duration.ofSeconds(5))).isEqualTo(200);
       assertThat(keyed.awaitClose(Duration.ofSeconds(2))).as("still streaming").isEqualTo(-1);
-      assertThat(http.delete(admin, "/api/v1/api-keys/" + keyId).statusCode()).isBetween(200, 204);
+      assertThat(http.as(admin).delete("/api/v1/api-keys/" + keyId).statusCode()).isBetween(200, 204);
       double revokedAfter = keyed.awaitClose(Duration.ofSeconds(20));
       assertThat(revokedAfter).as("the stream of a revoked key was closed").isBetween(0.0, 10.0);
       System.out.printf("EventStreamLimitsIT jwt_stream_closed_after=%.1f s key_stream_closed_"
@@ -303,7 +304,7 @@ class EventStreamLimitsIT {
         Streams streams = new Streams();
         RedisClient redis =
             RedisClient.builder().fromURI(URI.create(server.redis().url())).build()) {
-      Http http = new Http(server.baseUrl());
+      TusHttp http = new TusHttp(server.baseUrl());
       String admin = Tokens.admin(SECRET); // admins see every event, no owner lookup involved
       RawStream stalled = streams.open(server, admin, 4096);
       assertThat(stalled.status(Duration.ofSeconds(5))).isEqualTo(200);

@@ -1,9 +1,10 @@
 package dev.forgeupload.security;
 
-import static dev.forgeupload.security.Http.location;
+import static dev.forgeupload.testing.TusHttp.location;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.forgeupload.testing.TestServer;
+import dev.forgeupload.testing.TusHttp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -96,7 +97,7 @@ class SlowHeadersIT {
                 "FORGE_HEADER_TIMEOUT_SECONDS", Integer.toString(DEADLINE_SECONDS),
                 "FORGE_MAX_CONNECTIONS_PER_ADDRESS", "0",
                 "FORGE_MIN_BODY_BYTES_PER_SECOND", "0"))) {
-      Http http = new Http(server.baseUrl());
+      TusHttp http = new TusHttp(server.baseUrl());
       List<Trickle> trickles = new ArrayList<>();
       try {
         for (int i = 0; i < 200; i++) {
@@ -107,7 +108,7 @@ class SlowHeadersIT {
         // an event stream and a slow upload body, both longer than the head deadline
         RawStream stream = RawStream.open(server.port(), null);
         assertThat(stream.status(Duration.ofSeconds(5))).isEqualTo(200);
-        String url = location(http.create(null, 5000, null));
+        String url = location(http.as(null).tryCreate(5000, null));
         SlowBody body = SlowBody.start(server.port(), url, 5000, 5);
 
         long start = System.nanoTime();
@@ -132,7 +133,7 @@ class SlowHeadersIT {
           if (normalMillis < 0 && System.nanoTime() - start > 1_500_000_000L) {
             long t0 = System.nanoTime();
             HttpResponse<byte[]> r =
-                http.send(http.req("/readyz", null).timeout(Duration.ofSeconds(5)).GET().build());
+                http.send(http.as(null).tus("/readyz").timeout(Duration.ofSeconds(5)).GET().build());
             normalMillis = (System.nanoTime() - t0) / 1_000_000;
             normalStatus = r.statusCode();
           }
