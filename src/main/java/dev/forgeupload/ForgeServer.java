@@ -96,62 +96,62 @@ public final class ForgeServer implements AutoCloseable {
       config = EmbeddedEndpoints.adopt(config);
     }
     boolean ownsServices =
-        config.embeddedDatabase() || config.embeddedRedis() || config.embeddedS3();
+        config.services().embeddedDatabase() || config.services().embeddedRedis() || config.services().embeddedS3();
     if (ownsServices && !embeddedServicesBuiltIn()) {
       throw new Config.ConfigException(
           "this build has no embedded services (it was built for production): set "
               + "FORGE_DATABASE_URL, FORGE_REDIS_URL and FORGE_S3_ENDPOINT");
     }
     if (ownsServices) {
-      started(DataDirLock.acquire(config.dataDir()));
+      started(DataDirLock.acquire(config.services().dataDir()));
     }
-    String url = config.databaseUrl();
-    String user = config.databaseUser();
-    if (config.embeddedDatabase()) {
-      EmbeddedDatabase embedded = started(EmbeddedDatabase.start(config.dataDir()));
+    String url = config.services().databaseUrl();
+    String user = config.services().databaseUser();
+    if (config.services().embeddedDatabase()) {
+      EmbeddedDatabase embedded = started(EmbeddedDatabase.start(config.services().dataDir()));
       url = embedded.jdbcUrl();
       user = embedded.user();
     }
-    Database db = started(new Database(url, user, config.databasePassword(), 40));
+    Database db = started(new Database(url, user, config.services().databasePassword(), 40));
     db.migrate();
 
-    String redisUrl = config.redisUrl();
-    if (config.embeddedRedis()) {
-      redisUrl = started(EmbeddedRedis.start(config.dataDir())).url();
+    String redisUrl = config.services().redisUrl();
+    if (config.services().embeddedRedis()) {
+      redisUrl = started(EmbeddedRedis.start(config.services().dataDir())).url();
     }
     // Each worker thread holds a connection in a blocking read: size the pool beyond them.
     GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
-    pool.setMaxTotal(config.workerConcurrency() + 32);
-    pool.setMaxIdle(config.workerConcurrency() + 32);
+    pool.setMaxTotal(config.worker().concurrency() + 32);
+    pool.setMaxIdle(config.worker().concurrency() + 32);
     RedisClient redis =
         RedisClient.builder().fromURI(URI.create(redisUrl)).poolConfig(pool).build();
     RedisJobQueue queue = started(new RedisJobQueue(redis));
-    RedisUploadEvents events = started(new RedisUploadEvents(redis, config.progressInterval()));
+    RedisUploadEvents events = started(new RedisUploadEvents(redis, config.uploads().progressInterval()));
 
-    String s3Endpoint = config.s3Endpoint();
-    String s3Access = config.s3AccessKey();
-    String s3Secret = config.s3SecretKey();
-    if (config.embeddedS3()) {
-      EmbeddedS3 s3 = started(EmbeddedS3.start(config.dataDir(), EmbeddedS3.defaultJar()));
+    String s3Endpoint = config.services().s3Endpoint();
+    String s3Access = config.services().s3AccessKey();
+    String s3Secret = config.services().s3SecretKey();
+    if (config.services().embeddedS3()) {
+      EmbeddedS3 s3 = started(EmbeddedS3.start(config.services().dataDir(), EmbeddedS3.defaultJar()));
       s3Endpoint = s3.endpoint();
       s3Access = s3.accessKey();
       s3Secret = s3.secretKey();
     }
     MinioObjectStore objects =
         new MinioObjectStore(
-            s3Endpoint, s3Access, s3Secret, config.s3Region(), config.s3Bucket(),
-            config.s3PartBytes());
+            s3Endpoint, s3Access, s3Secret, config.services().s3Region(), config.services().s3Bucket(),
+            config.services().s3PartBytes());
     objects.ensureBucket();
 
     if (ownsServices) {
       EmbeddedEndpoints.write(
-          config.dataDir(), url, user, redisUrl, s3Endpoint, s3Access, s3Secret);
+          config.services().dataDir(), url, user, redisUrl, s3Endpoint, s3Access, s3Secret);
     }
     Metrics metrics = started(new Metrics());
-    JooqUploadRepository repo = new JooqUploadRepository(db.dsl(), config.lockLease());
+    JooqUploadRepository repo = new JooqUploadRepository(db.dsl(), config.uploads().lockLease());
     JooqStoringClaims claims = new JooqStoringClaims(db.dsl());
-    PgUploadLocks locks = started(new PgUploadLocks(db.dsl(), config.lockLease()));
-    DiskStagingStore staging = new DiskStagingStore(config.stagingDir());
+    PgUploadLocks locks = started(new PgUploadLocks(db.dsl(), config.uploads().lockLease()));
+    DiskStagingStore staging = new DiskStagingStore(config.services().stagingDir());
     Uploads uploads =
         Uploads.wire(
             repo,
@@ -160,11 +160,11 @@ public final class ForgeServer implements AutoCloseable {
             queue,
             events,
             metrics,
-            new ContentPolicy(config.deniedTypes(), config.allowedTypes(), config.typeMaxBytes()),
-            new OwnerLimits(config.security().quotaBytes(), config.security().maxActiveUploads()),
+            new ContentPolicy(config.content().deniedTypes(), config.content().allowedTypes(), config.content().typeMaxBytes()),
+            new OwnerLimits(config.limits().quotaBytes(), config.limits().maxActiveUploads()),
             Clock.systemUTC(),
             new UploadWriter.Settings(
-                config.maxUploadBytes(), config.uploadExpiry(), config.checkpointInterval()));
+                config.limits().maxUploadBytes(), config.uploads().uploadExpiry(), config.uploads().checkpointInterval()));
 
     StoreWorker worker =
         started(
@@ -175,15 +175,15 @@ public final class ForgeServer implements AutoCloseable {
                 objects,
                 events,
                 new StoreWorker.Settings(
-                    http ? config.workerConcurrency() : Math.max(1, config.workerConcurrency()),
-                    config.workerMaxAttempts(),
-                    config.workerBackoff(),
-                    config.workerClaimIdle()),
+                    http ? config.worker().concurrency() : Math.max(1, config.worker().concurrency()),
+                    config.worker().maxAttempts(),
+                    config.worker().backoff(),
+                    config.worker().claimIdle()),
                 metrics));
     worker.start();
     Reconciler reconciler =
-        started(new Reconciler(claims, queue, staging, config.workerClaimIdle()));
-    reconciler.start(config.reconcileInterval());
+        started(new Reconciler(claims, queue, staging, config.worker().claimIdle()));
+    reconciler.start(config.worker().reconcileInterval());
     if (!http) {
       ready.set(true);
       log.info("WorkerReady");
@@ -193,12 +193,11 @@ public final class ForgeServer implements AutoCloseable {
     SecurityConfig security = config.security();
     ApiKeys apiKeys = new ApiKeys(db.dsl());
     AuditLog audit = new AuditLog(db.dsl());
-    JwtVerifier jwt =
-        security.jwtSecret() != null || security.jwks() != null ? new JwtVerifier(security) : null;
+    JwtVerifier jwt = security.jwtConfigured() ? jwtVerifier(security) : null;
     if (!security.tokenAuth()) {
       log.warn("AuthDisabled FORGE_AUTH=none: every client that reaches {} has full access "
           + "(allowed on loopback only; set FORGE_AUTH=token to require credentials)",
-          config.httpHost());
+          config.http().host());
     } else if (jwt == null) {
       log.info("AuthApiKeysOnly no FORGE_AUTH_JWT_SECRET / FORGE_AUTH_JWKS: only API keys "
           + "are accepted (create one with: forgeupload apikey create --owner NAME --scope admin)");
@@ -206,7 +205,9 @@ public final class ForgeServer implements AutoCloseable {
     ErrorWriter errors = new ErrorWriter(metrics);
     AuthFilter auth =
         new AuthFilter(
-            new Authenticator(apiKeys, jwt), new RedisRateLimiter(redis), security, errors);
+            security.tokenAuth() ? new Authenticator(apiKeys, jwt) : null,
+            new RedisRateLimiter(redis), config.limits().rateOwnerPerMinute(),
+            config.limits().rateAddressPerMinute(), errors);
     ContentResponder content = new ContentResponder(uploads, audit);
     ForgeTusService tus =
         new ForgeTusService(
@@ -214,24 +215,24 @@ public final class ForgeServer implements AutoCloseable {
             locks,
             content,
             audit,
-            config.maxMetadataBytes(),
-            config.maxConcatParts(),
-            config.lockWait(),
-            config.stallTimeout(),
-            security.minBodyBytesPerSecond(),
+            config.limits().maxMetadataBytes(),
+            config.limits().maxConcatParts(),
+            config.uploads().lockWait(),
+            config.uploads().stallTimeout(),
+            config.limits().minBodyBytesPerSecond(),
             errors);
     Map<String, HttpServlet> servlets = new LinkedHashMap<>();
     servlets.put("/files/*", new TusServlet(tus));
     servlets.put("/files", new TusServlet(tus));
     servlets.put(
         "/api/v1/*",
-        new ApiServlet(uploads, new JooqUploadQueries(db.dsl()), locks, content, apiKeys, audit, config.lockWait(), errors));
+        new ApiServlet(uploads, new JooqUploadQueries(db.dsl()), locks, content, apiKeys, audit, config.uploads().lockWait(), errors));
     EventHub hub =
         new EventHub(
             redis, repo, apiKeys,
             EventHub.Settings.defaults(
-                security.maxEventStreamsPerOwner(), security.maxEventStreamsPerAddress(),
-                config.readTimeout()));
+                config.limits().maxEventStreamsPerOwner(), config.limits().maxEventStreamsPerAddress(),
+                config.http().readTimeout()));
     servlets.put("/api/v1/events", new EventsServlet(hub, errors));
     Gauge.builder("forge.event.streams", hub, EventHub::openStreams)
         .description("Event streams (Server-Sent Events) open on this node")
@@ -245,13 +246,13 @@ public final class ForgeServer implements AutoCloseable {
     servlets.put("/metrics", new MetricsServlet(metrics)); // its own path: admin-only with auth
     this.http =
         new HttpServer(
-            config.httpHost(),
-            config.httpPort(),
-            config.trustProxy(),
-            config.readTimeout(),
-            config.headerTimeout(),
-            security.maxConnectionsPerAddress(),
-            config.shutdownTimeout(),
+            config.http().host(),
+            config.http().port(),
+            config.http().trustProxy(),
+            config.http().readTimeout(),
+            config.http().headerTimeout(),
+            config.limits().maxConnectionsPerAddress(),
+            config.http().shutdownTimeout(),
             security.corsOrigins(),
             auth,
             servlets);
@@ -261,7 +262,16 @@ public final class ForgeServer implements AutoCloseable {
     started(hub); // closed before the HTTP server stops, so open event streams end at once
     server.start();
     ready.set(true);
-    log.info("Ready url=http://{}:{}/files/", config.httpHost(), server.port());
+    log.info("Ready url=http://{}:{}/files/", config.http().host(), server.port());
+  }
+
+  private static JwtVerifier jwtVerifier(SecurityConfig s) {
+    try {
+      return new JwtVerifier(
+          new JwtVerifier.Settings(s.jwtSecret(), s.jwks(), s.jwtIssuer(), s.jwtAudience()));
+    } catch (IllegalArgumentException e) {
+      throw new Config.ConfigException(e.getMessage());
+    }
   }
 
   private static boolean embeddedServicesBuiltIn() {

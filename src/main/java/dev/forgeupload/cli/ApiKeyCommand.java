@@ -106,24 +106,24 @@ public final class ApiKeyCommand {
     static Db open(Config config) throws IOException {
       Db db = new Db();
       try {
-        String url = config.databaseUrl();
-        String user = config.databaseUser();
-        if (config.embeddedDatabase()) {
+        String url = config.services().databaseUrl();
+        String user = config.services().databaseUser();
+        if (config.services().embeddedDatabase()) {
           DataDirLock lock = tryLock(config);
           if (lock == null) {
             // a server runs on this data directory: use its embedded database
             Config adopted = EmbeddedEndpoints.adopt(config);
-            url = adopted.databaseUrl();
-            user = adopted.databaseUser();
+            url = adopted.services().databaseUrl();
+            user = adopted.services().databaseUser();
           } else {
             db.opened.push(lock);
-            EmbeddedDatabase embedded = EmbeddedDatabase.start(config.dataDir());
+            EmbeddedDatabase embedded = EmbeddedDatabase.start(config.services().dataDir());
             db.opened.push(embedded);
             url = embedded.jdbcUrl();
             user = embedded.user();
           }
         }
-        db.database = new Database(url, user, config.databasePassword(), 2);
+        db.database = new Database(url, user, config.services().databasePassword(), 2);
         db.opened.push(db.database);
         db.database.migrate();
         return db;
@@ -135,7 +135,7 @@ public final class ApiKeyCommand {
 
     private static DataDirLock tryLock(Config config) {
       try {
-        return DataDirLock.acquire(config.dataDir());
+        return DataDirLock.acquire(config.services().dataDir());
       } catch (IOException e) {
         return null;
       }

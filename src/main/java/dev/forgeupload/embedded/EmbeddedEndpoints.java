@@ -54,14 +54,14 @@ public final class EmbeddedEndpoints {
    * this data directory wrote. Without that file the worker cannot know where they are.
    */
   public static Config adopt(Config config) {
-    if (!(config.embeddedDatabase() || config.embeddedRedis() || config.embeddedS3())) {
+    if (!(config.services().embeddedDatabase() || config.services().embeddedRedis() || config.services().embeddedS3())) {
       return config;
     }
-    Path f = config.dataDir().resolve(FILE);
+    Path f = config.services().dataDir().resolve(FILE);
     if (!Files.exists(f)) {
       throw new Config.ConfigException(
           "worker mode needs FORGE_DATABASE_URL, FORGE_REDIS_URL and FORGE_S3_ENDPOINT, or a "
-              + "running server on FORGE_DATA_DIR " + config.dataDir());
+              + "running server on FORGE_DATA_DIR " + config.services().dataDir());
     }
     Properties p = new Properties();
     try (Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {

@@ -3,7 +3,6 @@ package dev.forgeupload.http;
 import dev.forgeupload.auth.Authenticator;
 import dev.forgeupload.auth.Principal;
 import dev.forgeupload.auth.RateLimiter;
-import dev.forgeupload.config.SecurityConfig;
 import dev.forgeupload.core.Problem;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -34,14 +33,18 @@ public final class AuthFilter extends HttpFilter {
   private final int addressPerMinute;
   private final transient ErrorWriter errors;
 
+  /**
+   * {@code authenticator} null: {@code FORGE_AUTH=none}, everyone is {@link Principal#OPEN}. A
+   * rate of 0 per minute is no limit.
+   */
   public AuthFilter(
-      Authenticator authenticator, RateLimiter limiter, SecurityConfig config,
+      Authenticator authenticator, RateLimiter limiter, int ownerPerMinute, int addressPerMinute,
       ErrorWriter errors) {
     this.errors = errors;
-    this.authenticator = config.tokenAuth() ? authenticator : null;
+    this.authenticator = authenticator;
     this.limiter = limiter;
-    this.ownerPerMinute = config.rateOwnerPerMinute();
-    this.addressPerMinute = config.rateAddressPerMinute();
+    this.ownerPerMinute = ownerPerMinute;
+    this.addressPerMinute = addressPerMinute;
   }
 
   private enum Area {
