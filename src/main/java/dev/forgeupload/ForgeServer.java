@@ -13,6 +13,8 @@ import dev.forgeupload.queue.RedisRateLimiter;
 import dev.forgeupload.core.UploadWriter;
 import dev.forgeupload.core.Uploads;
 import dev.forgeupload.db.Database;
+import dev.forgeupload.db.JooqApiKeyStore;
+import dev.forgeupload.db.JooqAuditStore;
 import dev.forgeupload.db.JooqStoringClaims;
 import dev.forgeupload.db.JooqUploadQueries;
 import dev.forgeupload.db.JooqUploadRepository;
@@ -24,6 +26,7 @@ import dev.forgeupload.embedded.EmbeddedRedis;
 import dev.forgeupload.embedded.EmbeddedS3;
 import dev.forgeupload.objectstore.MinioObjectStore;
 import dev.forgeupload.queue.RedisJobQueue;
+import dev.forgeupload.queue.RedisUploadEventFeed;
 import dev.forgeupload.queue.RedisUploadEvents;
 import dev.forgeupload.worker.Reconciler;
 import dev.forgeupload.worker.StoreWorker;
@@ -191,8 +194,8 @@ public final class ForgeServer implements AutoCloseable {
     }
 
     SecurityConfig security = config.security();
-    ApiKeys apiKeys = new ApiKeys(db.dsl());
-    AuditLog audit = new AuditLog(db.dsl());
+    ApiKeys apiKeys = new ApiKeys(new JooqApiKeyStore(db.dsl()));
+    AuditLog audit = new AuditLog(new JooqAuditStore(db.dsl()));
     JwtVerifier jwt = security.jwtConfigured() ? jwtVerifier(security) : null;
     if (!security.tokenAuth()) {
       log.warn("AuthDisabled FORGE_AUTH=none: every client that reaches {} has full access "
@@ -229,7 +232,7 @@ public final class ForgeServer implements AutoCloseable {
         new ApiServlet(uploads, new JooqUploadQueries(db.dsl()), locks, content, apiKeys, audit, config.uploads().lockWait(), errors));
     EventHub hub =
         new EventHub(
-            redis, repo, apiKeys,
+            new RedisUploadEventFeed(redis), repo, apiKeys,
             EventHub.Settings.defaults(
                 config.limits().maxEventStreamsPerOwner(), config.limits().maxEventStreamsPerAddress(),
                 config.http().readTimeout()));

@@ -6,6 +6,8 @@ import dev.forgeupload.auth.AuditLog;
 import dev.forgeupload.auth.Principal;
 import dev.forgeupload.config.Config;
 import dev.forgeupload.db.Database;
+import dev.forgeupload.db.JooqApiKeyStore;
+import dev.forgeupload.db.JooqAuditStore;
 import dev.forgeupload.embedded.DataDirLock;
 import dev.forgeupload.embedded.EmbeddedDatabase;
 import dev.forgeupload.embedded.EmbeddedEndpoints;
@@ -47,8 +49,8 @@ public final class ApiKeyCommand {
     @Override
     public Integer call() throws Exception {
       try (Db db = Db.open(Main.config())) {
-        ApiKeys.Created c = new ApiKeys(db.database.dsl()).create(owner, scope, name, "cli");
-        new AuditLog(db.database.dsl())
+        ApiKeys.Created c = new ApiKeys(new JooqApiKeyStore(db.database.dsl())).create(owner, scope, name, "cli");
+        new AuditLog(new JooqAuditStore(db.database.dsl()))
             .record(CLI, AuditLog.Action.API_KEY_CREATED, null, null,
                 Map.of("key_id", c.info().id().toString(), "owner", owner, "scope", scope));
         System.err.println("id " + c.info().id() + " owner " + owner + " scope " + scope
@@ -67,7 +69,7 @@ public final class ApiKeyCommand {
     @Override
     public Integer call() throws Exception {
       try (Db db = Db.open(Main.config())) {
-        for (ApiKeys.KeyInfo k : new ApiKeys(db.database.dsl()).list()) {
+        for (ApiKeys.KeyInfo k : new ApiKeys(new JooqApiKeyStore(db.database.dsl())).list()) {
           System.out.printf("%s  %s…  %-7s %-20s %s%s%n", k.id(), k.prefix(), k.scope(),
               k.owner(), k.name() == null ? "" : k.name(),
               k.revokedAt() == null ? "" : "  (revoked " + k.revokedAt() + ")");
@@ -85,11 +87,11 @@ public final class ApiKeyCommand {
     @Override
     public Integer call() throws Exception {
       try (Db db = Db.open(Main.config())) {
-        if (new ApiKeys(db.database.dsl()).revoke(id).isEmpty()) {
+        if (new ApiKeys(new JooqApiKeyStore(db.database.dsl())).revoke(id).isEmpty()) {
           System.err.println("forgeupload: no API key " + id);
           return 1;
         }
-        new AuditLog(db.database.dsl())
+        new AuditLog(new JooqAuditStore(db.database.dsl()))
             .record(CLI, AuditLog.Action.API_KEY_REVOKED, null, null,
                 Map.of("key_id", id.toString()));
         System.err.println("revoked " + id);

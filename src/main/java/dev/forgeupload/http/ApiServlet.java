@@ -152,12 +152,12 @@ public final class ApiServlet extends HttpServlet {
 
   /** The upload if this caller may see it; 404 otherwise, as if it did not exist. */
   private Upload visible(HttpServletRequest req, UUID id) {
-    Principal p = Principal.of(req);
+    Principal p = RequestPrincipal.of(req);
     return uploads.lifecycle().find(id).filter(u -> p.canSee(u.owner())).orElseThrow(UploadException::notFound);
   }
 
   private static Principal admin(HttpServletRequest req) {
-    Principal p = Principal.of(req);
+    Principal p = RequestPrincipal.of(req);
     if (!p.admin()) {
       throw new UploadException(Problem.FORBIDDEN, "this needs the admin scope");
     }
@@ -191,7 +191,7 @@ public final class ApiServlet extends HttpServlet {
     UploadQueries.Page page =
         repo.list(
             new UploadQueries.ListQuery(
-                Principal.of(req).ownerFilter(),
+                RequestPrincipal.of(req).ownerFilter(),
                 state, q, req.getParameter("cursor"), limit, sort, ascending));
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("items", page.items().stream().map(UploadJson::of).toList());
@@ -261,7 +261,7 @@ public final class ApiServlet extends HttpServlet {
         locks.acquire(id, lockWait).orElseThrow(UploadException::locked)) {
       uploads.lifecycle().terminate(id);
     }
-    audit.record(Principal.of(req), AuditLog.Action.UPLOAD_DELETED, id, req.getRemoteAddr(), null);
+    audit.record(RequestPrincipal.of(req), AuditLog.Action.UPLOAD_DELETED, id, req.getRemoteAddr(), null);
     resp.setStatus(204);
   }
 
@@ -269,7 +269,7 @@ public final class ApiServlet extends HttpServlet {
       throws IOException {
     visible(req, id);
     Upload u = uploads.lifecycle().retry(id);
-    audit.record(Principal.of(req), AuditLog.Action.UPLOAD_RETRIED, id, req.getRemoteAddr(), null);
+    audit.record(RequestPrincipal.of(req), AuditLog.Action.UPLOAD_RETRIED, id, req.getRemoteAddr(), null);
     write(resp, 202, UploadJson.of(u));
   }
 
@@ -280,7 +280,7 @@ public final class ApiServlet extends HttpServlet {
   }
 
   private void me(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    Principal p = Principal.of(req);
+    Principal p = RequestPrincipal.of(req);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("subject", p.subject());
     body.put("admin", p.admin());

@@ -122,7 +122,7 @@ public final class AuthFilter extends HttpFilter {
       error(area, resp, Problem.FORBIDDEN, "metrics need the admin scope");
       return;
     }
-    principal.attach(req);
+    RequestPrincipal.attach(req, principal);
     chain.doFilter(req, resp);
   }
 

@@ -16,6 +16,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -112,7 +113,8 @@ public final class ContentResponder {
       if (from == 0 && audit != null) {
         // once the bytes could be opened, before they go: a client that drops the connection
         // midway is audited too
-        audit.recordDownload(u.id(), req, resp.getStatus(), count);
+        audit.record(RequestPrincipal.of(req), AuditLog.Action.UPLOAD_DOWNLOADED, u.id(),
+            req.getRemoteAddr(), Map.of("status", resp.getStatus(), "bytes", count));
       }
       OutputStream out = resp.getOutputStream();
       in.transferTo(out);

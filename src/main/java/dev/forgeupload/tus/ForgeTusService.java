@@ -9,6 +9,7 @@ import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadLocks;
 import dev.forgeupload.core.Uploads;
 import dev.forgeupload.http.ContentResponder;
+import dev.forgeupload.http.RequestPrincipal;
 import dev.forgeupload.http.ErrorWriter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -82,7 +83,7 @@ public final class ForgeTusService extends TusFileUploadService {
             "creation",
             List.of("creation", "creation-with-upload", "creation-defer-length"),
             List.of(HttpMethod.POST),
-            (m, req, resp) -> protocol.post(req, resp, baseUrl(req), Principal.of(req))));
+            (m, req, resp) -> protocol.post(req, resp, baseUrl(req), RequestPrincipal.of(req))));
     add(new Extension("checksum", List.of("checksum", "checksum-trailer"), List.of(), null));
     add(
         new Extension(
@@ -182,7 +183,7 @@ public final class ForgeTusService extends TusFileUploadService {
     if (method == HttpMethod.OPTIONS || method == HttpMethod.POST) {
       return; // discovery needs no principal; creation makes the caller the owner
     }
-    Principal principal = Principal.of(req);
+    Principal principal = RequestPrincipal.of(req);
     if (principal.admin()) {
       return;
     }

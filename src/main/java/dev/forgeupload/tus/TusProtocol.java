@@ -14,6 +14,7 @@ import dev.forgeupload.core.UploadLocks;
 import dev.forgeupload.core.Patch;
 import dev.forgeupload.core.Uploads;
 import dev.forgeupload.http.ContentResponder;
+import dev.forgeupload.http.RequestPrincipal;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -154,7 +155,7 @@ final class TusProtocol {
     long clientOffset = requiredNumber(req, "Upload-Offset");
     Upload u = uploads.writer().append(id, patchOf(req, clientOffset), body);
     if (u.isComplete() && u.offset() > clientOffset) {
-      audit.record(Principal.of(req), AuditLog.Action.UPLOAD_FINISHED, id, req.getRemoteAddr(),
+      audit.record(RequestPrincipal.of(req), AuditLog.Action.UPLOAD_FINISHED, id, req.getRemoteAddr(),
           Map.of("bytes", u.offset()));
     }
     resp.setHeader("Upload-Offset", Long.toString(u.offset()));
@@ -346,7 +347,7 @@ final class TusProtocol {
   void delete(UUID id, HttpServletRequest req, TusServletResponse resp) throws IOException {
     uploads.lifecycle().current(id);
     uploads.lifecycle().terminate(id);
-    audit.record(Principal.of(req), AuditLog.Action.UPLOAD_DELETED, id, req.getRemoteAddr(),
+    audit.record(RequestPrincipal.of(req), AuditLog.Action.UPLOAD_DELETED, id, req.getRemoteAddr(),
         null);
     resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
   }
