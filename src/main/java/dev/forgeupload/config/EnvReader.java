@@ -1,6 +1,6 @@
 package dev.forgeupload.config;
 
-import dev.forgeupload.core.ContentPolicy;
+import dev.forgeupload.core.TypePatterns;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -68,7 +68,7 @@ record EnvReader(Map<String, String> env) {
       return List.of();
     }
     try {
-      return ContentPolicy.parseTypes(v);
+      return TypePatterns.parseTypes(v);
     } catch (IllegalArgumentException e) {
       throw new Config.ConfigException(name + ": " + e.getMessage() + ", got '" + v + "'");
     }
@@ -80,7 +80,7 @@ record EnvReader(Map<String, String> env) {
       return Map.of();
     }
     try {
-      return ContentPolicy.parseLimits(v);
+      return TypePatterns.parseLimits(v);
     } catch (IllegalArgumentException e) {
       throw new Config.ConfigException(name + ": " + e.getMessage() + ", got '" + v + "'");
     }
