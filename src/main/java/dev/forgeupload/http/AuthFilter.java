@@ -98,18 +98,10 @@ public final class AuthFilter extends HttpFilter {
       chain.doFilter(req, resp); // tus discovery: capabilities only, no data
       return;
     } else {
-      String token = token(req, path);
-      Optional<Principal> p = token == null ? Optional.empty() : authenticator.authenticate(token);
-      if (p.isEmpty()) {
-        resp.setHeader(
-            "WWW-Authenticate", token == null ? CHALLENGE : CHALLENGE + ", error=\"invalid_token\"");
-        error(area, resp, Problem.UNAUTHORIZED,
-            token == null
-                ? "authentication required: send Authorization: Bearer <token or API key>"
-                : "the bearer token or API key is invalid, expired or revoked");
+      principal = authenticate(area, path, req, resp);
+      if (principal == null) {
         return;
       }
-      principal = p.get();
     }
     if (principal.subject() != null) {
       wait = limiter.acquire("o:" + principal.subject(), ownerPerMinute);
@@ -124,6 +116,24 @@ public final class AuthFilter extends HttpFilter {
     }
     RequestPrincipal.attach(req, principal);
     chain.doFilter(req, resp);
+  }
+
+  /** The bearer credential's principal, or null once a 401 is written. */
+  private Principal authenticate(
+      Area area, String path, HttpServletRequest req, HttpServletResponse resp)
+      throws IOException {
+    String token = token(req, path);
+    Optional<Principal> p = token == null ? Optional.empty() : authenticator.authenticate(token);
+    if (p.isPresent()) {
+      return p.get();
+    }
+    resp.setHeader(
+        "WWW-Authenticate", token == null ? CHALLENGE : CHALLENGE + ", error=\"invalid_token\"");
+    error(area, resp, Problem.UNAUTHORIZED,
+        token == null
+            ? "authentication required: send Authorization: Bearer <token or API key>"
+            : "the bearer token or API key is invalid, expired or revoked");
+    return null;
   }
 
   private static boolean isBlank(String s) {

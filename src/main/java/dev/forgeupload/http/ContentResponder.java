@@ -55,19 +55,7 @@ public final class ContentResponder {
    * send no content.
    */
   public void send(Upload u, HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    if (!u.isComplete()) {
-      throw new UploadException(Problem.NOT_FINISHED, "upload is not finished yet");
-    }
-    if (u.kind() == UploadKind.FINAL && u.state() == UploadState.FAILED) {
-      // rejected by the content check before rejected finals were made incomplete, or failed
-      // in the worker: only the second may be served
-      Optional<UploadException> rejected = uploads.gate().checkFinal(u);
-      if (rejected.isPresent()) {
-        throw new UploadException(
-            Problem.NOT_FINISHED, "upload was rejected: " + rejected.get().getMessage());
-      }
-    }
-    long length = u.offset();
+    requireServable(u);
     String etag = "\"" + u.id() + "\"";
     resp.setHeader("ETag", etag);
     resp.setHeader("X-Content-Type-Options", "nosniff");
@@ -80,31 +68,10 @@ public final class ContentResponder {
       return;
     }
     resp.setHeader("Accept-Ranges", "bytes");
-    String type = safeType(u.reportedContentType());
-    resp.setContentType(type);
-    // Inline only when asked (the admin preview) and only for the allow-listed types.
-    boolean inline = "1".equals(req.getParameter("inline")) && !type.equals(OCTET);
-    String disposition = disposition(u.filename());
-    resp.setHeader(
-        "Content-Disposition", inline ? "inline" + disposition.substring("attachment".length())
-            : disposition);
-    long from = 0;
-    long count = length;
-    String range = req.getHeader("Range");
-    String ifRange = req.getHeader("If-Range");
-    if (range != null && (ifRange == null || ifRange.equals(etag))) {
-      long[] r = parseRange(range, length);
-      if (r == null) {
-        resp.setHeader("Content-Range", "bytes */" + length);
-        throw new UploadException(Problem.RANGE_NOT_SATISFIABLE, "range not satisfiable");
-      }
-      if (r.length == 2) {
-        from = r[0];
-        count = r[1] - r[0] + 1;
-        resp.setStatus(206);
-        resp.setHeader("Content-Range", "bytes " + r[0] + "-" + r[1] + "/" + length);
-      }
-    }
+    describe(u, req, resp);
+    long[] span = span(u.offset(), etag, req, resp);
+    long from = span[0];
+    long count = span[1];
     resp.setContentLengthLong(count);
     if ("HEAD".equals(req.getMethod())) {
       return;
@@ -119,6 +86,57 @@ public final class ContentResponder {
       OutputStream out = resp.getOutputStream();
       in.transferTo(out);
     }
+  }
+
+  /** Only a finished upload is served, and a final the content check rejects is not. */
+  private void requireServable(Upload u) {
+    if (!u.isComplete()) {
+      throw new UploadException(Problem.NOT_FINISHED, "upload is not finished yet");
+    }
+    if (u.kind() == UploadKind.FINAL && u.state() == UploadState.FAILED) {
+      // rejected by the content check before rejected finals were made incomplete, or failed
+      // in the worker: only the second may be served
+      Optional<UploadException> rejected = uploads.gate().checkFinal(u);
+      if (rejected.isPresent()) {
+        throw new UploadException(
+            Problem.NOT_FINISHED, "upload was rejected: " + rejected.get().getMessage());
+      }
+    }
+  }
+
+  /** Content-Type (safe types only) and Content-Disposition (inline only when asked and safe). */
+  private static void describe(Upload u, HttpServletRequest req, HttpServletResponse resp) {
+    String type = safeType(u.reportedContentType());
+    resp.setContentType(type);
+    // Inline only when asked (the admin preview) and only for the allow-listed types.
+    boolean inline = "1".equals(req.getParameter("inline")) && !type.equals(OCTET);
+    String disposition = disposition(u.filename());
+    resp.setHeader(
+        "Content-Disposition", inline ? "inline" + disposition.substring("attachment".length())
+            : disposition);
+  }
+
+  /**
+   * What part of the {@code length} bytes goes out, {@code {from, count}}: a satisfiable single
+   * Range (206, when If-Range is absent or our ETag), else everything; 416 when unsatisfiable.
+   */
+  private static long[] span(
+      long length, String etag, HttpServletRequest req, HttpServletResponse resp) {
+    String range = req.getHeader("Range");
+    String ifRange = req.getHeader("If-Range");
+    if (range != null && (ifRange == null || ifRange.equals(etag))) {
+      long[] r = parseRange(range, length);
+      if (r == null) {
+        resp.setHeader("Content-Range", "bytes */" + length);
+        throw new UploadException(Problem.RANGE_NOT_SATISFIABLE, "range not satisfiable");
+      }
+      if (r.length == 2) {
+        resp.setStatus(206);
+        resp.setHeader("Content-Range", "bytes " + r[0] + "-" + r[1] + "/" + length);
+        return new long[] {r[0], r[1] - r[0] + 1};
+      }
+    }
+    return new long[] {0, length};
   }
 
   /**
