@@ -8,13 +8,15 @@ import picocli.CommandLine.Command;
 
 /**
  * Entry point: {@code java -jar forgeupload.jar [server|worker|apikey ...]}. Configuration comes
- * from the environment ({@code FORGE_*}); the command line picks what to run.
+ * from the environment ({@code FORGE_*}); the command line picks what to run. With {@link
+ * ForgeServer}, {@link Services}, {@link Backends}, {@link HttpLayer} and {@link CliSession} this
+ * package is the composition root: the only code that sees every other package.
  */
 @Command(
     name = "forgeupload",
     mixinStandardHelpOptions = true,
     description = "tus resumable-upload server. Configuration: FORGE_* environment variables.",
-    subcommands = {Main.Server.class, Main.Worker.class, ApiKeyCommand.class})
+    subcommands = {Main.Server.class, Main.Worker.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
@@ -22,7 +24,9 @@ public final class Main implements Callable<Integer> {
       // before anything logs: the command's stdout carries only its output (a key, a listing)
       System.setProperty("forge.log.target", "System.err");
     }
-    System.exit(new CommandLine(new Main()).execute(args));
+    CommandLine cli = new CommandLine(new Main());
+    cli.addSubcommand(new ApiKeyCommand(() -> CliSession.open(config())));
+    System.exit(cli.execute(args));
   }
 
   /** No subcommand: run the server. */
@@ -64,7 +68,7 @@ public final class Main implements Callable<Integer> {
   }
 
   /** The configuration, or exit 2 with the one-line reason. */
-  public static Config config() {
+  static Config config() {
     try {
       return Config.fromEnv(System.getenv());
     } catch (Config.ConfigException e) {

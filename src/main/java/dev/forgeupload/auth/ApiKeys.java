@@ -1,8 +1,5 @@
 package dev.forgeupload.auth;
 
-import static dev.forgeupload.db.generated.Tables.API_KEYS;
-
-import dev.forgeupload.db.generated.tables.records.ApiKeysRecord;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -10,28 +7,26 @@ import java.security.SecureRandom;
 import java.time.OffsetDateTime;
 import java.util.Base64;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import org.jooq.DSLContext;
-import org.jooq.impl.DSL;
 
 /**
- * API keys: {@code fu_} + 256 random bits, shown once at creation; PostgreSQL keeps only their
- * SHA-256. A key is scoped {@code upload} (its owner's uploads) or {@code admin} (everything).
- * Revocation takes effect on the next request on every node (keys are looked up per request).
+ * API keys: {@code fu_} + 256 random bits, shown once at creation; the {@link ApiKeyStore} keeps
+ * only their SHA-256. A key is scoped {@code upload} (its owner's uploads) or {@code admin}
+ * (everything). Revocation takes effect on the next request on every node (keys are looked up
+ * per request).
  */
 public final class ApiKeys {
   public static final String PREFIX = "fu_";
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  private final DSLContext dsl;
+  private final ApiKeyStore store;
 
-  public ApiKeys(DSLContext dsl) {
-    this.dsl = dsl;
+  public ApiKeys(ApiKeyStore store) {
+    this.store = store;
   }
 
   /** A key as listed: everything but the key itself. */
@@ -58,34 +53,25 @@ public final class ApiKeys {
     byte[] secret = new byte[32];
     RANDOM.nextBytes(secret);
     String key = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-    ApiKeysRecord r =
-        dsl.insertInto(API_KEYS)
-            .set(API_KEYS.ID, UUID.randomUUID())
-            .set(API_KEYS.KEY_HASH, hash(key))
-            .set(API_KEYS.PREFIX, key.substring(0, 10))
-            .set(API_KEYS.OWNER, owner)
-            .set(API_KEYS.SCOPE, scope)
-            .set(API_KEYS.NAME, name)
-            .set(API_KEYS.CREATED_BY, createdBy)
-            .returning()
-            .fetchOne();
-    return new Created(info(r), key);
+    KeyInfo info =
+        store.insert(
+            new ApiKeyStore.NewKey(
+                UUID.randomUUID(), hash(key), key.substring(0, 10), owner, scope, name,
+                createdBy));
+    return new Created(info, key);
   }
 
   public List<KeyInfo> list() {
-    return dsl.selectFrom(API_KEYS).orderBy(API_KEYS.CREATED_AT.desc()).fetch(ApiKeys::info);
+    return store.list();
   }
 
   public Optional<KeyInfo> find(UUID id) {
-    return dsl.selectFrom(API_KEYS).where(API_KEYS.ID.eq(id)).fetchOptional().map(ApiKeys::info);
+    return store.find(id);
   }
 
   /** Revokes a key (idempotent); empty when there is no such key. */
   public Optional<KeyInfo> revoke(UUID id) {
-    dsl.update(API_KEYS)
-        .set(API_KEYS.REVOKED_AT, DSL.currentOffsetDateTime())
-        .where(API_KEYS.ID.eq(id).and(API_KEYS.REVOKED_AT.isNull()))
-        .execute();
+    store.revoke(id);
     return find(id);
   }
 
@@ -94,24 +80,17 @@ public final class ApiKeys {
     if (!key.startsWith(PREFIX) || key.length() > 100) {
       return Optional.empty();
     }
-    Optional<ApiKeysRecord> found =
-        dsl.selectFrom(API_KEYS)
-            .where(API_KEYS.KEY_HASH.eq(hash(key)).and(API_KEYS.REVOKED_AT.isNull()))
-            .fetchOptional();
+    Optional<KeyInfo> found = store.findUnrevoked(hash(key));
     if (found.isEmpty()) {
       return Optional.empty();
     }
-    ApiKeysRecord r = found.get();
-    OffsetDateTime used = r.getLastUsedAt();
+    KeyInfo k = found.get();
+    OffsetDateTime used = k.lastUsedAt();
     if (used == null || used.isBefore(OffsetDateTime.now().minusMinutes(1))) {
-      // at most one write per key and minute
-      dsl.update(API_KEYS)
-          .set(API_KEYS.LAST_USED_AT, DSL.currentOffsetDateTime())
-          .where(API_KEYS.ID.eq(r.getId()))
-          .execute();
+      store.markUsed(k.id()); // at most one write per key and minute
     }
     return Optional.of(
-        new Principal(r.getOwner(), r.getScope().equals("admin"), "api_key", null, r.getId()));
+        new Principal(k.owner(), k.scope().equals("admin"), "api_key", null, k.id()));
   }
 
   /**
@@ -122,11 +101,7 @@ public final class ApiKeys {
     if (ids.isEmpty()) {
       return Set.of();
     }
-    return new HashSet<>(
-        dsl.select(API_KEYS.ID)
-            .from(API_KEYS)
-            .where(API_KEYS.ID.in(ids).and(API_KEYS.REVOKED_AT.isNull()))
-            .fetch(API_KEYS.ID));
+    return store.unrevoked(ids);
   }
 
   static String hash(String key) {
@@ -137,11 +112,5 @@ public final class ApiKeys {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private static KeyInfo info(ApiKeysRecord r) {
-    return new KeyInfo(
-        r.getId(), r.getPrefix(), r.getOwner(), r.getScope(), r.getName(), r.getCreatedBy(),
-        r.getCreatedAt(), r.getRevokedAt(), r.getLastUsedAt());
   }
 }

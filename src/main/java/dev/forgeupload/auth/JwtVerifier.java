@@ -15,8 +15,6 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
-import dev.forgeupload.config.Config;
-import dev.forgeupload.config.SecurityConfig;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -37,26 +35,33 @@ import java.util.Set;
 public final class JwtVerifier {
   private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
 
-  public JwtVerifier(SecurityConfig config) {
+  /**
+   * The keys and required claims: an HS256 {@code secret}, or else {@code jwks} (a file path or an
+   * http(s) URL); {@code issuer} and {@code audience} are required when not null.
+   */
+  public record Settings(String secret, String jwks, String issuer, String audience) {}
+
+  /** Throws IllegalArgumentException, naming the variable, for a JWKS that cannot be used. */
+  public JwtVerifier(Settings settings) {
     JWSKeySelector<SecurityContext> keys;
-    if (config.jwtSecret() != null) {
+    if (settings.secret() != null) {
       keys =
           new JWSVerificationKeySelector<>(
               JWSAlgorithm.HS256,
-              new ImmutableSecret<>(config.jwtSecret().getBytes(StandardCharsets.UTF_8)));
+              new ImmutableSecret<>(settings.secret().getBytes(StandardCharsets.UTF_8)));
     } else {
       keys =
           new JWSVerificationKeySelector<>(
-              Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256), jwkSource(config.jwks()));
+              Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256), jwkSource(settings.jwks()));
     }
     processor.setJWSKeySelector(keys);
     JWTClaimsSet.Builder exact = new JWTClaimsSet.Builder();
-    if (config.jwtIssuer() != null) {
-      exact.issuer(config.jwtIssuer());
+    if (settings.issuer() != null) {
+      exact.issuer(settings.issuer());
     }
     processor.setJWTClaimsSetVerifier(
         new DefaultJWTClaimsVerifier<>(
-            config.jwtAudience(), exact.build(), Set.of("sub", "exp")));
+            settings.audience(), exact.build(), Set.of("sub", "exp")));
   }
 
   private static JWKSource<SecurityContext> jwkSource(String jwks) {
@@ -64,13 +69,13 @@ public final class JwtVerifier {
       try {
         return JWKSourceBuilder.create(URI.create(jwks).toURL()).retrying(true).build();
       } catch (IOException | IllegalArgumentException e) {
-        throw new Config.ConfigException("FORGE_AUTH_JWKS is not a usable URL: " + jwks);
+        throw new IllegalArgumentException("FORGE_AUTH_JWKS is not a usable URL: " + jwks);
       }
     }
     try {
       return new ImmutableJWKSet<>(JWKSet.load(new File(jwks)));
     } catch (IOException | ParseException e) {
-      throw new Config.ConfigException(
+      throw new IllegalArgumentException(
           "FORGE_AUTH_JWKS: cannot read a JWK set from file " + jwks + " (" + e.getMessage() + ")");
     }
   }

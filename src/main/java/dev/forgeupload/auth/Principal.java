@@ -1,6 +1,5 @@
 package dev.forgeupload.auth;
 
-import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -16,7 +15,6 @@ import java.util.UUID;
 public record Principal(
     String subject, boolean admin, String via, Instant expiresAt, UUID keyId) {
   public static final Principal OPEN = new Principal(null, true, "none");
-  static final String ATTRIBUTE = Principal.class.getName();
 
   /** A principal whose credential neither expires nor can be revoked while in use. */
   public Principal(String subject, boolean admin, String via) {
@@ -26,19 +24,6 @@ public record Principal(
   /** True once the credential's expiry has passed (never for one without). */
   public boolean expired(Instant now) {
     return expiresAt != null && !now.isBefore(expiresAt);
-  }
-
-  /** The principal the authentication filter attached; none attached means no access at all. */
-  public static Principal of(HttpServletRequest req) {
-    Object p = req.getAttribute(ATTRIBUTE);
-    if (p instanceof Principal principal) {
-      return principal;
-    }
-    throw new IllegalStateException("request reached a protected servlet without authentication");
-  }
-
-  public void attach(HttpServletRequest req) {
-    req.setAttribute(ATTRIBUTE, this);
   }
 
   /** May this principal see (and act on) an upload of {@code owner}? */

@@ -1,28 +1,20 @@
 package dev.forgeupload.cli;
 
-import dev.forgeupload.Main;
 import dev.forgeupload.auth.ApiKeys;
 import dev.forgeupload.auth.AuditLog;
 import dev.forgeupload.auth.Principal;
-import dev.forgeupload.config.Config;
-import dev.forgeupload.db.Database;
-import dev.forgeupload.embedded.DataDirLock;
-import dev.forgeupload.embedded.EmbeddedDatabase;
-import dev.forgeupload.embedded.EmbeddedEndpoints;
-import java.io.IOException;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code forgeupload apikey create|list|revoke}: API keys from the command line, against the
- * configured database, the running server's embedded one (same FORGE_DATA_DIR), or, when no server
- * runs, the embedded database started for the command.
+ * {@code forgeupload apikey create|list|revoke}: API keys from the command line. Where the keys
+ * are is the composition root's business (the configured database, the running server's embedded
+ * one on the same FORGE_DATA_DIR, or one started for the command): it hands in an {@link Opener}.
  */
 @Command(
     name = "apikey",
@@ -33,8 +25,32 @@ import picocli.CommandLine.Parameters;
 public final class ApiKeyCommand {
   private static final Principal CLI = new Principal("cli", true, "cli");
 
+  /** The keys and the audit log for one command; closing it closes what was opened for them. */
+  public interface Session extends AutoCloseable {
+    ApiKeys keys();
+
+    AuditLog audit();
+
+    @Override
+    void close();
+  }
+
+  /** Opens a {@link Session} on the database the server uses. */
+  @FunctionalInterface
+  public interface Opener {
+    Session open() throws Exception;
+  }
+
+  private final Opener opener;
+
+  public ApiKeyCommand(Opener opener) {
+    this.opener = opener;
+  }
+
   @Command(name = "create", description = "Create a key; it is printed once and stored nowhere.")
   static final class Create implements Callable<Integer> {
+    @ParentCommand ApiKeyCommand parent;
+
     @Option(names = "--owner", required = true, description = "The user whose uploads it reaches.")
     String owner;
 
@@ -46,9 +62,9 @@ public final class ApiKeyCommand {
 
     @Override
     public Integer call() throws Exception {
-      try (Db db = Db.open(Main.config())) {
-        ApiKeys.Created c = new ApiKeys(db.database.dsl()).create(owner, scope, name, "cli");
-        new AuditLog(db.database.dsl())
+      try (Session s = parent.opener.open()) {
+        ApiKeys.Created c = s.keys().create(owner, scope, name, "cli");
+        s.audit()
             .record(CLI, AuditLog.Action.API_KEY_CREATED, null, null,
                 Map.of("key_id", c.info().id().toString(), "owner", owner, "scope", scope));
         System.err.println("id " + c.info().id() + " owner " + owner + " scope " + scope
@@ -64,10 +80,12 @@ public final class ApiKeyCommand {
 
   @Command(name = "list", description = "List keys (prefix, owner, scope, state).")
   static final class ListKeys implements Callable<Integer> {
+    @ParentCommand ApiKeyCommand parent;
+
     @Override
     public Integer call() throws Exception {
-      try (Db db = Db.open(Main.config())) {
-        for (ApiKeys.KeyInfo k : new ApiKeys(db.database.dsl()).list()) {
+      try (Session s = parent.opener.open()) {
+        for (ApiKeys.KeyInfo k : s.keys().list()) {
           System.out.printf("%s  %s…  %-7s %-20s %s%s%n", k.id(), k.prefix(), k.scope(),
               k.owner(), k.name() == null ? "" : k.name(),
               k.revokedAt() == null ? "" : "  (revoked " + k.revokedAt() + ")");
@@ -79,17 +97,19 @@ public final class ApiKeyCommand {
 
   @Command(name = "revoke", description = "Revoke a key by id; effective at once on every node.")
   static final class Revoke implements Callable<Integer> {
+    @ParentCommand ApiKeyCommand parent;
+
     @Parameters(index = "0", description = "The key's id (from create or list).")
     UUID id;
 
     @Override
     public Integer call() throws Exception {
-      try (Db db = Db.open(Main.config())) {
-        if (new ApiKeys(db.database.dsl()).revoke(id).isEmpty()) {
+      try (Session s = parent.opener.open()) {
+        if (s.keys().revoke(id).isEmpty()) {
           System.err.println("forgeupload: no API key " + id);
           return 1;
         }
-        new AuditLog(db.database.dsl())
+        s.audit()
             .record(CLI, AuditLog.Action.API_KEY_REVOKED, null, null,
                 Map.of("key_id", id.toString()));
         System.err.println("revoked " + id);
@@ -97,62 +117,4 @@ public final class ApiKeyCommand {
       }
     }
   }
-
-  /** The database the server uses, opened (and migrated) for one command. */
-  private static final class Db implements AutoCloseable {
-    final Deque<AutoCloseable> opened = new ArrayDeque<>();
-    Database database;
-
-    static Db open(Config config) throws IOException {
-      Db db = new Db();
-      try {
-        String url = config.databaseUrl();
-        String user = config.databaseUser();
-        if (config.embeddedDatabase()) {
-          DataDirLock lock = tryLock(config);
-          if (lock == null) {
-            // a server runs on this data directory: use its embedded database
-            Config adopted = EmbeddedEndpoints.adopt(config);
-            url = adopted.databaseUrl();
-            user = adopted.databaseUser();
-          } else {
-            db.opened.push(lock);
-            EmbeddedDatabase embedded = EmbeddedDatabase.start(config.dataDir());
-            db.opened.push(embedded);
-            url = embedded.jdbcUrl();
-            user = embedded.user();
-          }
-        }
-        db.database = new Database(url, user, config.databasePassword(), 2);
-        db.opened.push(db.database);
-        db.database.migrate();
-        return db;
-      } catch (IOException | RuntimeException e) {
-        db.close();
-        throw e;
-      }
-    }
-
-    private static DataDirLock tryLock(Config config) {
-      try {
-        return DataDirLock.acquire(config.dataDir());
-      } catch (IOException e) {
-        return null;
-      }
-    }
-
-    @Override
-    public void close() {
-      while (!opened.isEmpty()) {
-        try {
-          opened.pop().close();
-        } catch (Exception e) {
-          System.err.println("forgeupload: closing: " + e);
-        }
-      }
-    }
-  }
-
-  public ApiKeyCommand() {}
-
 }

@@ -4,15 +4,12 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Authentication, CORS and per-owner limits ({@code FORGE_AUTH*}, {@code FORGE_CORS_ORIGINS},
- * {@code FORGE_QUOTA_BYTES}, {@code FORGE_MAX_ACTIVE_UPLOADS}, {@code FORGE_RATE_*}), and the
- * caps on what one owner or client address may hold open on this node ({@code
- * FORGE_MAX_EVENT_STREAMS_PER_*}, {@code FORGE_MAX_CONNECTIONS_PER_ADDRESS}).
+ * Authentication ({@code FORGE_AUTH}, {@code FORGE_AUTH_JWT_*}, {@code FORGE_AUTH_JWKS}) and the
+ * browser origins allowed to call ({@code FORGE_CORS_ORIGINS}). What a client may use once in is
+ * {@link LimitsConfig}.
  */
 public record SecurityConfig(
     boolean tokenAuth,
@@ -20,20 +17,12 @@ public record SecurityConfig(
     String jwks,
     String jwtIssuer,
     String jwtAudience,
-    List<String> corsOrigins,
-    long quotaBytes,
-    int maxActiveUploads,
-    int rateOwnerPerMinute,
-    int rateAddressPerMinute,
-    long minBodyBytesPerSecond,
-    int maxEventStreamsPerOwner,
-    int maxEventStreamsPerAddress,
-    int maxConnectionsPerAddress) {
+    List<String> corsOrigins) {
 
   /** Shortest HS256 secret accepted: 256 bits, as RFC 7518 section 3.2 requires. */
   static final int MIN_SECRET_BYTES = 32;
 
-  static SecurityConfig read(Config.Reader r) {
+  static SecurityConfig read(EnvReader r) {
     boolean token = r.oneOf("FORGE_AUTH", "none", "none", "token").equals("token");
     String secret = r.optional("FORGE_AUTH_JWT_SECRET");
     String jwks = r.optional("FORGE_AUTH_JWKS");
@@ -50,6 +39,16 @@ public record SecurityConfig(
           "FORGE_AUTH_JWT_SECRET / FORGE_AUTH_JWKS are set but FORGE_AUTH is none: set "
               + "FORGE_AUTH=token");
     }
+    return new SecurityConfig(
+        token,
+        secret,
+        jwks,
+        r.optional("FORGE_AUTH_JWT_ISSUER"),
+        r.optional("FORGE_AUTH_JWT_AUDIENCE"),
+        corsOrigins(r));
+  }
+
+  private static List<String> corsOrigins(EnvReader r) {
     List<String> origins =
         r.optional("FORGE_CORS_ORIGINS") == null
             ? List.of()
@@ -64,23 +63,12 @@ public record SecurityConfig(
                 + "[:port], no path) or *, got '" + o + "'");
       }
     }
-    return new SecurityConfig(
-        token,
-        secret,
-        jwks,
-        r.optional("FORGE_AUTH_JWT_ISSUER"),
-        r.optional("FORGE_AUTH_JWT_AUDIENCE"),
-        origins,
-        r.longValue("FORGE_QUOTA_BYTES", 0, 0, Long.MAX_VALUE),
-        (int) r.longValue("FORGE_MAX_ACTIVE_UPLOADS", 100, 0, 1_000_000),
-        (int) r.longValue("FORGE_RATE_OWNER_PER_MINUTE", 6000, 0, 10_000_000),
-        (int) r.longValue("FORGE_RATE_ADDRESS_PER_MINUTE", 12000, 0, 10_000_000),
-        r.longValue("FORGE_MIN_BODY_BYTES_PER_SECOND", 1024, 0, 1L << 30),
-        (int) r.longValue("FORGE_MAX_EVENT_STREAMS_PER_OWNER", 16, 0, 1_000_000),
-        (int) r.longValue("FORGE_MAX_EVENT_STREAMS_PER_ADDRESS", 64, 0, 1_000_000),
-        // Behind a trusted proxy every connection comes from the proxy: no default cap then.
-        (int) r.longValue("FORGE_MAX_CONNECTIONS_PER_ADDRESS",
-            r.bool("FORGE_TRUST_PROXY", false) ? 0 : 256, 0, 1_000_000));
+    return origins;
+  }
+
+  /** True when a JWT key (secret or JWKS) is configured; without one only API keys work. */
+  public boolean jwtConfigured() {
+    return jwtSecret != null || jwks != null;
   }
 
   /** {@code FORGE_AUTH=none} is for a server only this machine can reach. */
@@ -103,19 +91,8 @@ public record SecurityConfig(
     }
   }
 
-  Map<String, Object> describe() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("auth", tokenAuth ? "token" : "none");
-    m.put("auth_jwt", jwtSecret != null ? "HS256 secret ***" : jwks != null ? "JWKS " + jwks : null);
-    m.put("cors_origins", corsOrigins);
-    m.put("quota_bytes", quotaBytes);
-    m.put("max_active_uploads", maxActiveUploads);
-    m.put("rate_owner_per_minute", rateOwnerPerMinute);
-    m.put("rate_address_per_minute", rateAddressPerMinute);
-    m.put("min_body_bytes_per_second", minBodyBytesPerSecond);
-    m.put("max_event_streams_per_owner", maxEventStreamsPerOwner);
-    m.put("max_event_streams_per_address", maxEventStreamsPerAddress);
-    m.put("max_connections_per_address", maxConnectionsPerAddress);
-    return m;
+  /** How the credentials are checked, for the start-up log (secrets redacted). */
+  String describeJwt() {
+    return jwtSecret != null ? "HS256 secret ***" : jwks != null ? "JWKS " + jwks : null;
   }
 }

@@ -1,6 +1,5 @@
 package dev.forgeupload.embedded;
 
-import dev.forgeupload.config.Config;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -11,11 +10,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
  * Where a server's embedded services listen, written to {@code <data>/services.properties}
- * (owner-only) so that {@code scripts/run worker} on the same data directory can join them.
+ * (owner-only) so that {@code scripts/run worker} and {@code scripts/run apikey} on the same data
+ * directory can join them.
  */
 public final class EmbeddedEndpoints {
   private static final String FILE = "services.properties";
@@ -50,18 +51,13 @@ public final class EmbeddedEndpoints {
   }
 
   /**
-   * For worker mode: services not configured explicitly are taken from the file the server on
-   * this data directory wrote. Without that file the worker cannot know where they are.
+   * What the server on this data directory wrote, keyed by the {@code FORGE_*} variable names;
+   * empty when no server wrote the file.
    */
-  public static Config adopt(Config config) {
-    if (!(config.embeddedDatabase() || config.embeddedRedis() || config.embeddedS3())) {
-      return config;
-    }
-    Path f = config.dataDir().resolve(FILE);
+  public static Optional<Map<String, String>> read(Path dataDir) {
+    Path f = dataDir.resolve(FILE);
     if (!Files.exists(f)) {
-      throw new Config.ConfigException(
-          "worker mode needs FORGE_DATABASE_URL, FORGE_REDIS_URL and FORGE_S3_ENDPOINT, or a "
-              + "running server on FORGE_DATA_DIR " + config.dataDir());
+      return Optional.empty();
     }
     Properties p = new Properties();
     try (Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
@@ -69,13 +65,10 @@ public final class EmbeddedEndpoints {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Map<String, String> env = new HashMap<>(System.getenv());
+    Map<String, String> out = new HashMap<>();
     for (String k : p.stringPropertyNames()) {
-      boolean explicit = env.get(k) != null && !env.get(k).isBlank();
-      if (!explicit) {
-        env.put(k, p.getProperty(k));
-      }
+      out.put(k, p.getProperty(k));
     }
-    return Config.fromEnv(env);
+    return Optional.of(out);
   }
 }

@@ -3,7 +3,6 @@ package dev.forgeupload.http;
 import dev.forgeupload.auth.Authenticator;
 import dev.forgeupload.auth.Principal;
 import dev.forgeupload.auth.RateLimiter;
-import dev.forgeupload.config.SecurityConfig;
 import dev.forgeupload.core.Problem;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -34,14 +33,18 @@ public final class AuthFilter extends HttpFilter {
   private final int addressPerMinute;
   private final transient ErrorWriter errors;
 
+  /**
+   * {@code authenticator} null: {@code FORGE_AUTH=none}, everyone is {@link Principal#OPEN}. A
+   * rate of 0 per minute is no limit.
+   */
   public AuthFilter(
-      Authenticator authenticator, RateLimiter limiter, SecurityConfig config,
+      Authenticator authenticator, RateLimiter limiter, int ownerPerMinute, int addressPerMinute,
       ErrorWriter errors) {
     this.errors = errors;
-    this.authenticator = config.tokenAuth() ? authenticator : null;
+    this.authenticator = authenticator;
     this.limiter = limiter;
-    this.ownerPerMinute = config.rateOwnerPerMinute();
-    this.addressPerMinute = config.rateAddressPerMinute();
+    this.ownerPerMinute = ownerPerMinute;
+    this.addressPerMinute = addressPerMinute;
   }
 
   private enum Area {
@@ -95,18 +98,10 @@ public final class AuthFilter extends HttpFilter {
       chain.doFilter(req, resp); // tus discovery: capabilities only, no data
       return;
     } else {
-      String token = token(req, path);
-      Optional<Principal> p = token == null ? Optional.empty() : authenticator.authenticate(token);
-      if (p.isEmpty()) {
-        resp.setHeader(
-            "WWW-Authenticate", token == null ? CHALLENGE : CHALLENGE + ", error=\"invalid_token\"");
-        error(area, resp, Problem.UNAUTHORIZED,
-            token == null
-                ? "authentication required: send Authorization: Bearer <token or API key>"
-                : "the bearer token or API key is invalid, expired or revoked");
+      principal = authenticate(area, path, req, resp);
+      if (principal == null) {
         return;
       }
-      principal = p.get();
     }
     if (principal.subject() != null) {
       wait = limiter.acquire("o:" + principal.subject(), ownerPerMinute);
@@ -119,8 +114,26 @@ public final class AuthFilter extends HttpFilter {
       error(area, resp, Problem.FORBIDDEN, "metrics need the admin scope");
       return;
     }
-    principal.attach(req);
+    RequestPrincipal.attach(req, principal);
     chain.doFilter(req, resp);
+  }
+
+  /** The bearer credential's principal, or null once a 401 is written. */
+  private Principal authenticate(
+      Area area, String path, HttpServletRequest req, HttpServletResponse resp)
+      throws IOException {
+    String token = token(req, path);
+    Optional<Principal> p = token == null ? Optional.empty() : authenticator.authenticate(token);
+    if (p.isPresent()) {
+      return p.get();
+    }
+    resp.setHeader(
+        "WWW-Authenticate", token == null ? CHALLENGE : CHALLENGE + ", error=\"invalid_token\"");
+    error(area, resp, Problem.UNAUTHORIZED,
+        token == null
+            ? "authentication required: send Authorization: Bearer <token or API key>"
+            : "the bearer token or API key is invalid, expired or revoked");
+    return null;
   }
 
   private static boolean isBlank(String s) {

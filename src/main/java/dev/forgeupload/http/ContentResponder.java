@@ -16,6 +16,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -54,19 +55,7 @@ public final class ContentResponder {
    * send no content.
    */
   public void send(Upload u, HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    if (!u.isComplete()) {
-      throw new UploadException(Problem.NOT_FINISHED, "upload is not finished yet");
-    }
-    if (u.kind() == UploadKind.FINAL && u.state() == UploadState.FAILED) {
-      // rejected by the content check before rejected finals were made incomplete, or failed
-      // in the worker: only the second may be served
-      Optional<UploadException> rejected = uploads.gate().checkFinal(u);
-      if (rejected.isPresent()) {
-        throw new UploadException(
-            Problem.NOT_FINISHED, "upload was rejected: " + rejected.get().getMessage());
-      }
-    }
-    long length = u.offset();
+    requireServable(u);
     String etag = "\"" + u.id() + "\"";
     resp.setHeader("ETag", etag);
     resp.setHeader("X-Content-Type-Options", "nosniff");
@@ -79,6 +68,44 @@ public final class ContentResponder {
       return;
     }
     resp.setHeader("Accept-Ranges", "bytes");
+    describe(u, req, resp);
+    long[] span = span(u.offset(), etag, req, resp);
+    long from = span[0];
+    long count = span[1];
+    resp.setContentLengthLong(count);
+    if ("HEAD".equals(req.getMethod())) {
+      return;
+    }
+    try (InputStream in = uploads.reader().open(u, from, count)) {
+      if (from == 0 && audit != null) {
+        // once the bytes could be opened, before they go: a client that drops the connection
+        // midway is audited too
+        audit.record(RequestPrincipal.of(req), AuditLog.Action.UPLOAD_DOWNLOADED, u.id(),
+            req.getRemoteAddr(), Map.of("status", resp.getStatus(), "bytes", count));
+      }
+      OutputStream out = resp.getOutputStream();
+      in.transferTo(out);
+    }
+  }
+
+  /** Only a finished upload is served, and a final the content check rejects is not. */
+  private void requireServable(Upload u) {
+    if (!u.isComplete()) {
+      throw new UploadException(Problem.NOT_FINISHED, "upload is not finished yet");
+    }
+    if (u.kind() == UploadKind.FINAL && u.state() == UploadState.FAILED) {
+      // rejected by the content check before rejected finals were made incomplete, or failed
+      // in the worker: only the second may be served
+      Optional<UploadException> rejected = uploads.gate().checkFinal(u);
+      if (rejected.isPresent()) {
+        throw new UploadException(
+            Problem.NOT_FINISHED, "upload was rejected: " + rejected.get().getMessage());
+      }
+    }
+  }
+
+  /** Content-Type (safe types only) and Content-Disposition (inline only when asked and safe). */
+  private static void describe(Upload u, HttpServletRequest req, HttpServletResponse resp) {
     String type = safeType(u.reportedContentType());
     resp.setContentType(type);
     // Inline only when asked (the admin preview) and only for the allow-listed types.
@@ -87,8 +114,14 @@ public final class ContentResponder {
     resp.setHeader(
         "Content-Disposition", inline ? "inline" + disposition.substring("attachment".length())
             : disposition);
-    long from = 0;
-    long count = length;
+  }
+
+  /**
+   * What part of the {@code length} bytes goes out, {@code {from, count}}: a satisfiable single
+   * Range (206, when If-Range is absent or our ETag), else everything; 416 when unsatisfiable.
+   */
+  private static long[] span(
+      long length, String etag, HttpServletRequest req, HttpServletResponse resp) {
     String range = req.getHeader("Range");
     String ifRange = req.getHeader("If-Range");
     if (range != null && (ifRange == null || ifRange.equals(etag))) {
@@ -98,25 +131,12 @@ public final class ContentResponder {
         throw new UploadException(Problem.RANGE_NOT_SATISFIABLE, "range not satisfiable");
       }
       if (r.length == 2) {
-        from = r[0];
-        count = r[1] - r[0] + 1;
         resp.setStatus(206);
         resp.setHeader("Content-Range", "bytes " + r[0] + "-" + r[1] + "/" + length);
+        return new long[] {r[0], r[1] - r[0] + 1};
       }
     }
-    resp.setContentLengthLong(count);
-    if ("HEAD".equals(req.getMethod())) {
-      return;
-    }
-    try (InputStream in = uploads.reader().open(u, from, count)) {
-      if (from == 0 && audit != null) {
-        // once the bytes could be opened, before they go: a client that drops the connection
-        // midway is audited too
-        audit.recordDownload(u.id(), req, resp.getStatus(), count);
-      }
-      OutputStream out = resp.getOutputStream();
-      in.transferTo(out);
-    }
+    return new long[] {0, length};
   }
 
   /**

@@ -1,8 +1,8 @@
 package dev.forgeupload.http;
 
 import dev.forgeupload.auth.ApiKeys;
+import dev.forgeupload.core.UploadEventFeed;
 import dev.forgeupload.core.UploadRepository;
-import dev.forgeupload.queue.RedisUploadEvents;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,15 +27,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.JedisPubSub;
-import redis.clients.jedis.RedisClient;
 
 /**
- * One Redis subscription per node, fanned out to every open event stream. Streams are
- * asynchronous responses ({@link EventStream}): they hold no request thread, only a bounded queue
- * that a small writer pool drains without blocking, so a slow browser loses events (it catches
- * up from the API) rather than slowing the others, and thousands of idle streams leave the
- * request threads to everyone else.
+ * One subscription to the upload events per node ({@link UploadEventFeed}: Redis pub/sub),
+ * fanned out to every open event stream. Streams are asynchronous responses ({@link
+ * EventStream}): they hold no request thread, only a bounded queue that a small writer pool
+ * drains without blocking, so a slow browser loses events (it catches up from the API) rather
+ * than slowing the others, and thousands of idle streams leave the request threads to everyone
+ * else.
  *
  * <p>A scheduler sends the keep-alive comments, ends streams whose JWT expired, and every few
  * seconds asks PostgreSQL (one query for all open streams) whether their API keys were revoked.
@@ -66,7 +65,7 @@ public final class EventHub implements AutoCloseable {
     }
   }
 
-  private final RedisClient redis;
+  private final UploadEventFeed.Subscription subscription;
   private final UploadRepository repo;
   private final ApiKeys apiKeys;
   private final Settings settings;
@@ -91,16 +90,6 @@ public final class EventHub implements AutoCloseable {
   /** Keep-alives and expiry (one thread), key checks (the other: a slow query delays no tick). */
   private final ScheduledExecutorService scheduler =
       Executors.newScheduledThreadPool(2, daemon("event-scheduler"));
-  private final JedisPubSub pubSub =
-      new JedisPubSub() {
-        @Override
-        public void onMessage(String channel, String message) {
-          if (!streams.isEmpty()) {
-            dispatcher.execute(() -> dispatch(message));
-          }
-        }
-      };
-  private final Thread thread;
   private volatile boolean running = true;
   // (System.nanoTime() has an arbitrary origin: "long ago" is now minus the interval)
   private volatile long lastKeyCheckWarning = System.nanoTime() - 60_000_000_000L;
@@ -108,8 +97,7 @@ public final class EventHub implements AutoCloseable {
   private final AtomicInteger rejectionsSinceLog = new AtomicInteger();
 
   public EventHub(
-      RedisClient redis, UploadRepository repo, ApiKeys apiKeys, Settings settings) {
-    this.redis = redis;
+      UploadEventFeed feed, UploadRepository repo, ApiKeys apiKeys, Settings settings) {
     this.repo = repo;
     this.apiKeys = apiKeys;
     this.settings = settings;
@@ -118,9 +106,13 @@ public final class EventHub implements AutoCloseable {
     scheduler.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
     long keys = settings.keyCheck().toMillis();
     scheduler.scheduleWithFixedDelay(this::checkKeys, keys, keys, TimeUnit.MILLISECONDS);
-    this.thread = new Thread(this::listen, "event-hub");
-    thread.setDaemon(true);
-    thread.start();
+    this.subscription =
+        feed.subscribe(
+            message -> {
+              if (!streams.isEmpty()) {
+                dispatcher.execute(() -> dispatch(message));
+              }
+            });
   }
 
   private static ThreadFactory daemon(String name) {
@@ -130,24 +122,6 @@ public final class EventHub implements AutoCloseable {
       t.setDaemon(true);
       return t;
     };
-  }
-
-  private void listen() {
-    while (running) {
-      try {
-        redis.subscribe(pubSub, RedisUploadEvents.CHANNEL);
-      } catch (RuntimeException e) {
-        if (!running) {
-          return;
-        }
-        log.warn("EventSubscriptionLost error={} (retrying)", e.toString());
-        try {
-          Thread.sleep(1000);
-        } catch (InterruptedException ie) {
-          return;
-        }
-      }
-    }
   }
 
   // ---- streams
@@ -347,11 +321,6 @@ public final class EventHub implements AutoCloseable {
     scheduler.shutdownNow();
     dispatcher.shutdownNow();
     writer.shutdown();
-    try {
-      pubSub.unsubscribe();
-    } catch (RuntimeException e) {
-      // not subscribed
-    }
-    thread.interrupt();
+    subscription.close();
   }
 }

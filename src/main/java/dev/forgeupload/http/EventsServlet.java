@@ -30,7 +30,7 @@ public final class EventsServlet extends ReadOnlyServlet {
 
   @Override
   protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    Principal principal = Principal.of(req);
+    Principal principal = RequestPrincipal.of(req);
     if (principal.expired(Instant.now())) {
       // accepted within the JWT clock skew, but a stream lives only until exp: it would end at
       // once and EventSource would reconnect in a loop

@@ -53,6 +53,29 @@ public final class HttpServer {
       pool.setVirtualThreadsExecutor(VirtualThreads.getDefaultVirtualThreadsExecutor());
     }
     server = new Server(pool);
+    connector = connector(server, host, port, trustProxy, readTimeout);
+    // the idle timeout restarts with every byte: a deadline for the whole request head, and a
+    // cap on connections per client address (both closed before a request reaches a servlet)
+    connector.addBean(new ConnectionGuard(connector, headerTimeout, maxConnectionsPerAddress));
+    server.addConnector(connector);
+    context = context(auth, servlets);
+    ErrorHandler errors = new ErrorHandler();
+    errors.setShowStacks(false);
+    errors.setShowMessageInTitle(false);
+    context.setErrorHandler(errors);
+    server.setErrorHandler(errors);
+
+    Handler app = context;
+    if (!corsOrigins.isEmpty()) {
+      app = cors(corsOrigins, context);
+    }
+    server.setHandler(new GracefulHandler(app));
+    server.setStopTimeout(stopTimeout.toMillis());
+    server.setStopAtShutdown(false);
+  }
+
+  private static ServerConnector connector(
+      Server server, String host, int port, boolean trustProxy, Duration readTimeout) {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendDateHeader(true);
@@ -63,18 +86,20 @@ public final class HttpServer {
     if (trustProxy) {
       http.addCustomizer(new ForwardedRequestCustomizer());
     }
-    connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
     connector.setHost(host);
     connector.setPort(port);
     connector.setIdleTimeout(readTimeout.toMillis());
-    // the idle timeout restarts with every byte: a deadline for the whole request head, and a
-    // cap on connections per client address (both closed before a request reaches a servlet)
-    connector.addBean(new ConnectionGuard(connector, headerTimeout, maxConnectionsPerAddress));
-    server.addConnector(connector);
+    return connector;
+  }
 
-    // Every filter and servlet supports async: the event stream is an asynchronous response
-    // (it holds no request thread), and async needs the whole chain to allow it.
-    context = new ServletContextHandler("/");
+  /**
+   * Filters, servlets by path and the web UI. Every filter and servlet supports async: the event
+   * stream is an asynchronous response (it holds no request thread), and async needs the whole
+   * chain to allow it.
+   */
+  private static ServletContextHandler context(Filter auth, Map<String, HttpServlet> servlets) {
+    ServletContextHandler context = new ServletContextHandler("/");
     context.addFilter(RequestIdFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST))
         .setAsyncSupported(true);
     context.addFilter(SecurityHeadersFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST))
@@ -99,19 +124,7 @@ public final class HttpServer {
       files.setInitParameter("cacheControl", "no-cache");
       context.addServlet(files, "/");
     }
-    ErrorHandler errors = new ErrorHandler();
-    errors.setShowStacks(false);
-    errors.setShowMessageInTitle(false);
-    context.setErrorHandler(errors);
-    server.setErrorHandler(errors);
-
-    Handler app = context;
-    if (!corsOrigins.isEmpty()) {
-      app = cors(corsOrigins, context);
-    }
-    server.setHandler(new GracefulHandler(app));
-    server.setStopTimeout(stopTimeout.toMillis());
-    server.setStopAtShutdown(false);
+    return context;
   }
 
   /**

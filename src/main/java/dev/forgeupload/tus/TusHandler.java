@@ -14,6 +14,7 @@ import dev.forgeupload.core.UploadLocks;
 import dev.forgeupload.core.Uploads;
 import dev.forgeupload.http.ContentResponder;
 import dev.forgeupload.http.ErrorWriter;
+import dev.forgeupload.http.RequestPrincipal;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -122,7 +123,7 @@ public final class TusHandler {
       throw UploadException.notFound();
     }
     Upload u = uploads.lifecycle().find(r.id()).orElseThrow(UploadException::notFound);
-    if (!Principal.of(req).canSee(u.owner())) {
+    if (!RequestPrincipal.of(req).canSee(u.owner())) {
       throw UploadException.notFound();
     }
     return u;
@@ -188,7 +189,7 @@ public final class TusHandler {
       lock.onReleaseRequested(() -> releaseIfStalled(u.id(), body, req));
       Upload after = uploads.writer().append(u.id(), r.patch(), body);
       if (after.isComplete() && after.offset() > r.patch().clientOffset()) {
-        audit.record(Principal.of(req), AuditLog.Action.UPLOAD_FINISHED, u.id(),
+        audit.record(RequestPrincipal.of(req), AuditLog.Action.UPLOAD_FINISHED, u.id(),
             req.getRemoteAddr(), Map.of("bytes", after.offset()));
       }
       resp.setHeader("Upload-Offset", Long.toString(after.offset()));
@@ -213,7 +214,7 @@ public final class TusHandler {
     try (UploadLocks.Lock lock = lock(u)) {
       uploads.lifecycle().current(u.id());
       uploads.lifecycle().terminate(u.id());
-      audit.record(Principal.of(req), AuditLog.Action.UPLOAD_DELETED, u.id(), req.getRemoteAddr(),
+      audit.record(RequestPrincipal.of(req), AuditLog.Action.UPLOAD_DELETED, u.id(), req.getRemoteAddr(),
           null);
       resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
     }
@@ -223,7 +224,7 @@ public final class TusHandler {
 
   private void post(TusRequest r, HttpServletRequest req, HttpServletResponse resp)
       throws IOException {
-    Principal principal = Principal.of(req);
+    Principal principal = RequestPrincipal.of(req);
     if (r.parts() != null) {
       for (UUID p : r.parts()) {
         checkPart(p, principal);

@@ -28,8 +28,9 @@ import org.junit.jupiter.api.Test;
 class JwtVerifierTest {
   private static final String SECRET = "unit-test-secret-unit-test-secret-0123";
 
-  private static SecurityConfig config(Map<String, String> env) {
-    return Config.fromEnv(env).security();
+  private static JwtVerifier.Settings config(Map<String, String> env) {
+    SecurityConfig s = Config.fromEnv(env).security();
+    return new JwtVerifier.Settings(s.jwtSecret(), s.jwks(), s.jwtIssuer(), s.jwtAudience());
   }
 
   private static JWTClaimsSet.Builder claims(String sub) {

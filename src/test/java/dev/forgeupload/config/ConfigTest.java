@@ -12,12 +12,14 @@ class ConfigTest {
   @Test
   void defaults_follow_the_contract() {
     Config c = Config.fromEnv(Map.of());
-    assertThat(c.httpHost()).isEqualTo("127.0.0.1");
-    assertThat(c.httpPort()).isEqualTo(8080);
-    assertThat(c.dataDir().getFileName().toString()).isEqualTo("data");
-    assertThat(c.embeddedDatabase()).isTrue();
-    assertThat(c.trustProxy()).isFalse();
-    assertThat(c.logFormat()).isEqualTo("text");
+    assertThat(c.http().host()).isEqualTo("127.0.0.1");
+    assertThat(c.http().port()).isEqualTo(8080);
+    assertThat(c.services().dataDir().getFileName().toString()).isEqualTo("data");
+    assertThat(c.services().embeddedDatabase()).isTrue();
+    assertThat(c.http().trustProxy()).isFalse();
+    // logback reads FORGE_LOG_FORMAT / FORGE_LOG_LEVEL itself; Config only checks them
+    assertThat(Config.fromEnv(Map.of("FORGE_LOG_FORMAT", "json", "FORGE_LOG_LEVEL", "debug")))
+        .isNotNull();
   }
 
   @Test
@@ -30,11 +32,11 @@ class ConfigTest {
                 "FORGE_TRUST_PROXY", "true",
                 "FORGE_DATABASE_URL", "jdbc:postgresql://db/forge",
                 "FORGE_READ_TIMEOUT_SECONDS", "7"));
-    assertThat(c.httpPort()).isEqualTo(9001);
-    assertThat(c.maxUploadBytes()).isEqualTo(1024);
-    assertThat(c.trustProxy()).isTrue();
-    assertThat(c.embeddedDatabase()).isFalse();
-    assertThat(c.readTimeout()).isEqualTo(Duration.ofSeconds(7));
+    assertThat(c.http().port()).isEqualTo(9001);
+    assertThat(c.limits().maxUploadBytes()).isEqualTo(1024);
+    assertThat(c.http().trustProxy()).isTrue();
+    assertThat(c.services().embeddedDatabase()).isFalse();
+    assertThat(c.http().readTimeout()).isEqualTo(Duration.ofSeconds(7));
   }
 
   @Test
@@ -48,8 +50,24 @@ class ConfigTest {
         .hasMessageContaining("FORGE_TRUST_PROXY");
     assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_LOG_FORMAT", "xml")))
         .hasMessageContaining("FORGE_LOG_FORMAT");
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_LOG_LEVEL", "loud")))
+        .hasMessageContaining("FORGE_LOG_LEVEL");
     assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_DATABASE_URL", "mysql://x")))
         .hasMessageContaining("FORGE_DATABASE_URL");
+  }
+
+  @Test
+  void the_described_config_lists_every_area_in_its_start_up_order() {
+    assertThat(Config.fromEnv(Map.of()).describe().keySet())
+        .containsExactly(
+            "http", "data_dir", "database", "database_user", "database_password",
+            "max_upload_bytes", "max_concat_parts", "trust_proxy", "upload_expiry",
+            "read_timeout", "header_timeout", "lock_lease", "redis", "s3", "s3_bucket",
+            "s3_access_key", "worker_concurrency", "worker_max_attempts", "auth", "auth_jwt",
+            "cors_origins", "quota_bytes", "max_active_uploads", "rate_owner_per_minute",
+            "rate_address_per_minute", "min_body_bytes_per_second",
+            "max_event_streams_per_owner", "max_event_streams_per_address",
+            "max_connections_per_address", "denied_types", "allowed_types", "type_max_bytes");
   }
 
   @Test
@@ -100,12 +118,12 @@ class ConfigTest {
   @Test
   void stream_connection_and_header_limits_have_defaults_and_are_checked() {
     Config d = Config.fromEnv(Map.of());
-    assertThat(d.security().maxEventStreamsPerOwner()).isEqualTo(16);
-    assertThat(d.security().maxEventStreamsPerAddress()).isEqualTo(64);
-    assertThat(d.security().maxConnectionsPerAddress()).isEqualTo(256);
-    assertThat(d.headerTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(d.limits().maxEventStreamsPerOwner()).isEqualTo(16);
+    assertThat(d.limits().maxEventStreamsPerAddress()).isEqualTo(64);
+    assertThat(d.limits().maxConnectionsPerAddress()).isEqualTo(256);
+    assertThat(d.http().headerTimeout()).isEqualTo(Duration.ofSeconds(10));
     // behind a trusted proxy every connection comes from the proxy: no connection cap by default
-    assertThat(Config.fromEnv(Map.of("FORGE_TRUST_PROXY", "true")).security()
+    assertThat(Config.fromEnv(Map.of("FORGE_TRUST_PROXY", "true")).limits()
         .maxConnectionsPerAddress()).isZero();
     Config c =
         Config.fromEnv(
@@ -115,10 +133,10 @@ class ConfigTest {
                 "FORGE_MAX_CONNECTIONS_PER_ADDRESS", "1000",
                 "FORGE_TRUST_PROXY", "true",
                 "FORGE_HEADER_TIMEOUT_SECONDS", "0"));
-    assertThat(c.security().maxEventStreamsPerOwner()).isZero();
-    assertThat(c.security().maxEventStreamsPerAddress()).isEqualTo(5);
-    assertThat(c.security().maxConnectionsPerAddress()).isEqualTo(1000);
-    assertThat(c.headerTimeout()).isZero();
+    assertThat(c.limits().maxEventStreamsPerOwner()).isZero();
+    assertThat(c.limits().maxEventStreamsPerAddress()).isEqualTo(5);
+    assertThat(c.limits().maxConnectionsPerAddress()).isEqualTo(1000);
+    assertThat(c.http().headerTimeout()).isZero();
     assertThat(c.describe()).containsEntry("max_event_streams_per_address", 5)
         .containsEntry("header_timeout", Duration.ZERO);
     for (String name :
@@ -137,18 +155,18 @@ class ConfigTest {
   @Test
   void content_types_and_limits_are_read_and_checked() {
     Config d = Config.fromEnv(Map.of());
-    assertThat(d.deniedTypes()).contains("application/x-msdownload", "application/x-elf");
-    assertThat(d.allowedTypes()).isEmpty();
-    assertThat(d.typeMaxBytes()).isEmpty();
+    assertThat(d.content().deniedTypes()).contains("application/x-msdownload", "application/x-elf");
+    assertThat(d.content().allowedTypes()).isEmpty();
+    assertThat(d.content().typeMaxBytes()).isEmpty();
     Config c =
         Config.fromEnv(
             Map.of(
                 "FORGE_DENIED_TYPES", "none",
                 "FORGE_ALLOWED_TYPES", "image/*, application/pdf",
                 "FORGE_TYPE_MAX_BYTES", "image/*=20971520,video/*=10737418240"));
-    assertThat(c.deniedTypes()).isEmpty();
-    assertThat(c.allowedTypes()).containsExactly("image/*", "application/pdf");
-    assertThat(c.typeMaxBytes())
+    assertThat(c.content().deniedTypes()).isEmpty();
+    assertThat(c.content().allowedTypes()).containsExactly("image/*", "application/pdf");
+    assertThat(c.content().typeMaxBytes())
         .containsEntry("image/*", 20971520L)
         .containsEntry("video/*", 10737418240L);
     assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_DENIED_TYPES", "exe")))

@@ -341,19 +341,19 @@ class ContentPolicyTest {
 
   @Test
   void configuration_syntax_is_checked() {
-    assertThat(ContentPolicy.parseTypes(" image/* , Application/PDF,application/x-mach-o*"))
+    assertThat(TypePatterns.parseTypes(" image/* , Application/PDF,application/x-mach-o*"))
         .containsExactly("image/*", "application/pdf", "application/x-mach-o*");
-    assertThat(ContentPolicy.parseLimits("image/*=20971520, video/mp4=10"))
+    assertThat(TypePatterns.parseLimits("image/*=20971520, video/mp4=10"))
         .containsEntry("image/*", 20971520L)
         .containsEntry("video/mp4", 10L);
-    assertThatThrownBy(() -> ContentPolicy.parseTypes("image")).hasMessageContaining("'image'");
-    assertThatThrownBy(() -> ContentPolicy.parseTypes("image/png,,text/plain"))
+    assertThatThrownBy(() -> TypePatterns.parseTypes("image")).hasMessageContaining("'image'");
+    assertThatThrownBy(() -> TypePatterns.parseTypes("image/png,,text/plain"))
         .hasMessageContaining("empty");
-    assertThatThrownBy(() -> ContentPolicy.parseTypes("*/png")).isInstanceOf(
+    assertThatThrownBy(() -> TypePatterns.parseTypes("*/png")).isInstanceOf(
         IllegalArgumentException.class);
-    assertThatThrownBy(() -> ContentPolicy.parseLimits("image/*")).hasMessageContaining("type=bytes");
-    assertThatThrownBy(() -> ContentPolicy.parseLimits("image/*=big")).hasMessageContaining("image/*");
-    assertThatThrownBy(() -> ContentPolicy.parseLimits("image/*=1,image/*=2"))
+    assertThatThrownBy(() -> TypePatterns.parseLimits("image/*")).hasMessageContaining("type=bytes");
+    assertThatThrownBy(() -> TypePatterns.parseLimits("image/*=big")).hasMessageContaining("image/*");
+    assertThatThrownBy(() -> TypePatterns.parseLimits("image/*=1,image/*=2"))
         .hasMessageContaining("repeated");
   }
 }

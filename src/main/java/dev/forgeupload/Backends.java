@@ -1,0 +1,100 @@
+package dev.forgeupload;
+
+import dev.forgeupload.config.Config;
+import dev.forgeupload.core.ContentPolicy;
+import dev.forgeupload.core.OwnerLimits;
+import dev.forgeupload.core.UploadWriter;
+import dev.forgeupload.core.Uploads;
+import dev.forgeupload.db.Database;
+import dev.forgeupload.db.JooqStoringClaims;
+import dev.forgeupload.db.JooqUploadRepository;
+import dev.forgeupload.db.PgUploadLocks;
+import dev.forgeupload.http.Metrics;
+import dev.forgeupload.objectstore.MinioObjectStore;
+import dev.forgeupload.queue.RedisJobQueue;
+import dev.forgeupload.queue.RedisUploadEvents;
+import dev.forgeupload.staging.DiskStagingStore;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Clock;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.RedisClient;
+
+/**
+ * The connected services and the core wired on them: what both the server and {@code worker}
+ * mode run on. Everything that must be stopped is added to the caller's {@link Started}.
+ */
+record Backends(
+    Database db,
+    RedisClient redis,
+    RedisJobQueue queue,
+    RedisUploadEvents events,
+    MinioObjectStore objects,
+    Metrics metrics,
+    JooqUploadRepository repo,
+    JooqStoringClaims claims,
+    PgUploadLocks locks,
+    DiskStagingStore staging,
+    Uploads uploads) {
+
+  /** Pool size of the server's (and a worker's) database connections. */
+  private static final int DB_POOL = 40;
+
+  static Backends connect(Config config, Services.Endpoints at, Started started)
+      throws IOException {
+    Database db = database(at, DB_POOL, started);
+    RedisClient redis = redis(at.redisUrl(), config.worker().concurrency());
+    RedisJobQueue queue = started.add(new RedisJobQueue(redis));
+    RedisUploadEvents events =
+        started.add(new RedisUploadEvents(redis, config.uploads().progressInterval()));
+    MinioObjectStore objects =
+        new MinioObjectStore(
+            at.s3Endpoint(), at.s3AccessKey(), at.s3SecretKey(), config.services().s3Region(),
+            config.services().s3Bucket(), config.services().s3PartBytes());
+    objects.ensureBucket();
+    Metrics metrics = started.add(new Metrics());
+    JooqUploadRepository repo = new JooqUploadRepository(db.dsl(), config.uploads().lockLease());
+    PgUploadLocks locks = started.add(new PgUploadLocks(db.dsl(), config.uploads().lockLease()));
+    DiskStagingStore staging = new DiskStagingStore(config.services().stagingDir());
+    Uploads uploads = uploads(config, repo, staging, objects, queue, events, metrics);
+    return new Backends(db, redis, queue, events, objects, metrics, repo,
+        new JooqStoringClaims(db.dsl()), locks, staging, uploads);
+  }
+
+  /** A pool on the resolved database, migrated to the current schema. */
+  static Database database(Services.Endpoints at, int poolSize, Started started) {
+    Database db = started.add(
+        new Database(at.databaseUrl(), at.databaseUser(), at.databasePassword(), poolSize));
+    db.migrate();
+    return db;
+  }
+
+  /** Each worker thread holds a connection in a blocking read: the pool is sized beyond them. */
+  private static RedisClient redis(String url, int workers) {
+    GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
+    pool.setMaxTotal(workers + 32);
+    pool.setMaxIdle(workers + 32);
+    return RedisClient.builder().fromURI(URI.create(url)).poolConfig(pool).build();
+  }
+
+  private static Uploads uploads(
+      Config config, JooqUploadRepository repo, DiskStagingStore staging,
+      MinioObjectStore objects, RedisJobQueue queue, RedisUploadEvents events, Metrics metrics) {
+    return Uploads.wire(
+        repo,
+        staging,
+        objects,
+        queue,
+        events,
+        metrics,
+        new ContentPolicy(
+            config.content().deniedTypes(), config.content().allowedTypes(),
+            config.content().typeMaxBytes()),
+        new OwnerLimits(config.limits().quotaBytes(), config.limits().maxActiveUploads()),
+        Clock.systemUTC(),
+        new UploadWriter.Settings(
+            config.limits().maxUploadBytes(), config.uploads().uploadExpiry(),
+            config.uploads().checkpointInterval()));
+  }
+}

@@ -1,0 +1,21 @@
+package dev.forgeupload.config;
+
+import java.time.Duration;
+
+/** The storage workers and the reconciler ({@code FORGE_WORKER_*}, {@code FORGE_RECONCILE_*}). */
+public record WorkerConfig(
+    int concurrency,
+    int maxAttempts,
+    Duration backoff,
+    Duration claimIdle,
+    Duration reconcileInterval) {
+
+  static WorkerConfig read(EnvReader r) {
+    return new WorkerConfig(
+        r.intValue("FORGE_WORKER_CONCURRENCY", 2, 0, 256),
+        r.intValue("FORGE_WORKER_MAX_ATTEMPTS", 10, 1, 1000),
+        r.seconds("FORGE_WORKER_BACKOFF_SECONDS", 1, 0),
+        r.seconds("FORGE_WORKER_CLAIM_IDLE_SECONDS", 30, 1),
+        r.seconds("FORGE_RECONCILE_SECONDS", 5, 1));
+  }
+}

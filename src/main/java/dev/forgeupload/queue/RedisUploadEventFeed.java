@@ -1,0 +1,77 @@
+package dev.forgeupload.queue;
+
+import dev.forgeupload.core.UploadEventFeed;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.RedisClient;
+
+/**
+ * {@link UploadEventFeed} on Redis: a subscription to {@link RedisUploadEvents#CHANNEL} on a
+ * daemon thread ({@code event-hub}) that subscribes again a second after a lost connection.
+ */
+public final class RedisUploadEventFeed implements UploadEventFeed {
+  private static final Logger log = LoggerFactory.getLogger(RedisUploadEventFeed.class);
+
+  private final RedisClient redis;
+
+  public RedisUploadEventFeed(RedisClient redis) {
+    this.redis = redis;
+  }
+
+  @Override
+  public Subscription subscribe(Consumer<String> listener) {
+    return new RedisSubscription(redis, listener);
+  }
+
+  private static final class RedisSubscription implements Subscription {
+    private final RedisClient redis;
+    private final JedisPubSub pubSub;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    RedisSubscription(RedisClient redis, Consumer<String> listener) {
+      this.redis = redis;
+      this.pubSub =
+          new JedisPubSub() {
+            @Override
+            public void onMessage(String channel, String message) {
+              listener.accept(message);
+            }
+          };
+      this.thread = new Thread(this::listen, "event-hub");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    private void listen() {
+      while (running) {
+        try {
+          redis.subscribe(pubSub, RedisUploadEvents.CHANNEL);
+        } catch (RuntimeException e) {
+          if (!running) {
+            return;
+          }
+          log.warn("EventSubscriptionLost error={} (retrying)", e.toString());
+          try {
+            Thread.sleep(1000);
+          } catch (InterruptedException ie) {
+            return;
+          }
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      running = false;
+      try {
+        pubSub.unsubscribe();
+      } catch (RuntimeException e) {
+        // not subscribed
+      }
+      thread.interrupt();
+    }
+  }
+}
