@@ -37,7 +37,14 @@ public record Config(
    * are checked here so that a bad value stops start-up like any other.
    */
   private static void checkLogging(EnvReader r) {
-    r.oneOf("FORGE_LOG_FORMAT", "text", "text", "json");
+    String format = r.oneOf("FORGE_LOG_FORMAT", "text", "text", "json");
+    String raw = r.env().get("FORGE_LOG_FORMAT");
+    if (raw != null && !raw.isBlank() && !raw.equals(format)) {
+      // logback picks the appender by this exact name: "JSON" or " json" would log nothing
+      throw new ConfigException(
+          "FORGE_LOG_FORMAT must be exactly text or json (lower case, no spaces), got '" + raw
+              + "'");
+    }
     r.oneOf("FORGE_LOG_LEVEL", "info", "trace", "debug", "info", "warn", "error");
   }
 

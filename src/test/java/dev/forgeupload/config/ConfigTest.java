@@ -50,6 +50,9 @@ class ConfigTest {
         .hasMessageContaining("FORGE_TRUST_PROXY");
     assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_LOG_FORMAT", "xml")))
         .hasMessageContaining("FORGE_LOG_FORMAT");
+    // logback matches the appender name exactly: another case would silence every log line
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_LOG_FORMAT", "JSON")))
+        .hasMessageContaining("FORGE_LOG_FORMAT");
     assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_LOG_LEVEL", "loud")))
         .hasMessageContaining("FORGE_LOG_LEVEL");
     assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_DATABASE_URL", "mysql://x")))
