@@ -38,12 +38,9 @@ record Backends(
     DiskStagingStore staging,
     Uploads uploads) {
 
-  /** Pool size of the server's (and a worker's) database connections. */
-  private static final int DB_POOL = 40;
-
   static Backends connect(Config config, Services.Endpoints at, Started started)
       throws IOException {
-    Database db = database(at, DB_POOL, started);
+    Database db = database(at, config.services().databasePoolSize(), started);
     RedisClient redis = redis(at.redisUrl(), config.worker().concurrency());
     RedisJobQueue queue = started.add(new RedisJobQueue(redis));
     RedisUploadEvents events =

@@ -62,6 +62,7 @@ public record Config(
     m.put("database", s.databaseUrl() == null ? "embedded" : redactUrl(s.databaseUrl()));
     m.put("database_user", s.databaseUser());
     m.put("database_password", s.databasePassword() == null ? null : "***");
+    m.put("database_pool_size", s.databasePoolSize());
     m.put("max_upload_bytes", limits.maxUploadBytes());
     m.put("max_concat_parts", limits.maxConcatParts());
     m.put("trust_proxy", http.trustProxy());

@@ -17,6 +17,8 @@ class ConfigTest {
     assertThat(c.services().dataDir().getFileName().toString()).isEqualTo("data");
     assertThat(c.services().embeddedDatabase()).isTrue();
     assertThat(c.http().trustProxy()).isFalse();
+    // a server and two workers fit PostgreSQL's default max_connections (100) with room to spare
+    assertThat(c.services().databasePoolSize()).isEqualTo(20);
     // logback reads FORGE_LOG_FORMAT / FORGE_LOG_LEVEL itself; Config only checks them
     assertThat(Config.fromEnv(Map.of("FORGE_LOG_FORMAT", "json", "FORGE_LOG_LEVEL", "debug")))
         .isNotNull();
@@ -31,8 +33,10 @@ class ConfigTest {
                 "FORGE_MAX_UPLOAD_BYTES", "1024",
                 "FORGE_TRUST_PROXY", "true",
                 "FORGE_DATABASE_URL", "jdbc:postgresql://db/forge",
-                "FORGE_READ_TIMEOUT_SECONDS", "7"));
+                "FORGE_READ_TIMEOUT_SECONDS", "7",
+                "FORGE_DATABASE_POOL_SIZE", "8"));
     assertThat(c.http().port()).isEqualTo(9001);
+    assertThat(c.services().databasePoolSize()).isEqualTo(8);
     assertThat(c.limits().maxUploadBytes()).isEqualTo(1024);
     assertThat(c.http().trustProxy()).isTrue();
     assertThat(c.services().embeddedDatabase()).isFalse();
@@ -44,6 +48,8 @@ class ConfigTest {
     assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_HTTP_PORT", "http")))
         .hasMessageContaining("FORGE_HTTP_PORT")
         .hasMessageContaining("'http'");
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_DATABASE_POOL_SIZE", "1")))
+        .hasMessageContaining("FORGE_DATABASE_POOL_SIZE");
     assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_MAX_UPLOAD_BYTES", "-5")))
         .hasMessageContaining("FORGE_MAX_UPLOAD_BYTES");
     assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_TRUST_PROXY", "maybe")))
@@ -64,7 +70,7 @@ class ConfigTest {
     assertThat(Config.fromEnv(Map.of()).describe().keySet())
         .containsExactly(
             "http", "data_dir", "database", "database_user", "database_password",
-            "max_upload_bytes", "max_concat_parts", "trust_proxy", "upload_expiry",
+            "database_pool_size", "max_upload_bytes", "max_concat_parts", "trust_proxy", "upload_expiry",
             "read_timeout", "header_timeout", "lock_lease", "redis", "s3", "s3_bucket",
             "s3_access_key", "worker_concurrency", "worker_max_attempts", "auth", "auth_jwt",
             "cors_origins", "quota_bytes", "max_active_uploads", "rate_owner_per_minute",
