@@ -140,7 +140,7 @@ final class HttpLayer {
         config.http().trustProxy(),
         config.http().readTimeout(),
         config.http().headerTimeout(),
-        config.limits().maxConnectionsPerAddress(),
+        config.limits().effectiveConnectionsPerAddress(),
         config.http().shutdownTimeout(),
         config.security().corsOrigins(),
         auth,

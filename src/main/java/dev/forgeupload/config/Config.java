@@ -94,7 +94,7 @@ public record Config(
     m.put("min_body_bytes_per_second", limits.minBodyBytesPerSecond());
     m.put("max_event_streams_per_owner", limits.maxEventStreamsPerOwner());
     m.put("max_event_streams_per_address", limits.maxEventStreamsPerAddress());
-    m.put("max_connections_per_address", limits.maxConnectionsPerAddress());
+    m.put("max_connections_per_address", limits.effectiveConnectionsPerAddress());
   }
 
   private static String redactUrl(String url) {

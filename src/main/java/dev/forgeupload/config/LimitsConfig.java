@@ -34,4 +34,20 @@ public record LimitsConfig(
         r.intValue("FORGE_MAX_CONNECTIONS_PER_ADDRESS",
             r.bool("FORGE_TRUST_PROXY", false) ? 0 : 256, 0, 1_000_000));
   }
+
+  /** Connections an address may hold besides its event streams (requests, probes, uploads). */
+  static final int CONNECTIONS_BESIDE_STREAMS = 64;
+
+  /**
+   * The connection cap in force: never below the address's event-stream cap plus {@link
+   * #CONNECTIONS_BESIDE_STREAMS}, so a client that holds all the streams it is allowed can still
+   * reach /readyz, the API and tus; 0 stays off.
+   */
+  public int effectiveConnectionsPerAddress() {
+    if (maxConnectionsPerAddress <= 0 || maxEventStreamsPerAddress <= 0) {
+      return maxConnectionsPerAddress;
+    }
+    return Math.max(maxConnectionsPerAddress,
+        maxEventStreamsPerAddress + CONNECTIONS_BESIDE_STREAMS);
+  }
 }

@@ -90,6 +90,8 @@ public final class EventsServlet extends ReadOnlyServlet {
                 + " are open on this server; close one or retry after " + retry + " s";
     hub.refused(refusal, owner, address);
     resp.setHeader("Retry-After", Long.toString(retry));
+    // a refused stream's connection goes too: it would count against the address's connections
+    resp.setHeader("Connection", "close");
     errors.api(resp, Problem.TOO_MANY_STREAMS, reason);
   }
 }

@@ -17,6 +17,12 @@ class ConfigTest {
     assertThat(c.services().dataDir().getFileName().toString()).isEqualTo("data");
     assertThat(c.services().embeddedDatabase()).isTrue();
     assertThat(c.http().trustProxy()).isFalse();
+    // an address holding all its event streams (64) still has connections left for requests
+    assertThat(Config.fromEnv(Map.of("FORGE_MAX_CONNECTIONS_PER_ADDRESS", "10"))
+        .limits().effectiveConnectionsPerAddress()).isEqualTo(128);
+    assertThat(Config.fromEnv(Map.of("FORGE_MAX_CONNECTIONS_PER_ADDRESS", "0"))
+        .limits().effectiveConnectionsPerAddress()).isZero();
+    assertThat(c.limits().effectiveConnectionsPerAddress()).isEqualTo(256);
     // a server and two workers fit PostgreSQL's default max_connections (100) with room to spare
     assertThat(c.services().databasePoolSize()).isEqualTo(20);
     // logback reads FORGE_LOG_FORMAT / FORGE_LOG_LEVEL itself; Config only checks them

@@ -223,6 +223,8 @@ class EventStreamLimitsIT {
       assertThat(json(address).get("code").asText()).isEqualTo("too_many_streams");
       assertThat(json(address).get("message").asText()).contains("address").contains("5");
       assertThat(address.headers().firstValue("Retry-After")).isPresent();
+      // the refused stream's connection is closed: it does not count against the address
+      assertThat(address.headers().firstValue("Connection")).hasValue("close");
       // the rest of the API is not capped
       assertThat(http.as(cid).get("/api/v1/me").statusCode()).isEqualTo(200);
 

@@ -178,7 +178,9 @@ class SlowHeadersIT {
   void connections_over_the_per_address_cap_are_closed_at_accept() throws Exception {
     int cap = 5;
     try (TestServer server =
-        TestServer.start(Map.of("FORGE_MAX_CONNECTIONS_PER_ADDRESS", Integer.toString(cap)))) {
+        TestServer.start(Map.of("FORGE_MAX_CONNECTIONS_PER_ADDRESS", Integer.toString(cap),
+            // streams uncapped per address: the connection cap then applies exactly as set
+            "FORGE_MAX_EVENT_STREAMS_PER_ADDRESS", "0"))) {
       List<Socket> held = new ArrayList<>();
       try {
         for (int i = 0; i < cap; i++) {
