@@ -45,7 +45,8 @@ final class ChunkWriter {
   /**
    * Writes the body and returns the durable end offset. On failure staging is cut back to what
    * is recorded (to {@code start} for a checksummed body); a client that went away keeps what
-   * arrived unless a checksum covers the body.
+   * arrived unless a checksum covers the body. {@code check} is the content check still due on
+   * this body's first bytes, or null when none is (a final upload, or bytes already checked).
    */
   long write(Target t, Patch p, InputStream body, Offsets offsets, ContentGate.Check check)
       throws IOException {

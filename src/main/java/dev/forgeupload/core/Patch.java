@@ -21,11 +21,6 @@ public record Patch(
     boolean trailerExpected,
     Supplier<String> trailerChecksum) {
 
-  /** A body with nothing announced about it. */
-  public static Patch plain(long clientOffset) {
-    return new Patch(clientOffset, null, null, null, false, null);
-  }
-
   /** Whether a checksum covers the whole body (then it is kept whole or not at all). */
   boolean checksummed() {
     return checksum != null || trailerExpected;

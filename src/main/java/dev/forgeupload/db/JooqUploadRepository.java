@@ -48,10 +48,13 @@ public final class JooqUploadRepository implements UploadRepository {
           OwnerLimits.Usage before = usage(tx, n.owner(), null, 0);
           limits.check(n.owner(), before, 0, true);
           Upload u = insert(tx, n, offset, contentType);
-          // What the new row adds, measured rather than predicted: a final upload takes over its
-          // parts' bytes (a part no final lists counts on its own), so only the database knows.
-          long added = usage(tx, n.owner(), null, 0).bytes() - before.bytes();
-          limits.check(n.owner(), before, added, false); // throws: the insert rolls back
+          if (limits.quotaBytes() > 0) {
+            // What the new row adds, measured rather than predicted: a final upload takes over
+            // its parts' bytes (a part no final lists counts on its own), so only the database
+            // knows.
+            long added = usage(tx, n.owner(), null, 0).bytes() - before.bytes();
+            limits.check(n.owner(), before, added, false); // throws: the insert rolls back
+          }
           return u;
         });
   }
