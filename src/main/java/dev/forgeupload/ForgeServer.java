@@ -2,6 +2,7 @@ package dev.forgeupload;
 
 import dev.forgeupload.config.Config;
 import dev.forgeupload.http.HttpServer;
+import dev.forgeupload.queue.RedisNames;
 import dev.forgeupload.worker.Reconciler;
 import dev.forgeupload.worker.StoreWorker;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,6 +22,7 @@ public final class ForgeServer implements AutoCloseable {
   private final AtomicBoolean ready = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private HttpServer http;
+  private RedisNames redisNames;
 
   private ForgeServer() {}
 
@@ -45,6 +47,7 @@ public final class ForgeServer implements AutoCloseable {
     Services.Endpoints at =
         http ? Services.own(config.services(), started) : Services.join(config.services());
     Backends backends = Backends.connect(config, at, started);
+    redisNames = backends.redisNames();
     if (http) {
       Services.announce(config.services(), at);
     }
@@ -85,6 +88,11 @@ public final class ForgeServer implements AutoCloseable {
 
   public int port() {
     return http.port();
+  }
+
+  /** The names of this deployment's Redis keys, stream, group and channel (its namespace). */
+  public RedisNames redisNames() {
+    return redisNames;
   }
 
   /** Graceful stop: no new requests, in-flight ones finish or keep what they received. */
