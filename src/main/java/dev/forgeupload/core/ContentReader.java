@@ -36,6 +36,9 @@ public final class ContentReader {
     if (u.state() == UploadState.STORED && u.storageKey() != null) {
       return objects.get(u.storageKey(), from, count);
     }
+    if (u.state() == UploadState.CONCATENATED) {
+      return fromFinal(u, from, count);
+    }
     if (u.kind() == UploadKind.FINAL) {
       return parts(u, from, count);
     }
@@ -47,6 +50,9 @@ public final class ContentReader {
       if (now.state() == UploadState.STORED && now.storageKey() != null) {
         return objects.get(now.storageKey(), from, count);
       }
+      if (now.state() == UploadState.CONCATENATED) {
+        return fromFinal(now, from, count);
+      }
       if (now.state().isGone()) {
         throw UploadException.gone(now.state());
       }
@@ -54,42 +60,77 @@ public final class ContentReader {
     }
   }
 
+  /** A concatenated part's bytes: its stretch of a stored final's object. */
+  private InputStream fromFinal(Upload part, long from, long count) throws IOException {
+    Upload fin =
+        repo.storedFinalContaining(part.id())
+            .filter(f -> f.storageKey() != null)
+            .orElseThrow(() -> UploadException.gone(UploadState.CONCATENATED));
+    long start = 0;
+    for (UUID p : fin.concatParts()) {
+      if (p.equals(part.id())) {
+        return objects.get(fin.storageKey(), start + from, count);
+      }
+      start += repo.find(p).map(Upload::offset).orElseThrow(UploadException::notFound);
+    }
+    throw UploadException.gone(UploadState.CONCATENATED);
+  }
+
   private InputStream parts(Upload u, long from, long count) {
     List<InputStream> streams = new ArrayList<>();
     long skip = from;
     long remaining = count;
+    long start = 0;
     for (UUID partId : u.concatParts()) {
       Upload part = repo.find(partId).orElseThrow(UploadException::notFound);
       long len = part.offset();
       if (skip >= len) {
         skip -= len;
+        start += len;
         continue;
       }
       long take = Math.min(len - skip, remaining);
       if (take <= 0) {
         break;
       }
-      streams.add(lazy(partId, skip, take));
+      streams.add(lazy(u.id(), partId, start + skip, skip, take));
       remaining -= take;
+      start += len;
       skip = 0;
     }
     return new SequenceInputStream(Collections.enumeration(streams));
   }
 
-  /** A part's bytes, opened when first read (a long final opens one file at a time). */
-  private InputStream lazy(UUID id, long from, long count) {
+  /**
+   * A part's bytes, opened when first read (a long final opens one file at a time). When the
+   * worker stored the final meanwhile, its parts' staged files are gone: the same bytes are then
+   * read from the final's object, at {@code at}.
+   */
+  private InputStream lazy(UUID finalId, UUID id, long at, long from, long count) {
     return new InputStream() {
       private InputStream in;
 
       private InputStream in() {
         if (in == null) {
           try {
-            in = staging.read(id, from, count);
+            in = open();
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
         }
         return in;
+      }
+
+      private InputStream open() throws IOException {
+        try {
+          return staging.read(id, from, count);
+        } catch (NoSuchFileException e) {
+          Upload fin = repo.find(finalId).orElseThrow(() -> e);
+          if (fin.state() == UploadState.STORED && fin.storageKey() != null) {
+            return objects.get(fin.storageKey(), at, count);
+          }
+          throw e;
+        }
       }
 
       @Override

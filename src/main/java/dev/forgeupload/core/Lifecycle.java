@@ -3,6 +3,7 @@ package dev.forgeupload.core;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -113,10 +114,44 @@ public final class Lifecycle {
     return after;
   }
 
-  /** After the object store has the bytes: staging is no longer needed. */
+  /**
+   * After the object store has the bytes: staging is no longer needed. A final has none of its
+   * own; its parts that no other final needs become {@code concatenated} and lose theirs.
+   */
   public void dropStaged(Upload u) throws IOException {
-    if (u.kind() != UploadKind.FINAL) {
+    if (u.kind() == UploadKind.FINAL) {
+      settleParts(u.id(), false);
+    } else {
       staging.delete(u.id());
+    }
+  }
+
+  /**
+   * The parts of a final that was stored or deleted: those no other final needs become {@code
+   * concatenated} (a stored final holds their bytes) or, with {@code dropUnused}, {@code
+   * deleted}; either way their staged bytes go. A failure here leaves the parts as they were
+   * (complete, staged): the reconciler never expires a complete part, so nothing is lost.
+   */
+  private void settleParts(UUID finalId, boolean dropUnused) {
+    List<Upload> changed;
+    try {
+      changed = repo.settleParts(finalId, dropUnused);
+    } catch (RuntimeException e) {
+      log.warn("PartsSettleFailed final={} error={}", finalId, e.toString());
+      return;
+    }
+    for (Upload part : changed) {
+      try {
+        staging.delete(part.id());
+      } catch (IOException e) {
+        // the reconciler collects staged bytes of concatenated and deleted uploads
+        log.warn("StagingDeleteFailed id={} error={}", part.id(), e.toString());
+      }
+      events.state(part.id(), part.state(), part.offset(), part.length());
+    }
+    if (!changed.isEmpty()) {
+      log.info("PartsSettled final={} parts={} state={}", finalId, changed.size(),
+          changed.get(0).state().dbName());
     }
   }
 
@@ -134,5 +169,8 @@ public final class Lifecycle {
     events.state(id, UploadState.DELETED, u.offset(), u.length());
     metrics.terminated();
     log.info("UploadTerminated id={}", id);
+    if (u.kind() == UploadKind.FINAL) {
+      settleParts(id, true); // its parts go with it, unless another final needs or holds them
+    }
   }
 }

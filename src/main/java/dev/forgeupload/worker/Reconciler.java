@@ -80,7 +80,7 @@ public final class Reconciler implements AutoCloseable {
     return enqueued;
   }
 
-  /** Staged files whose upload is stored, deleted, expired, or gone (and old). */
+  /** Staged files whose upload is stored, concatenated, deleted, expired, or gone (and old). */
   private void collectStaging() {
     List<StagingStore.Entry> entries = staging.list();
     for (int i = 0; i < entries.size(); i += 500) {
@@ -89,7 +89,8 @@ public final class Reconciler implements AutoCloseable {
       for (StagingStore.Entry e : batch) {
         UploadState s = states.get(e.id());
         boolean unneeded =
-            s == UploadState.STORED || s == UploadState.DELETED || s == UploadState.EXPIRED;
+            s == UploadState.STORED || s == UploadState.CONCATENATED
+                || s == UploadState.DELETED || s == UploadState.EXPIRED;
         boolean orphan = s == null && e.age().compareTo(ORPHAN_AGE) > 0;
         if (unneeded || orphan) {
           deleteStaged(e.id());

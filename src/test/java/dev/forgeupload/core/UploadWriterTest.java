@@ -413,7 +413,7 @@ class UploadWriterTest {
     }
   }
 
-  private static final class MemoryObjects implements ObjectStore {
+  static final class MemoryObjects implements ObjectStore {
     private final Map<String, byte[]> objects = new java.util.HashMap<>();
 
     @Override
