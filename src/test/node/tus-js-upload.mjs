@@ -4,7 +4,9 @@
 // (pinned in webapp/package.json, installed by `npm ci` there), so no second npm project is needed.
 //
 //   node tus-js-upload.mjs <webapp dir> <file> <endpoint> [parallelUploads] [chunkSize]
-// FORGE_TOKEN (environment) is sent as `Authorization: Bearer`.
+// FORGE_TOKEN (environment) is sent as `Authorization: Bearer`. FORGE_RESUME_PARTS (space-separated
+// part URLs) resumes a parallel upload from those parts, as Uppy does with the previous upload
+// findPreviousUploads() returns for the same file.
 import { createReadStream } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -41,6 +43,8 @@ const result = await new Promise((resolve) => {
       })
     },
   })
+  const parts = process.env.FORGE_RESUME_PARTS
+  if (parts) upload.resumeFromPreviousUpload({ parallelUploadUrls: parts.split(' ') })
   upload.start()
 })
 console.log(JSON.stringify(result))

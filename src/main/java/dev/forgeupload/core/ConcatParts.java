@@ -46,16 +46,31 @@ public final class ConcatParts {
   }
 
   /**
-   * Refuses a part that a new final cannot be built from: its bytes went into a stored final
-   * (they are not kept on their own any more), or it was deleted or expired.
+   * A stored final whose object holds {@code part}'s bytes (the part is {@code concatenated}):
+   * where they are read from, for a download of the part or for another final built from it.
+   */
+  public static Optional<Upload> holder(Collection<Upload> finals) {
+    return finals.stream()
+        .filter(f -> f.state() == UploadState.STORED && f.storageKey() != null)
+        .findFirst();
+  }
+
+  /**
+   * A concatenated part whose last holder is going away while another final still needs its
+   * bytes: they must be staged again from the holder's object before it is deleted.
+   */
+  public static boolean needsRestore(Upload part, Collection<Upload> otherFinals) {
+    return part.state() == UploadState.CONCATENATED
+        && holder(otherFinals).isEmpty()
+        && otherFinals.stream().anyMatch(ConcatParts::needsParts);
+  }
+
+  /**
+   * Refuses a part that a new final cannot be built from: it was deleted or expired. A
+   * concatenated part can be used again (clients such as Uppy resume a finished parallel upload
+   * by creating its final once more); its bytes are read from the stored final that holds them.
    */
   public static void checkUsable(Upload part) {
-    if (part.state() == UploadState.CONCATENATED) {
-      throw new UploadException(
-          Problem.PART_CONCATENATED,
-          "partial upload " + part.id() + " is already concatenated into a stored upload and its"
-              + " bytes are no longer kept on their own; upload the parts again");
-    }
     if (part.state().isGone()) {
       throw UploadException.badRequest(
           "partial upload " + part.id() + " is " + part.state().dbName());

@@ -60,11 +60,10 @@ public final class ContentReader {
     }
   }
 
-  /** A concatenated part's bytes: its stretch of a stored final's object. */
+  /** A concatenated part's bytes: its stretch of the object of a stored final that lists it. */
   private InputStream fromFinal(Upload part, long from, long count) throws IOException {
     Upload fin =
-        repo.storedFinalContaining(part.id())
-            .filter(f -> f.storageKey() != null)
+        ConcatParts.holder(repo.finalsListing(part.id()))
             .orElseThrow(() -> UploadException.gone(UploadState.CONCATENATED));
     long start = 0;
     for (UUID p : fin.concatParts()) {
@@ -93,7 +92,9 @@ public final class ContentReader {
       if (take <= 0) {
         break;
       }
-      streams.add(lazy(u.id(), partId, start + skip, skip, take));
+      long partFrom = skip;
+      long at = start + skip;
+      streams.add(lazy(() -> openPart(u.id(), part, partFrom, take, at)));
       remaining -= take;
       start += len;
       skip = 0;
@@ -102,35 +103,49 @@ public final class ContentReader {
   }
 
   /**
-   * A part's bytes, opened when first read (a long final opens one file at a time). When the
-   * worker stored the final meanwhile, its parts' staged files are gone: the same bytes are then
-   * read from the final's object, at {@code at}.
+   * {@code count} bytes from {@code from} of one part of final {@code finalId}, at {@code at} in
+   * the final: staged, or (a concatenated part) in the stored final that holds it, or (the
+   * worker stored this final meanwhile and its parts' staged files are gone) in this final's
+   * object.
    */
-  private InputStream lazy(UUID finalId, UUID id, long at, long from, long count) {
+  private InputStream openPart(UUID finalId, Upload part, long from, long count, long at)
+      throws IOException {
+    if (part.state() == UploadState.CONCATENATED) {
+      return fromFinal(part, from, count);
+    }
+    try {
+      return staging.read(part.id(), from, count);
+    } catch (NoSuchFileException e) {
+      Upload fin = repo.find(finalId).orElseThrow(() -> e);
+      if (fin.state() == UploadState.STORED && fin.storageKey() != null) {
+        return objects.get(fin.storageKey(), at, count);
+      }
+      Upload now = repo.find(part.id()).orElseThrow(() -> e);
+      if (now.state() == UploadState.CONCATENATED) {
+        return fromFinal(now, from, count);
+      }
+      throw e;
+    }
+  }
+
+  private interface Opener {
+    InputStream open() throws IOException;
+  }
+
+  /** A part's bytes, opened when first read (a long final opens one part at a time). */
+  private static InputStream lazy(Opener opener) {
     return new InputStream() {
       private InputStream in;
 
       private InputStream in() {
         if (in == null) {
           try {
-            in = open();
+            in = opener.open();
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
         }
         return in;
-      }
-
-      private InputStream open() throws IOException {
-        try {
-          return staging.read(id, from, count);
-        } catch (NoSuchFileException e) {
-          Upload fin = repo.find(finalId).orElseThrow(() -> e);
-          if (fin.state() == UploadState.STORED && fin.storageKey() != null) {
-            return objects.get(fin.storageKey(), at, count);
-          }
-          throw e;
-        }
       }
 
       @Override

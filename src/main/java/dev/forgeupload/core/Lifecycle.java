@@ -1,6 +1,7 @@
 package dev.forgeupload.core;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -155,11 +156,49 @@ public final class Lifecycle {
     }
   }
 
+  /**
+   * Before a stored final's object goes: its concatenated parts that another final still needs
+   * (one built from them again, not stored yet) and no other stored final holds are staged
+   * again from the object, so that final can still be stored.
+   */
+  private void restoreNeededParts(Upload fin) throws IOException {
+    long start = 0;
+    for (UUID partId : fin.concatParts()) {
+      Upload part = repo.find(partId).orElse(null);
+      if (part == null) {
+        continue;
+      }
+      List<Upload> others =
+          repo.finalsListing(partId).stream().filter(f -> !f.id().equals(fin.id())).toList();
+      if (ConcatParts.needsRestore(part, others)) {
+        try (InputStream in = objects.get(fin.storageKey(), start, part.offset());
+            StagingStore.Writer w = staging.openWriter(partId, 0)) {
+          byte[] buf = new byte[64 * 1024];
+          long written = 0;
+          for (int n; (n = in.read(buf)) > 0; written += n) {
+            w.write(buf, 0, n);
+          }
+          if (written != part.offset()) {
+            throw new IOException("the object of " + fin.id() + " ended before part " + partId);
+          }
+          w.force();
+        }
+        repo.markState(partId, UploadState.UPLOADING, null);
+        events.state(partId, UploadState.UPLOADING, part.offset(), part.length());
+        log.info("PartRestored id={} final={} bytes={}", partId, fin.id(), part.offset());
+      }
+      start += part.offset();
+    }
+  }
+
   /** Terminates an upload: the staged bytes go, the row stays as {@code deleted}. */
   public void terminate(UUID id) throws IOException {
     Upload u = repo.find(id).orElseThrow(UploadException::notFound);
     if (u.state() == UploadState.DELETED) {
       return;
+    }
+    if (u.kind() == UploadKind.FINAL && u.storageKey() != null) {
+      restoreNeededParts(u);
     }
     repo.markState(id, UploadState.DELETED, null);
     staging.delete(id);

@@ -9,8 +9,6 @@ public enum Problem {
   BAD_REQUEST(400, "bad_request"),
   BAD_QUERY(400, "bad_query"),
   BODY_UNREADABLE(400, "body_unreadable"),
-  /** A final upload names a part whose bytes went into a stored final already. */
-  PART_CONCATENATED(400, "part_concatenated"),
   UNAUTHORIZED(401, "unauthorized"),
   FORBIDDEN(403, "forbidden"),
   FINAL_UPLOAD(403, "final_upload"),

@@ -20,8 +20,8 @@ public interface UploadRepository {
    * Inserts a new upload storing {@code contentType} (the type detected from its bytes), after
    * checking the owner's {@code limits} atomically with the insert (two creations by one owner
    * cannot both take the last of a quota). A final upload's parts are checked with {@link
-   * ConcatParts#checkUsable} under a shared lock on their rows, so a part cannot be settled by
-   * {@link #settleParts} while a final naming it is being created.
+   * ConcatParts#checkUsable} under a shared lock on their rows, so {@link #settleParts} cannot
+   * change them while a final naming them is being created.
    */
   Upload create(NewUpload upload, long offset, String contentType, OwnerLimits limits);
 
@@ -80,8 +80,8 @@ public interface UploadRepository {
   /** Final uploads that list {@code partId} among their parts and are not complete. */
   List<UUID> finalsContaining(UUID partId);
 
-  /** A stored final upload that lists {@code partId} (its object holds the part's bytes). */
-  Optional<Upload> storedFinalContaining(UUID partId);
+  /** Every final upload that lists {@code partId}, oldest first. */
+  List<Upload> finalsListing(UUID partId);
 
   /**
    * After final upload {@code finalId} was stored or deleted: moves each of its parts to the

@@ -366,15 +366,12 @@ public final class JooqUploadRepository implements UploadRepository {
   }
 
   @Override
-  public Optional<Upload> storedFinalContaining(UUID partId) {
+  public List<Upload> finalsListing(UUID partId) {
     return dsl.selectFrom(UPLOADS)
         .where(UPLOADS.UPLOAD_TYPE.eq(UploadKind.FINAL.dbName()))
         .and(lists(partId))
-        .and(UPLOADS.STATE.eq(UploadState.STORED.dbName()))
-        .orderBy(UPLOADS.STORED_AT, UPLOADS.ID)
-        .limit(1)
-        .fetchOptional()
-        .map(UploadRows::toUpload);
+        .orderBy(UPLOADS.CREATED_AT, UPLOADS.ID)
+        .fetch(UploadRows::toUpload);
   }
 
   /** The final's concat_parts hold the part (uses the GIN index on finals' parts). */

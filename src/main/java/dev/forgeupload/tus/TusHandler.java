@@ -4,7 +4,6 @@ import dev.forgeupload.auth.AuditLog;
 import dev.forgeupload.auth.Principal;
 import dev.forgeupload.core.BodyReadException;
 import dev.forgeupload.core.Checksum;
-import dev.forgeupload.core.ConcatParts;
 import dev.forgeupload.core.NewUpload;
 import dev.forgeupload.core.Problem;
 import dev.forgeupload.core.Upload;
@@ -277,7 +276,6 @@ public final class TusHandler {
     if (part.kind() != UploadKind.PARTIAL) {
       throw UploadException.badRequest("upload " + p + " is not a partial upload");
     }
-    ConcatParts.checkUsable(part); // again, atomically, when the final is inserted
   }
 
   /** Scheme, host and port the client used; honours X-Forwarded-* when the proxy is trusted. */

@@ -200,27 +200,82 @@ class ConcatenatedPartsTest {
         .hasValue(UploadState.DELETED);
     assertThat(ConcatParts.next(part, List.of(fin(UploadState.EXPIRED, false, part),
         stored), true)).hasValue(UploadState.CONCATENATED);
+
+    Upload concatenated = new Upload(part.id(), OWNER, null, null, 10L, 10,
+        UploadState.CONCATENATED, UploadKind.PARTIAL, null, Map.of(), null, null, null, null,
+        null, null, null, OffsetDateTime.now(), null, null);
+    Upload queued = fin(UploadState.QUEUED, true, part);
+    assertThat(ConcatParts.needsRestore(concatenated, List.of(queued))).isTrue();
+    assertThat(ConcatParts.needsRestore(concatenated, List.of(queued, stored))).isFalse();
+    assertThat(ConcatParts.needsRestore(concatenated, List.of())).isFalse();
+    assertThat(ConcatParts.needsRestore(part, List.of(queued))).as("still staged").isFalse();
   }
 
   private static Upload fin(UploadState state, boolean complete, Upload part) {
     return new Upload(UUID.randomUUID(), OWNER, null, null, 10L, complete ? 10 : 0, state,
-        UploadKind.FINAL, List.of(part.id()), Map.of(), null, null, null, null, null, null, null,
+        UploadKind.FINAL, List.of(part.id()), Map.of(), null, null,
+        state == UploadState.STORED ? "key" : null, null, null, null, null,
         complete ? OffsetDateTime.now() : null, null, null);
   }
 
   @Test
-  void a_final_built_again_from_concatenated_parts_is_a_clear_400() throws IOException {
-    Upload p1 = part(random(10, 7));
-    Upload p2 = part(random(10, 8));
+  void a_final_built_again_from_concatenated_parts_reads_them_from_the_stored_final()
+      throws IOException {
+    byte[] a = random(1000, 7);
+    byte[] b = random(500, 8);
+    Upload p1 = part(a);
+    Upload p2 = part(b);
     store(finalOf(p1, p2));
 
-    assertThatThrownBy(() -> finalOf(p1, p2))
+    // what Uppy does when the same file is added again: HEAD the parts, POST the final again
+    Upload again = finalOf(p2, p1);
+
+    assertThat(again.state()).isEqualTo(UploadState.QUEUED);
+    assertThat(again.length()).isEqualTo(1500);
+    assertThat(content(again, 0, 1500)).isEqualTo(concat(b, a));
+    assertThat(content(again, 400, 300)).isEqualTo(Arrays.copyOfRange(concat(b, a), 400, 700));
+    store(again);
+    assertThat(List.of(state(p1), state(p2))).containsOnly(UploadState.CONCATENATED);
+    assertThat(content(again, 0, 1500)).isEqualTo(concat(b, a));
+    assertThat(staging.list()).isEmpty();
+  }
+
+  @Test
+  void deleting_the_stored_final_a_pending_one_reads_from_stages_the_parts_again()
+      throws IOException {
+    byte[] a = random(3000, 13);
+    byte[] b = random(2000, 14);
+    Upload p1 = part(a);
+    Upload p2 = part(b);
+    Upload first = finalOf(p1, p2);
+    store(first);
+    Upload pending = finalOf(p2); // built again, not stored yet
+    assertThat(staging.list()).isEmpty();
+
+    uploads.lifecycle().terminate(first.id());
+
+    assertThat(state(p1)).isEqualTo(UploadState.DELETED);
+    assertThat(state(p2)).as("staged again for the pending final").isEqualTo(UploadState.UPLOADING);
+    try (InputStream in = staging.read(p2.id(), 0, 2000)) {
+      assertThat(in.readAllBytes()).isEqualTo(b);
+    }
+    assertThat(objects.objects).as("first's object is gone").doesNotContainKey("objects/" + first.id());
+    store(pending);
+    assertThat(content(pending, 0, 2000)).isEqualTo(b);
+    assertThat(state(p2)).isEqualTo(UploadState.CONCATENATED);
+    assertThat(staging.list()).isEmpty();
+  }
+
+  @Test
+  void a_deleted_part_cannot_be_built_into_a_final() throws IOException {
+    Upload p1 = part(random(10, 15));
+    uploads.lifecycle().terminate(p1.id());
+    assertThatThrownBy(() -> finalOf(p1))
         .isInstanceOfSatisfying(UploadException.class, e -> {
           assertThat(e.status()).isEqualTo(400);
-          assertThat(e.code()).isEqualTo("part_concatenated");
-          assertThat(e.getMessage()).contains(p1.id().toString(), "concatenated");
+          assertThat(e.getMessage()).contains(p1.id().toString(), "deleted");
         });
-    assertThat(repo.rows.values()).filteredOn(u -> u.kind() == UploadKind.FINAL).hasSize(1);
+    assertThat(repo.rows.values()).filteredOn(u -> u.kind() == UploadKind.FINAL).isEmpty();
   }
 
   @Test

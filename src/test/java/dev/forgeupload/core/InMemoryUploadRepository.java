@@ -178,10 +178,6 @@ final class InMemoryUploadRepository implements UploadRepository {
     return finalsListing(partId).stream().filter(f -> !f.isComplete()).map(Upload::id).toList();
   }
 
-  @Override
-  public Optional<Upload> storedFinalContaining(UUID partId) {
-    return finalsListing(partId).stream().filter(f -> f.state() == UploadState.STORED).findFirst();
-  }
 
   @Override
   public synchronized List<Upload> settleParts(UUID finalId, boolean dropUnused) {
@@ -205,10 +201,12 @@ final class InMemoryUploadRepository implements UploadRepository {
     return changed;
   }
 
-  private List<Upload> finalsListing(UUID partId) {
+  @Override
+  public List<Upload> finalsListing(UUID partId) {
     return rows.values().stream()
         .filter(f -> f.kind() == UploadKind.FINAL && f.concatParts() != null
             && f.concatParts().contains(partId))
+        .sorted(java.util.Comparator.comparing(Upload::createdAt))
         .toList();
   }
 

@@ -414,7 +414,7 @@ class UploadWriterTest {
   }
 
   static final class MemoryObjects implements ObjectStore {
-    private final Map<String, byte[]> objects = new java.util.HashMap<>();
+    final Map<String, byte[]> objects = new java.util.HashMap<>();
 
     @Override
     public void put(String key, InputStream in, long size, String contentType)

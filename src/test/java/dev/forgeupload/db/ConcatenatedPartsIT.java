@@ -116,16 +116,15 @@ class ConcatenatedPartsIT {
   }
 
   @Test
-  void a_final_created_while_its_part_is_being_settled_sees_it_concatenated_and_is_refused()
+  void a_final_created_while_its_part_is_being_settled_sees_what_settling_decided()
       throws Exception {
     Upload p1 = part(10, 10);
     Upload first = finalOf(p1);
-    store(first);
     try (Connection c = db.dataSource().getConnection()) {
       c.setAutoCommit(false);
-      // settling holds the part exclusively while it decides
+      // settling (here: the first final was deleted) holds the part exclusively while it decides
       try (PreparedStatement s =
-          c.prepareStatement("UPDATE uploads SET state = 'concatenated' WHERE id = ?")) {
+          c.prepareStatement("UPDATE uploads SET state = 'deleted' WHERE id = ?")) {
         s.setObject(1, p1.id());
         s.executeUpdate();
       }
@@ -136,10 +135,11 @@ class ConcatenatedPartsIT {
       assertThatThrownBy(() -> created.get(10, TimeUnit.SECONDS))
           .hasCauseInstanceOf(UploadException.class)
           .cause()
-          .satisfies(e -> assertThat(((UploadException) e).code()).isEqualTo("part_concatenated"));
+          .satisfies(e -> assertThat(e).hasMessageContaining("is deleted"));
     }
     assertThat(db.dsl().fetchCount(db.dsl().selectFrom("uploads").where("upload_type = 'final'")))
         .isEqualTo(1);
+    assertThat(first.concatParts()).containsExactly(p1.id());
   }
 
   @Test
@@ -152,13 +152,15 @@ class ConcatenatedPartsIT {
     assertThat(repo.settleParts(f1.id(), false)).extracting(Upload::id).containsExactly(p1.id());
     store(f2);
     assertThat(repo.settleParts(f2.id(), false)).extracting(Upload::id).containsExactly(p2.id());
-    assertThat(repo.storedFinalContaining(p2.id()).map(Upload::id)).isPresent();
+    assertThat(repo.finalsListing(p2.id())).extracting(Upload::id)
+        .containsExactly(f1.id(), f2.id());
 
     repo.markState(f1.id(), UploadState.DELETED, null);
     assertThat(repo.settleParts(f1.id(), true)).extracting(Upload::id).containsExactly(p1.id());
     assertThat(state(p1)).isEqualTo(UploadState.DELETED);
     assertThat(state(p2)).isEqualTo(UploadState.CONCATENATED);
-    assertThat(repo.storedFinalContaining(p2.id()).map(Upload::id)).hasValue(f2.id());
+    assertThat(dev.forgeupload.core.ConcatParts.holder(repo.finalsListing(p2.id())))
+        .map(Upload::id).hasValue(f2.id());
     assertThat(repo.usage(OWNER)).isEqualTo(new OwnerLimits.Usage(20, 0));
   }
 

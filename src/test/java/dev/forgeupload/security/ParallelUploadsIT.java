@@ -104,11 +104,6 @@ class ParallelUploadsIT {
         assertThat(http.delete(u).statusCode()).isEqualTo(204);
       }
 
-      // a final built again from parts already concatenated: a clear 400, nothing created
-      HttpResponse<byte[]> again = http.tryCreateFinal(null, parts.subList(0, 4));
-      assertThat(again.statusCode()).as(text(again)).isEqualTo(400);
-      assertThat(text(again)).contains("concatenated");
-
       // statistics: each file once (as its final), deleted uploads not at all
       JsonNode stats = admin.getJson("/api/v1/stats");
       assertThat(perDay(stats, "uploads")).isEqualTo(4);
@@ -118,8 +113,24 @@ class ParallelUploadsIT {
       assertThat(stats.path("storage").path("stored_bytes").asLong()).isEqualTo(total);
       assertThat(stats.path("storage").path("stored_objects").asLong()).isEqualTo(4);
 
-      // deleting a final takes its parts with it; the statistics drop it
+      // the same file added again, as Uppy does: tus-js-client resumes from the earlier parts
+      // (HEAD: complete) and creates the final once more, built from the stored final's object
+      List<String> second = parts.subList(4, 8);
+      String again =
+          TusJs.upload(dir.resolve("file-1.bin"), server.filesUrl(), alice, 4, 256 * 1024,
+              String.join(" ", second));
+      assertThat(again).isNotEqualTo(finals.get(1));
+      JsonNode againStored = http.awaitStored(TusHttp.id(again), STORE_TIMEOUT);
+      assertThat(againStored.path("sha256").asText()).isEqualTo(TestData.sha256(files.get(1)));
+      assertThat(partsOf(http, again)).isEqualTo(second);
+      for (String part : second) {
+        assertThat(admin.state(TusHttp.id(part))).isEqualTo("concatenated");
+      }
+      total += sizes[1]; // a second object
+
+      // deleting a final takes its parts with it, unless another stored final holds them
       assertThat(http.delete(finals.get(0)).statusCode()).isEqualTo(204);
+      assertThat(http.delete(finals.get(1)).statusCode()).isEqualTo(204);
       for (String part : parts.subList(0, 4)) {
         assertThat(http.head(part).statusCode()).isEqualTo(410);
         assertThat(admin.state(TusHttp.id(part))).isEqualTo("deleted");
@@ -127,13 +138,18 @@ class ParallelUploadsIT {
       for (String part : parts.subList(4, 12)) {
         assertThat(admin.state(TusHttp.id(part))).isEqualTo("concatenated");
       }
+      assertThat(http.get(again).body()).isEqualTo(files.get(1));
+      long left = total - sizes[0] - sizes[1];
       JsonNode after = admin.getJson("/api/v1/stats");
       assertThat(perDay(after, "uploads")).isEqualTo(3);
-      assertThat(perDay(after, "bytes")).isEqualTo(total - sizes[0]);
-      assertThat(byType(after, "bytes")).isEqualTo(total - sizes[0]);
+      assertThat(perDay(after, "bytes")).isEqualTo(left);
+      assertThat(byType(after, "bytes")).isEqualTo(left);
       assertThat(byState(after)).isEqualTo(Map.of("stored", 3L));
-      assertThat(after.path("storage").path("stored_bytes").asLong()).isEqualTo(total - sizes[0]);
+      assertThat(after.path("storage").path("stored_bytes").asLong()).isEqualTo(left);
       assertThat(after.path("storage").path("stored_objects").asLong()).isEqualTo(3);
+      try (var staged = Files.list(server.dataDir().resolve("staging"))) {
+        assertThat(staged.filter(p -> p.toString().endsWith(".bin")).toList()).isEmpty();
+      }
     }
   }
 
@@ -178,12 +194,22 @@ class ParallelUploadsIT {
     /** Uploads {@code file}; returns the upload URL (asserting success). */
     static String upload(Path file, String endpoint, String token, int parallel, int chunk)
         throws IOException, InterruptedException {
+      return upload(file, endpoint, token, parallel, chunk, null);
+    }
+
+    /** The same, resuming a parallel upload from {@code resumeParts} (space-separated URLs). */
+    static String upload(
+        Path file, String endpoint, String token, int parallel, int chunk, String resumeParts)
+        throws IOException, InterruptedException {
       installOnce();
       ProcessBuilder pb =
           new ProcessBuilder(
               "node", SCRIPT.toString(), WEBAPP.toString(), file.toString(), endpoint,
               Integer.toString(parallel), Integer.toString(chunk));
       pb.environment().put("FORGE_TOKEN", token);
+      if (resumeParts != null) {
+        pb.environment().put("FORGE_RESUME_PARTS", resumeParts);
+      }
       pb.redirectErrorStream(true);
       Process p = pb.start();
       byte[] out = p.getInputStream().readAllBytes();
