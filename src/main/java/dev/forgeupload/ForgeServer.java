@@ -3,6 +3,7 @@ package dev.forgeupload;
 import dev.forgeupload.config.Config;
 import dev.forgeupload.http.HealthServer;
 import dev.forgeupload.http.HttpServer;
+import dev.forgeupload.queue.RedisNames;
 import dev.forgeupload.worker.Reconciler;
 import dev.forgeupload.worker.StoreWorker;
 import java.io.IOException;
@@ -26,6 +27,7 @@ public final class ForgeServer implements AutoCloseable {
   private HttpServer http;
   private HealthServer health;
   private volatile Backends backends;
+  private RedisNames redisNames;
 
   private ForgeServer() {}
 
@@ -54,6 +56,7 @@ public final class ForgeServer implements AutoCloseable {
         http ? Services.own(config.services(), started) : Services.join(config.services());
     Backends backends = Backends.connect(config, at, started);
     this.backends = backends;
+    redisNames = backends.redisNames();
     if (http) {
       Services.announce(config.services(), at);
     }
@@ -123,6 +126,11 @@ public final class ForgeServer implements AutoCloseable {
   /** Worker mode's health port (FORGE_WORKER_HEALTH_PORT), or -1 when it serves none. */
   public int healthPort() {
     return health == null ? -1 : health.port();
+  }
+
+  /** The names of this deployment's Redis keys, stream, group and channel (its namespace). */
+  public RedisNames redisNames() {
+    return redisNames;
   }
 
   /** Graceful stop: no new requests, in-flight ones finish or keep what they received. */

@@ -475,6 +475,9 @@ class UploadWriterTest {
     public void ack(Job job) {}
 
     @Override
+    public void leave(Job job) {}
+
+    @Override
     public boolean isReachable() {
       return true;
     }
