@@ -1,10 +1,13 @@
 package dev.forgeupload;
 
 import dev.forgeupload.config.Config;
+import dev.forgeupload.http.HealthServer;
 import dev.forgeupload.http.HttpServer;
 import dev.forgeupload.queue.RedisNames;
 import dev.forgeupload.worker.Reconciler;
 import dev.forgeupload.worker.StoreWorker;
+import java.io.IOException;
+import java.net.BindException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +25,8 @@ public final class ForgeServer implements AutoCloseable {
   private final AtomicBoolean ready = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private HttpServer http;
+  private HealthServer health;
+  private volatile Backends backends;
   private RedisNames redisNames;
 
   private ForgeServer() {}
@@ -44,9 +49,13 @@ public final class ForgeServer implements AutoCloseable {
 
   private void startAll(Config config, boolean http) throws Exception {
     log.info("Starting mode={} config={}", http ? "server" : "worker", config.describe());
+    if (!http && config.worker().healthPort().isPresent()) {
+      startWorkerHealth(config.http().host(), config.worker().healthPort().getAsInt());
+    }
     Services.Endpoints at =
         http ? Services.own(config.services(), started) : Services.join(config.services());
     Backends backends = Backends.connect(config, at, started);
+    this.backends = backends;
     redisNames = backends.redisNames();
     if (http) {
       Services.announce(config.services(), at);
@@ -60,6 +69,30 @@ public final class ForgeServer implements AutoCloseable {
     this.http = HttpLayer.start(config, backends, ready::get, started);
     ready.set(true);
     log.info("Ready url=http://{}:{}/files/", config.http().host(), this.http.port());
+  }
+
+  /**
+   * Worker mode's /healthz and /readyz (FORGE_WORKER_HEALTH_PORT), bound first so that a busy
+   * port stops start-up at once; ready once the workers run and while PostgreSQL, Redis and S3
+   * answer.
+   */
+  private void startWorkerHealth(String host, int port) throws Exception {
+    try {
+      health = started.add(HealthServer.start(host, port, this::workerReady));
+    } catch (IOException e) {
+      if (e instanceof BindException || e.getCause() instanceof BindException) {
+        throw new Config.ConfigException(
+            "FORGE_WORKER_HEALTH_PORT: " + host + ":" + port + " is in use (or not this host's)");
+      }
+      throw e;
+    }
+    log.info("WorkerHealth url=http://{}:{}/readyz", host, health.port());
+  }
+
+  private boolean workerReady() {
+    Backends b = backends;
+    return ready.get() && b != null && b.db().isReachable() && b.queue().isReachable()
+        && b.objects().isReachable();
   }
 
   /** The storage workers (at least one in worker mode) and the reconciler. */
@@ -88,6 +121,11 @@ public final class ForgeServer implements AutoCloseable {
 
   public int port() {
     return http.port();
+  }
+
+  /** Worker mode's health port (FORGE_WORKER_HEALTH_PORT), or -1 when it serves none. */
+  public int healthPort() {
+    return health == null ? -1 : health.port();
   }
 
   /** The names of this deployment's Redis keys, stream, group and channel (its namespace). */

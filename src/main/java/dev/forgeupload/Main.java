@@ -15,11 +15,14 @@ import picocli.CommandLine.Command;
 @Command(
     name = "forgeupload",
     mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description = "tus resumable-upload server. Configuration: FORGE_* environment variables.",
     subcommands = {Main.Server.class, Main.Worker.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
+    // FORGE_LOG_*_FILE: logback reads system properties, not our resolved configuration
+    Config.loggingFromFiles(System.getenv()).forEach(System::setProperty);
     if (args.length > 0 && args[0].equals("apikey")) {
       // before anything logs: the command's stdout carries only its output (a key, a listing)
       System.setProperty("forge.log.target", "System.err");
@@ -27,6 +30,24 @@ public final class Main implements Callable<Integer> {
     CommandLine cli = new CommandLine(new Main());
     cli.addSubcommand(new ApiKeyCommand(() -> CliSession.open(config())));
     System.exit(cli.execute(args));
+  }
+
+  /**
+   * {@code --version}: the version and which build this is. The default build carries the
+   * embedded services; the production build ({@code mvn -Pproduction package}) does not, and
+   * says so (scripts/run and the profile check in scripts/test read this line).
+   */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {
+        "forgeupload " + (v == null ? "(development)" : v) + ", "
+            + (Services.embeddedBuild()
+                ? "embedded services included"
+                : "production build: no embedded services")
+      };
+    }
   }
 
   /** No subcommand: run the server. */

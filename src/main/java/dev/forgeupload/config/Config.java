@@ -19,7 +19,7 @@ public record Config(
 
   /** Reads the configuration from an environment map (tests pass their own). */
   public static Config fromEnv(Map<String, String> env) {
-    EnvReader r = new EnvReader(env);
+    EnvReader r = EnvReader.of(env);
     HttpConfig http = HttpConfig.read(r);
     ServicesConfig services = ServicesConfig.read(r);
     UploadConfig uploads = UploadConfig.read(r);
@@ -46,6 +46,28 @@ public record Config(
               + "'");
     }
     r.oneOf("FORGE_LOG_LEVEL", "info", "trace", "debug", "info", "warn", "error");
+  }
+
+  /**
+   * {@code FORGE_LOG_FORMAT} and {@code FORGE_LOG_LEVEL} as read from {@code _FILE} variables:
+   * logback looks up only the environment and system properties, so the entry point sets these
+   * as system properties before anything logs. Empty when neither came from a file, or when the
+   * files cannot be read ({@link #fromEnv} then reports why).
+   */
+  public static Map<String, String> loggingFromFiles(Map<String, String> env) {
+    Map<String, String> out = new LinkedHashMap<>();
+    try {
+      Map<String, String> resolved = EnvReader.resolveFiles(env);
+      for (String name : new String[] {"FORGE_LOG_FORMAT", "FORGE_LOG_LEVEL"}) {
+        String v = resolved.get(name);
+        if (v != null && !v.equals(env.get(name))) {
+          out.put(name, v);
+        }
+      }
+    } catch (ConfigException e) {
+      // fromEnv reports it with the one-line message
+    }
+    return out;
   }
 
   /** This configuration with other services (worker mode joining a server's embedded ones). */
