@@ -3,7 +3,8 @@ package dev.forgeupload;
 import dev.forgeupload.auth.AuditLog;
 import dev.forgeupload.config.Config;
 import dev.forgeupload.config.SyncConfig;
-import dev.forgeupload.db.JooqSyncStore;
+import dev.forgeupload.db.JooqSyncFiles;
+import dev.forgeupload.db.JooqSyncJobs;
 import dev.forgeupload.http.ErrorWriter;
 import dev.forgeupload.http.SyncJobsServlet;
 import dev.forgeupload.objectstore.MinioObjectStore;
@@ -41,17 +42,17 @@ final class SyncWiring {
     } catch (IllegalArgumentException e) {
       throw new Config.ConfigException("FORGE_SYNC_ROOTS: " + e.getMessage());
     }
-    JooqSyncStore store = new JooqSyncStore(b.db().dsl());
+    JooqSyncJobs jobs = new JooqSyncJobs(b.db().dsl());
     SyncEngine engine =
         started.add(
             new SyncEngine(
-                store, objects(b.objects()), roots, b.events(), audit, b.metrics(),
+                jobs, new JooqSyncFiles(b.db().dsl()), objects(b.objects()), roots, b.events(), audit, b.metrics(),
                 new SyncEngine.Settings(
                     c.concurrency(), c.scanInterval(), config.worker().claimIdle(),
                     config.worker().maxAttempts(), config.worker().backoff(), POLL)));
     engine.start();
     return Map.of(
-        SyncJobsServlet.PATH, new SyncJobsServlet(new SyncJobs(store, roots, engine, audit), errors));
+        SyncJobsServlet.PATH, new SyncJobsServlet(new SyncJobs(jobs, roots, engine, audit), errors));
   }
 
   private static SyncObjects objects(MinioObjectStore s3) {

@@ -13,17 +13,17 @@ import java.util.Set;
  * except under a folder that could not be listed. A file being uploaded is left to its uploader,
  * which compares size and time itself. Nothing here reads a file.
  */
-record ScanPlan(List<SyncStore.Due> due, List<String> back, List<String> gone) {
+record ScanPlan(List<SyncJobStore.Due> due, List<String> back, List<String> gone) {
 
-  static ScanPlan of(FolderScanner.Result seen, Map<String, SyncStore.Known> known) {
-    List<SyncStore.Due> due = new ArrayList<>();
+  static ScanPlan of(FolderScanner.Result seen, Map<String, SyncJobStore.Known> known) {
+    List<SyncJobStore.Due> due = new ArrayList<>();
     List<String> back = new ArrayList<>();
     Set<String> present = new HashSet<>();
     for (FolderScanner.Seen s : seen.files()) {
       present.add(s.path());
-      SyncStore.Known k = known.get(s.path());
+      SyncJobStore.Known k = known.get(s.path());
       if (k == null) {
-        due.add(new SyncStore.Due(s.path(), s.size(), s.mtime(), null));
+        due.add(new SyncJobStore.Due(s.path(), s.size(), s.mtime(), null));
         continue;
       }
       if (k.state() == SyncFile.State.IN_PROGRESS) {
@@ -39,10 +39,10 @@ record ScanPlan(List<SyncStore.Due> due, List<String> back, List<String> gone) {
         }
         continue;
       }
-      due.add(new SyncStore.Due(s.path(), s.size(), s.mtime(), k));
+      due.add(new SyncJobStore.Due(s.path(), s.size(), s.mtime(), k));
     }
     List<String> gone = new ArrayList<>();
-    for (SyncStore.Known k : known.values()) {
+    for (SyncJobStore.Known k : known.values()) {
       if (!k.deleted() && !present.contains(k.path())
           && k.state() != SyncFile.State.IN_PROGRESS && !under(k.path(), seen.unreadable())) {
         gone.add(k.path());

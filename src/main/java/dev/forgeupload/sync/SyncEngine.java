@@ -35,7 +35,8 @@ public final class SyncEngine implements AutoCloseable {
       int concurrency, Duration scanInterval, Duration lease, int maxAttempts, Duration backoff,
       Duration poll) {}
 
-  private final SyncStore store;
+  private final SyncJobStore jobs;
+  private final SyncFileStore files;
   private final FolderScanner scanner;
   private final SyncUploader uploader;
   private final Settings settings;
@@ -50,14 +51,15 @@ public final class SyncEngine implements AutoCloseable {
   private volatile boolean running = true;
 
   public SyncEngine(
-      SyncStore store, SyncObjects objects, SyncRoots roots, UploadEvents events, AuditLog audit,
-      UploadMetrics metrics, Settings settings) {
-    this.store = store;
+      SyncJobStore jobs, SyncFileStore files, SyncObjects objects, SyncRoots roots,
+      UploadEvents events, AuditLog audit, UploadMetrics metrics, Settings settings) {
+    this.jobs = jobs;
+    this.files = files;
     this.scanner = new FolderScanner(roots);
     this.settings = settings;
     this.uploader =
         new SyncUploader(
-            store, objects, roots, events, audit, metrics,
+            files, objects, roots, events, audit, metrics,
             new SyncUploader.Settings(
                 settings.maxAttempts(), settings.backoff(), Duration.ofSeconds(1)),
             node, () -> !running);
@@ -95,7 +97,7 @@ public final class SyncEngine implements AutoCloseable {
   boolean scanNow(UUID id, Duration wait) {
     long deadline = System.nanoTime() + wait.toNanos();
     while (true) {
-      Optional<SyncStore.ScanTarget> t = store.claimScan(id, node, settings.lease());
+      Optional<SyncJobStore.ScanTarget> t = jobs.claimScan(id, node, settings.lease());
       if (t.isPresent()) {
         scan(t.get());
         return true;
@@ -110,7 +112,7 @@ public final class SyncEngine implements AutoCloseable {
   private void monitorLoop() {
     while (running) {
       try {
-        Optional<SyncStore.ScanTarget> due = store.claimDueScan(node, settings.lease());
+        Optional<SyncJobStore.ScanTarget> due = jobs.claimDueScan(node, settings.lease());
         if (due.isPresent()) {
           scan(due.get());
           continue;
@@ -126,14 +128,14 @@ public final class SyncEngine implements AutoCloseable {
   }
 
   /** One scan under the lease: walk, compare, record; nothing is read but directory entries. */
-  private void scan(SyncStore.ScanTarget t) {
+  private void scan(SyncJobStore.ScanTarget t) {
     long started = System.nanoTime();
     boolean scanned = false;
     try {
       FolderScanner.Result seen =
           scanner.scan(Path.of(t.sourceFolder()), Glob.compile(t.pattern()));
-      ScanPlan plan = ScanPlan.of(seen, store.known(t.id()));
-      store.applyScan(t.id(), plan.due(), plan.back(), plan.gone());
+      ScanPlan plan = ScanPlan.of(seen, jobs.known(t.id()));
+      jobs.applyScan(t.id(), plan.due(), plan.back(), plan.gone());
       scanned = true;
       log.info("SyncScanned job={} files={} due={} back={} gone={} seconds={}", t.id(),
           seen.files().size(), plan.due().size(), plan.back().size(), plan.gone().size(),
@@ -141,7 +143,7 @@ public final class SyncEngine implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       log.warn("SyncScanFailed job={} error={}", t.id(), e.toString());
     } finally {
-      store.finishScan(t.id(), node, scanned, settings.scanInterval());
+      jobs.finishScan(t.id(), node, scanned, settings.scanInterval());
     }
     wakeWork();
   }
@@ -157,8 +159,8 @@ public final class SyncEngine implements AutoCloseable {
       try {
         int free = slots.availablePermits();
         if (free > 0) {
-          List<SyncStore.FileClaim> claims = store.claimFiles(node, settings.lease(), free);
-          for (SyncStore.FileClaim c : claims) {
+          List<SyncFileStore.FileClaim> claims = files.claimFiles(node, settings.lease(), free);
+          for (SyncFileStore.FileClaim c : claims) {
             slots.acquireUninterruptibly();
             pool.execute(() -> run(c));
           }
@@ -176,7 +178,7 @@ public final class SyncEngine implements AutoCloseable {
     }
   }
 
-  private void run(SyncStore.FileClaim c) {
+  private void run(SyncFileStore.FileClaim c) {
     try {
       uploader.upload(c);
     } catch (RuntimeException e) {
@@ -189,7 +191,8 @@ public final class SyncEngine implements AutoCloseable {
 
   private void renewQuietly() {
     try {
-      store.renew(node);
+      files.renewFiles(node);
+      jobs.renewScans(node);
     } catch (RuntimeException e) {
       log.warn("SyncRenewalFailed error={}", e.toString());
     }

@@ -27,12 +27,12 @@ public final class SyncJobs {
   /** One page of a listing; {@code nextCursor} is null on the last. */
   public record Page<T>(List<T> items, String nextCursor) {}
 
-  private final SyncStore store;
+  private final SyncJobStore store;
   private final SyncRoots roots;
   private final SyncEngine engine;
   private final AuditLog audit;
 
-  public SyncJobs(SyncStore store, SyncRoots roots, SyncEngine engine, AuditLog audit) {
+  public SyncJobs(SyncJobStore store, SyncRoots roots, SyncEngine engine, AuditLog audit) {
     this.store = store;
     this.roots = roots;
     this.engine = engine;
@@ -95,7 +95,7 @@ public final class SyncJobs {
     return new UploadException(Problem.NOT_FOUND, "sync job not found");
   }
 
-  private static SyncStore.JobCursor jobCursor(String cursor) {
+  private static SyncJobStore.JobCursor jobCursor(String cursor) {
     if (cursor == null) {
       return null;
     }
@@ -103,7 +103,7 @@ public final class SyncJobs {
     int bar = s.indexOf('|');
     try {
       UUID id = UploadIds.parse(s.substring(bar + 1)).orElseThrow(SyncJobs::badCursor);
-      return new SyncStore.JobCursor(OffsetDateTime.parse(s.substring(0, Math.max(0, bar))), id);
+      return new SyncJobStore.JobCursor(OffsetDateTime.parse(s.substring(0, Math.max(0, bar))), id);
     } catch (DateTimeParseException e) {
       throw badCursor();
     }

@@ -43,7 +43,7 @@ final class SyncUploader {
   /** Retries of a file (attempts, base of the exponential backoff) and how often offsets are saved. */
   record Settings(int maxAttempts, Duration backoff, Duration progressInterval) {}
 
-  private final SyncStore store;
+  private final SyncFileStore store;
   private final SyncObjects objects;
   private final SyncRoots roots;
   private final UploadEvents events;
@@ -54,7 +54,7 @@ final class SyncUploader {
   private final BooleanSupplier stopping;
 
   SyncUploader(
-      SyncStore store, SyncObjects objects, SyncRoots roots, UploadEvents events, AuditLog audit,
+      SyncFileStore store, SyncObjects objects, SyncRoots roots, UploadEvents events, AuditLog audit,
       UploadMetrics metrics, Settings settings, String node, BooleanSupplier stopping) {
     this.store = store;
     this.objects = objects;
@@ -77,7 +77,7 @@ final class SyncUploader {
         ? k : "sync-versions/" + jobId + "/" + uploadId;
   }
 
-  void upload(SyncStore.FileClaim c) {
+  void upload(SyncFileStore.FileClaim c) {
     MDC.put("sync_job", c.jobId().toString());
     UUID uploadId = null;
     try {
@@ -87,7 +87,7 @@ final class SyncUploader {
       }
       SourceFile file = SourceFile.resolve(Path.of(c.sourceFolder()), c.path(), roots);
       SourceFile.Stat first = file.stat();
-      SyncStore.Version cur = c.current();
+      SyncFileStore.Version cur = c.current();
       if (cur != null && cur.state() == UploadState.STORED) {
         if (unchanged(c, file, first, cur)) {
           return;
@@ -107,7 +107,7 @@ final class SyncUploader {
       }
       events.state(uploadId, UploadState.UPLOADING, 0, first.size());
       long started = System.nanoTime();
-      SyncStore.Stored stored = read(file, key, uploadId, first.size());
+      SyncFileStore.Stored stored = read(file, key, uploadId, first.size());
       if (!store.finishUploaded(c, node, uploadId, stored)) {
         log.info("SyncLeaseLost path={} upload={}", c.path(), uploadId);
         return;
@@ -140,7 +140,7 @@ final class SyncUploader {
 
   /** Same size as the stored version: same content (by SHA-256) means nothing to upload. */
   private boolean unchanged(
-      SyncStore.FileClaim c, SourceFile file, SourceFile.Stat first, SyncStore.Version cur)
+      SyncFileStore.FileClaim c, SourceFile file, SourceFile.Stat first, SyncFileStore.Version cur)
       throws IOException {
     if (cur.length() == null || cur.length() != first.size() || cur.sha256() == null) {
       return false;
@@ -157,7 +157,7 @@ final class SyncUploader {
     return true;
   }
 
-  private void keepPrevious(SyncStore.FileClaim c, SyncStore.Version cur, String key)
+  private void keepPrevious(SyncFileStore.FileClaim c, SyncFileStore.Version cur, String key)
       throws IOException {
     if (!key.equals(cur.storageKey())) {
       return; // moved already (an earlier attempt got this far)
@@ -168,7 +168,7 @@ final class SyncUploader {
     log.info("SyncVersionKept path={} upload={} key={}", c.path(), cur.uploadId(), kept);
   }
 
-  private UUID newVersion(SyncStore.FileClaim c, long size) {
+  private UUID newVersion(SyncFileStore.FileClaim c, long size) {
     UUID id = UploadIds.newId();
     String name = c.path().substring(c.path().lastIndexOf('/') + 1);
     Map<String, String> metadata = new LinkedHashMap<>();
@@ -176,7 +176,7 @@ final class SyncUploader {
     metadata.put("sync_job_id", c.jobId().toString());
     metadata.put("sync_path", c.path());
     if (!store.newVersion(
-        c, node, new SyncStore.NewVersion(id, Metadata.sanitizeFilename(name), metadata, size))) {
+        c, node, new SyncFileStore.NewVersion(id, Metadata.sanitizeFilename(name), metadata, size))) {
       return null;
     }
     audit.record(actor(c), AuditLog.Action.UPLOAD_CREATED, id, null,
@@ -185,7 +185,7 @@ final class SyncUploader {
   }
 
   /** Reads until one read saw the file the same before and after; then checks the object. */
-  private SyncStore.Stored read(SourceFile file, String key, UUID uploadId, long length)
+  private SyncFileStore.Stored read(SourceFile file, String key, UUID uploadId, long length)
       throws IOException {
     long current = length;
     for (int pass = 1; ; pass++) {
@@ -202,7 +202,7 @@ final class SyncUploader {
           throw new IOException(
               "the stored object is " + inStore + " bytes, the file " + before.size());
         }
-        return new SyncStore.Stored(before.size(), before.mtime(), a.sha256, key, a.contentType);
+        return new SyncFileStore.Stored(before.size(), before.mtime(), a.sha256, key, a.contentType);
       }
       if (after.sameAs(before) && a.error != null) {
         throw a.error; // a failure of its own, not a change of the file
@@ -241,7 +241,7 @@ final class SyncUploader {
     }
   }
 
-  private void fail(SyncStore.FileClaim c, UUID uploadId, String error, int maxAttempts) {
+  private void fail(SyncFileStore.FileClaim c, UUID uploadId, String error, int maxAttempts) {
     Optional<SyncFile.State> now =
         store.attemptFailed(c, node, uploadId, error, maxAttempts, settings.backoff());
     if (now.isPresent() && now.get() == SyncFile.State.FAILED) {
@@ -257,7 +257,7 @@ final class SyncUploader {
     }
   }
 
-  private static Principal actor(SyncStore.FileClaim c) {
+  private static Principal actor(SyncFileStore.FileClaim c) {
     return new Principal(c.owner(), true, "sync");
   }
 

@@ -7,7 +7,8 @@ import dev.forgeupload.core.UploadEvents;
 import dev.forgeupload.core.UploadMetrics;
 import dev.forgeupload.db.Database;
 import dev.forgeupload.db.JooqAuditStore;
-import dev.forgeupload.db.JooqSyncStore;
+import dev.forgeupload.db.JooqSyncFiles;
+import dev.forgeupload.db.JooqSyncJobs;
 import dev.forgeupload.embedded.EmbeddedS3;
 import dev.forgeupload.objectstore.MinioObjectStore;
 import dev.forgeupload.testing.Poll;
@@ -46,7 +47,8 @@ class SyncEngineIT {
   @TempDir Path tmp;
   private Path root;
   private Database db;
-  private JooqSyncStore store;
+  private JooqSyncJobs store;
+  private JooqSyncFiles files;
   private MinioObjectStore s3;
   private AuditLog audit;
   /** Called with the key and the bytes read so far, half-way through each put. */
@@ -65,7 +67,8 @@ class SyncEngineIT {
     root = Files.createDirectories(tmp.resolve("root")).toRealPath();
     db = new Database(TestDatabase.freshDatabaseUrl(), "postgres", null, 10);
     db.migrate();
-    store = new JooqSyncStore(db.dsl());
+    store = new JooqSyncJobs(db.dsl());
+    files = new JooqSyncFiles(db.dsl());
     EmbeddedS3 e = TestS3.get();
     s3 = new MinioObjectStore(e.endpoint(), e.accessKey(), e.secretKey(), "us-east-1",
         TestS3.freshBucket(), 5L << 20);
@@ -113,7 +116,7 @@ class SyncEngineIT {
           }
         };
     SyncEngine engine =
-        new SyncEngine(store, objects, new SyncRoots(List.of(root)), UploadEvents.NONE, audit,
+        new SyncEngine(store, files, objects, new SyncRoots(List.of(root)), UploadEvents.NONE, audit,
             UploadMetrics.NONE,
             new SyncEngine.Settings(concurrency, Duration.ofHours(1), Duration.ofSeconds(30),
                 maxAttempts, Duration.ZERO, Duration.ofMillis(200)));
@@ -220,7 +223,7 @@ class SyncEngineIT {
     Files.write(file, "harmless".getBytes());
     // the scan sees a regular file; before the upload it becomes a link out of the roots
     SyncJob job = store.create(UUID.randomUUID(), folder.toString(), "**", null);
-    SyncStore.ScanTarget t = store.claimScan(job.id(), "test", Duration.ofSeconds(30)).orElseThrow();
+    SyncJobStore.ScanTarget t = store.claimScan(job.id(), "test", Duration.ofSeconds(30)).orElseThrow();
     FolderScanner.Result seen = new FolderScanner(new SyncRoots(List.of(root)))
         .scan(Path.of(t.sourceFolder()), Glob.compile(t.pattern()));
     ScanPlan plan = ScanPlan.of(seen, store.known(job.id()));
