@@ -54,6 +54,7 @@ final class HttpLayer {
         "/api/v1/*",
         new ApiServlet(b.uploads(), new JooqUploadQueries(b.db().dsl()), b.locks(), content,
             apiKeys, audit, config.uploads().lockWait(), errors));
+    servlets.putAll(SyncWiring.servlets(config, b, audit, errors, started));
     EventHub hub = eventHub(config, b, apiKeys);
     servlets.put("/api/v1/events", new EventsServlet(hub, errors));
     HealthServlet health =

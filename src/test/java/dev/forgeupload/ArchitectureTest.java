@@ -101,16 +101,18 @@ class ArchitectureTest {
           .layer("http").definedBy("dev.forgeupload.http..")
           .layer("tus").definedBy("dev.forgeupload.tus..")
           .layer("cli").definedBy("dev.forgeupload.cli..")
+          .layer("sync").definedBy("dev.forgeupload.sync..")
           .whereLayer("core").mayNotAccessAnyLayer()
           .whereLayer("config").mayOnlyAccessLayers("core")
           .whereLayer("auth").mayOnlyAccessLayers("core")
-          .whereLayer("db").mayOnlyAccessLayers("core", "auth")
+          .whereLayer("db").mayOnlyAccessLayers("core", "auth", "sync")
           .whereLayer("queue").mayOnlyAccessLayers("core", "auth")
           .whereLayer("objectstore").mayOnlyAccessLayers("core")
           .whereLayer("staging").mayOnlyAccessLayers("core")
           .whereLayer("worker").mayOnlyAccessLayers("core")
           .whereLayer("embedded").mayNotAccessAnyLayer()
-          .whereLayer("http").mayOnlyAccessLayers("core", "auth")
+          .whereLayer("http").mayOnlyAccessLayers("core", "auth", "sync")
           .whereLayer("tus").mayOnlyAccessLayers("core", "auth", "http")
-          .whereLayer("cli").mayOnlyAccessLayers("auth", "core");
+          .whereLayer("cli").mayOnlyAccessLayers("auth", "core")
+          .whereLayer("sync").mayOnlyAccessLayers("core", "auth");
 }

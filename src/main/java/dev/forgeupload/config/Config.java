@@ -15,7 +15,8 @@ public record Config(
     WorkerConfig worker,
     LimitsConfig limits,
     SecurityConfig security,
-    ContentConfig content) {
+    ContentConfig content,
+    SyncConfig sync) {
 
   /** Reads the configuration from an environment map (tests pass their own). */
   public static Config fromEnv(Map<String, String> env) {
@@ -27,9 +28,10 @@ public record Config(
     LimitsConfig limits = LimitsConfig.read(r);
     SecurityConfig security = SecurityConfig.read(r);
     ContentConfig content = ContentConfig.read(r);
+    SyncConfig sync = SyncConfig.read(r);
     checkLogging(r);
     security.checkBinding(http.host());
-    return new Config(http, services, uploads, worker, limits, security, content);
+    return new Config(http, services, uploads, worker, limits, security, content, sync);
   }
 
   /**
@@ -72,7 +74,7 @@ public record Config(
 
   /** This configuration with other services (worker mode joining a server's embedded ones). */
   public Config withServices(ServicesConfig joined) {
-    return new Config(http, joined, uploads, worker, limits, security, content);
+    return new Config(http, joined, uploads, worker, limits, security, content, sync);
   }
 
   /** The effective configuration for the start-up log, secrets redacted. */
@@ -103,6 +105,9 @@ public record Config(
     m.put("denied_types", content.deniedTypes());
     m.put("allowed_types", content.allowedTypes());
     m.put("type_max_bytes", content.typeMaxBytes());
+    m.put("sync_roots", sync.roots());
+    m.put("sync_concurrency", sync.concurrency());
+    m.put("sync_scan_interval", sync.scanInterval());
     return m;
   }
 

@@ -2,11 +2,14 @@ package dev.forgeupload.objectstore;
 
 import dev.forgeupload.core.ObjectStore;
 import io.minio.BucketExistsArgs;
+import io.minio.CopyObjectArgs;
 import io.minio.GetObjectArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
+import io.minio.SourceObject;
+import io.minio.StatObjectArgs;
 import io.minio.errors.MinioException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,6 +60,29 @@ public final class MinioObjectStore implements ObjectStore {
               .build());
     } catch (MinioException e) {
       throw new IOException("S3 put " + key + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A server-side copy within the bucket (S3 CopyObject). */
+  public void copy(String from, String to) throws IOException {
+    try {
+      client.copyObject(
+          CopyObjectArgs.builder()
+              .bucket(bucket)
+              .object(to)
+              .source(SourceObject.builder().bucket(bucket).object(from).build())
+              .build());
+    } catch (MinioException e) {
+      throw new IOException("S3 copy " + from + " to " + to + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The stored size of an object (S3 HeadObject). */
+  public long size(String key) throws IOException {
+    try {
+      return client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build()).size();
+    } catch (MinioException e) {
+      throw new IOException("S3 stat " + key + ": " + e.getMessage(), e);
     }
   }
 

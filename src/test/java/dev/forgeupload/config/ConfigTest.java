@@ -83,7 +83,31 @@ class ConfigTest {
             "auth_jwt", "cors_origins", "quota_bytes", "max_active_uploads", "rate_owner_per_minute",
             "rate_address_per_minute", "min_body_bytes_per_second",
             "max_event_streams_per_owner", "max_event_streams_per_address",
-            "max_connections_per_address", "denied_types", "allowed_types", "type_max_bytes");
+            "max_connections_per_address", "denied_types", "allowed_types", "type_max_bytes",
+            "sync_roots", "sync_concurrency", "sync_scan_interval");
+  }
+
+  @Test
+  void sync_jobs_are_off_without_roots_and_roots_must_be_absolute_existing_folders(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+    SyncConfig off = Config.fromEnv(Map.of()).sync();
+    assertThat(off.enabled()).isFalse();
+    assertThat(off.concurrency()).isEqualTo(5);
+    assertThat(off.scanInterval()).isEqualTo(java.time.Duration.ofSeconds(300));
+    SyncConfig on =
+        Config.fromEnv(Map.of("FORGE_SYNC_ROOTS", tmp + " , " + tmp + "/./", "FORGE_SYNC_CONCURRENCY", "2"))
+            .sync();
+    assertThat(on.roots()).containsExactly(tmp, tmp);
+    assertThat(on.concurrency()).isEqualTo(2);
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_SYNC_ROOTS", "relative/dir")))
+        .isInstanceOf(Config.ConfigException.class)
+        .hasMessageStartingWith("FORGE_SYNC_ROOTS");
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_SYNC_ROOTS", tmp + "/missing")))
+        .hasMessageStartingWith("FORGE_SYNC_ROOTS");
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_SYNC_CONCURRENCY", "0")))
+        .hasMessageStartingWith("FORGE_SYNC_CONCURRENCY");
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_SYNC_SCAN_SECONDS", "0")))
+        .hasMessageStartingWith("FORGE_SYNC_SCAN_SECONDS");
   }
 
   @Test

@@ -73,6 +73,9 @@ class OpenApiTest {
       served.add(r.method() + " " + r.template());
     }
     served.add("GET /events"); // its own servlet (EventsServlet)
+    for (ApiServlet.Route r : new SyncJobsServlet(null, ErrorWriter.UNCOUNTED).routes()) {
+      served.add(r.method() + " " + r.template()); // its own servlet, when sync jobs are on
+    }
     assertThat(documented).isEqualTo(served);
   }
 

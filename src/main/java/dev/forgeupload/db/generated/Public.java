@@ -7,6 +7,8 @@ package dev.forgeupload.db.generated;
 import dev.forgeupload.db.generated.tables.ApiKeys;
 import dev.forgeupload.db.generated.tables.AuditLog;
 import dev.forgeupload.db.generated.tables.Deployment;
+import dev.forgeupload.db.generated.tables.SyncFiles;
+import dev.forgeupload.db.generated.tables.SyncJobs;
 import dev.forgeupload.db.generated.tables.UploadEvents;
 import dev.forgeupload.db.generated.tables.UploadLocks;
 import dev.forgeupload.db.generated.tables.Uploads;
@@ -48,6 +50,16 @@ public class Public extends SchemaImpl {
     public final Deployment DEPLOYMENT = Deployment.DEPLOYMENT;
 
     /**
+     * The table <code>public.sync_files</code>.
+     */
+    public final SyncFiles SYNC_FILES = SyncFiles.SYNC_FILES;
+
+    /**
+     * The table <code>public.sync_jobs</code>.
+     */
+    public final SyncJobs SYNC_JOBS = SyncJobs.SYNC_JOBS;
+
+    /**
      * The table <code>public.upload_events</code>.
      */
     public final UploadEvents UPLOAD_EVENTS = UploadEvents.UPLOAD_EVENTS;
@@ -81,6 +93,8 @@ public class Public extends SchemaImpl {
             ApiKeys.API_KEYS,
             AuditLog.AUDIT_LOG,
             Deployment.DEPLOYMENT,
+            SyncFiles.SYNC_FILES,
+            SyncJobs.SYNC_JOBS,
             UploadEvents.UPLOAD_EVENTS,
             UploadLocks.UPLOAD_LOCKS,
             Uploads.UPLOADS
