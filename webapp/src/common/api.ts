@@ -1,7 +1,7 @@
 import { askForToken, authHeaders, withToken } from './auth'
 
-export type UploadState = 'uploading' | 'queued' | 'storing' | 'stored' | 'failed' | 'expired' | 'deleted'
-export const STATES: UploadState[] = ['uploading', 'queued', 'storing', 'stored', 'failed', 'expired', 'deleted']
+export type UploadState = 'uploading' | 'queued' | 'storing' | 'stored' | 'concatenated' | 'failed' | 'expired' | 'deleted'
+export const STATES: UploadState[] = ['uploading', 'queued', 'storing', 'stored', 'concatenated', 'failed', 'expired', 'deleted']
 
 export interface Upload {
   id: string

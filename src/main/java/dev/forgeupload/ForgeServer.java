@@ -4,6 +4,7 @@ import dev.forgeupload.config.Config;
 import dev.forgeupload.config.HttpConfig;
 import dev.forgeupload.http.HttpServer;
 import dev.forgeupload.http.Listener;
+import dev.forgeupload.queue.RedisNames;
 import dev.forgeupload.worker.Reconciler;
 import dev.forgeupload.worker.StoreWorker;
 import java.io.IOException;
@@ -27,6 +28,7 @@ public final class ForgeServer implements AutoCloseable {
   private final AtomicBoolean ready = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private HttpServer http;
+  private RedisNames redisNames;
 
   private ForgeServer() {}
 
@@ -53,6 +55,7 @@ public final class ForgeServer implements AutoCloseable {
     Services.Endpoints at =
         http ? Services.own(config.services(), started) : Services.join(config.services());
     Backends backends = Backends.connect(config, at, started);
+    redisNames = backends.redisNames();
     if (http) {
       Services.announce(config.services(), at);
     }
@@ -111,6 +114,11 @@ public final class ForgeServer implements AutoCloseable {
 
   public int port() {
     return http.port();
+  }
+
+  /** The names of this deployment's Redis keys, stream, group and channel (its namespace). */
+  public RedisNames redisNames() {
+    return redisNames;
   }
 
   /** Graceful stop: no new requests, in-flight ones finish or keep what they received. */

@@ -85,7 +85,7 @@ final class HttpLayer {
     LimitsConfig limits = config.limits();
     return new AuthFilter(
         security.tokenAuth() ? new Authenticator(apiKeys, jwt) : null,
-        new RedisRateLimiter(b.redis()),
+        new RedisRateLimiter(b.redis(), b.redisNames()),
         limits.rateOwnerPerMinute(),
         limits.rateAddressPerMinute(),
         errors);
@@ -120,7 +120,7 @@ final class HttpLayer {
   private static EventHub eventHub(Config config, Backends b, ApiKeys apiKeys) {
     EventHub hub =
         new EventHub(
-            new RedisUploadEventFeed(b.redis()), b.repo(), apiKeys,
+            new RedisUploadEventFeed(b.redis(), b.redisNames()), b.repo(), apiKeys,
             EventHub.Settings.defaults(
                 config.limits().maxEventStreamsPerOwner(),
                 config.limits().maxEventStreamsPerAddress(),

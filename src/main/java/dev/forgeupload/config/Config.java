@@ -71,6 +71,7 @@ public record Config(
     m.put("header_timeout", http.headerTimeout());
     m.put("lock_lease", uploads.lockLease());
     m.put("redis", s.redisUrl() == null ? "embedded" : redactUrl(s.redisUrl()));
+    m.put("redis_prefix", s.redisPrefix() == null ? "(from the database)" : s.redisPrefix());
     m.put("s3", s.s3Endpoint() == null ? "embedded" : s.s3Endpoint());
     m.put("s3_bucket", s.s3Bucket());
     m.put("s3_access_key", s.s3AccessKey() == null ? null : "***");

@@ -33,6 +33,12 @@ public interface JobQueue extends AutoCloseable {
   /** The job is done (or given up): it leaves the queue and the upload is no longer pending. */
   void ack(Job job);
 
+  /**
+   * The job's upload is not in this deployment's database (another deployment shares the queue):
+   * this deployment is not handed the job again, and the job stays, still pending, for its owner.
+   */
+  void leave(Job job);
+
   boolean isReachable();
 
   @Override

@@ -8,32 +8,36 @@ import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.RedisClient;
 
 /**
- * {@link UploadEventFeed} on Redis: a subscription to {@link RedisUploadEvents#CHANNEL} on a
+ * {@link UploadEventFeed} on Redis: a subscription to {@link RedisNames#events()} on a
  * daemon thread ({@code event-hub}) that subscribes again a second after a lost connection.
  */
 public final class RedisUploadEventFeed implements UploadEventFeed {
   private static final Logger log = LoggerFactory.getLogger(RedisUploadEventFeed.class);
 
   private final RedisClient redis;
+  private final String channel;
 
-  public RedisUploadEventFeed(RedisClient redis) {
+  public RedisUploadEventFeed(RedisClient redis, RedisNames names) {
     this.redis = redis;
+    this.channel = names.events();
   }
 
   @Override
   public Subscription subscribe(Consumer<String> listener) {
-    return new RedisSubscription(redis, listener);
+    return new RedisSubscription(redis, channel, listener);
   }
 
   private static final class RedisSubscription implements Subscription {
     private final RedisClient redis;
+    private final String channel;
     private final JedisPubSub pubSub;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile int lost; // failed subscribe attempts since the last success
 
-    RedisSubscription(RedisClient redis, Consumer<String> listener) {
+    RedisSubscription(RedisClient redis, String channel, Consumer<String> listener) {
       this.redis = redis;
+      this.channel = channel;
       this.pubSub =
           new JedisPubSub() {
             @Override
@@ -57,7 +61,7 @@ public final class RedisUploadEventFeed implements UploadEventFeed {
     private void listen() {
       while (running) {
         try {
-          redis.subscribe(pubSub, RedisUploadEvents.CHANNEL);
+          redis.subscribe(pubSub, channel);
         } catch (RuntimeException e) {
           if (!running) {
             return;

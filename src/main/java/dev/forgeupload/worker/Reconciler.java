@@ -90,7 +90,7 @@ public final class Reconciler implements AutoCloseable {
     return enqueued;
   }
 
-  /** Staged files whose upload is stored, deleted, expired, or gone (and old). */
+  /** Staged files whose upload is stored, concatenated, deleted, expired, or gone (and old). */
   private void collectStaging() {
     List<StagingStore.Entry> entries = staging.list();
     for (int i = 0; i < entries.size(); i += 500) {
@@ -98,8 +98,11 @@ public final class Reconciler implements AutoCloseable {
       Map<UUID, UploadState> states = repo.states(batch.stream().map(StagingStore.Entry::id).toList());
       for (StagingStore.Entry e : batch) {
         UploadState s = states.get(e.id());
+        // a concatenated part's file is normally deleted when it is settled; a recent one may be
+        // being staged again for another final (Lifecycle restores it, then marks it uploading)
         boolean unneeded =
-            s == UploadState.STORED || s == UploadState.DELETED || s == UploadState.EXPIRED;
+            s == UploadState.STORED || s == UploadState.DELETED || s == UploadState.EXPIRED
+                || s == UploadState.CONCATENATED && e.age().compareTo(ORPHAN_AGE) > 0;
         boolean orphan = s == null && e.age().compareTo(ORPHAN_AGE) > 0;
         if (unneeded || orphan) {
           deleteStaged(e.id());

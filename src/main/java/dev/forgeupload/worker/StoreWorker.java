@@ -26,6 +26,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.commons.io.input.CountingInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +37,8 @@ import org.slf4j.MDC;
  * Takes jobs from the queue and stores finished uploads: claim in PostgreSQL ({@code storing}),
  * stream staging to the object store while hashing (SHA-256) and counting, record key and digest
  * ({@code stored}), drop the staged bytes. Redelivery is harmless: the claim decides who works, the
- * key is derived from the upload, and a stored upload is not stored again.
+ * key is derived from the upload, and a stored upload is not stored again. A job whose upload is
+ * not in this database belongs to another deployment on the same Redis: it is left for it.
  */
 public final class StoreWorker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StoreWorker.class);
@@ -64,6 +67,8 @@ public final class StoreWorker implements AutoCloseable {
           });
   private volatile boolean running = true;
   private volatile boolean aborting;
+  private final AtomicLong lastLeftWarning = new AtomicLong(System.nanoTime() - 120_000_000_000L);
+  private final AtomicInteger leftSinceWarning = new AtomicInteger();
 
   public StoreWorker(
       StoringClaims repo,
@@ -149,6 +154,12 @@ public final class StoreWorker implements AutoCloseable {
     try {
       Optional<Upload> claimed = repo.claimForStoring(id, consumer, settings.claimIdle());
       if (claimed.isEmpty()) {
+        if (!repo.states(List.of(id)).containsKey(id)) {
+          // another deployment's upload (same Redis namespace, other database): its job
+          queue.leave(job);
+          logLeft(id, job);
+          return;
+        }
         log.debug("JobSkipped id={}: not due, already stored, deleted, or stored elsewhere", id);
         queue.ack(job);
         return;
@@ -241,6 +252,21 @@ public final class StoreWorker implements AutoCloseable {
     return t == null || t.isBlank() || t.length() > 200 || !t.matches("[\\w.+-]+/[\\w.+-]+")
         ? "application/octet-stream"
         : t;
+  }
+
+  /** At warning level once a minute (it means a shared FORGE_REDIS_PREFIX), else debug. */
+  private void logLeft(UUID id, JobQueue.Job job) {
+    long now = System.nanoTime();
+    long last = lastLeftWarning.get();
+    int n = leftSinceWarning.incrementAndGet();
+    if (now - last > 60_000_000_000L && lastLeftWarning.compareAndSet(last, now)) {
+      leftSinceWarning.set(0);
+      log.warn("JobLeftForOwner id={} message={} left_since_last_warning={}: the upload is not "
+          + "in this database; another deployment with the same FORGE_REDIS_PREFIX owns it",
+          id, job.messageId(), n);
+    } else {
+      log.debug("JobLeftForOwner id={} message={}", id, job.messageId());
+    }
   }
 
   /**

@@ -37,4 +37,19 @@ class OpenApiTest {
     served.add("GET /events"); // its own servlet (EventsServlet)
     assertThat(documented).isEqualTo(served);
   }
+
+  @Test
+  void the_state_enum_lists_every_state_in_order() throws Exception {
+    JsonNode doc;
+    try (InputStream in = OpenApiTest.class.getResourceAsStream("/openapi.json")) {
+      doc = new ObjectMapper().readTree(in);
+    }
+    java.util.List<String> documented = new java.util.ArrayList<>();
+    doc.at("/components/schemas/State/enum").forEach(s -> documented.add(s.asText()));
+    assertThat(documented)
+        .isEqualTo(
+            java.util.Arrays.stream(dev.forgeupload.core.UploadState.values())
+                .map(dev.forgeupload.core.UploadState::dbName)
+                .toList());
+  }
 }

@@ -29,6 +29,7 @@ public class Indexes {
     public static final Index UPLOAD_EVENTS_UPLOAD_IDX = Internal.createIndex(DSL.name("upload_events_upload_idx"), UploadEvents.UPLOAD_EVENTS, new OrderField[] { UploadEvents.UPLOAD_EVENTS.UPLOAD_ID, UploadEvents.UPLOAD_EVENTS.ID }, false);
     public static final Index UPLOADS_CREATED_IDX = Internal.createIndex(DSL.name("uploads_created_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.CREATED_AT.desc(), Uploads.UPLOADS.ID.desc() }, false);
     public static final Index UPLOADS_EXPIRING_IDX = Internal.createIndex(DSL.name("uploads_expiring_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.EXPIRES_AT }, false);
+    public static final Index UPLOADS_FINAL_PARTS_IDX = Internal.createIndex(DSL.name("uploads_final_parts_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.CONCAT_PARTS }, false);
     public static final Index UPLOADS_OWNER_IDX = Internal.createIndex(DSL.name("uploads_owner_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.OWNER, Uploads.UPLOADS.CREATED_AT.desc(), Uploads.UPLOADS.ID.desc() }, false);
     public static final Index UPLOADS_PIPELINE_IDX = Internal.createIndex(DSL.name("uploads_pipeline_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.NEXT_ATTEMPT_AT }, false);
     public static final Index UPLOADS_STATE_IDX = Internal.createIndex(DSL.name("uploads_state_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.STATE, Uploads.UPLOADS.CREATED_AT.desc() }, false);

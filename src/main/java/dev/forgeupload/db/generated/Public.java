@@ -6,6 +6,7 @@ package dev.forgeupload.db.generated;
 
 import dev.forgeupload.db.generated.tables.ApiKeys;
 import dev.forgeupload.db.generated.tables.AuditLog;
+import dev.forgeupload.db.generated.tables.Deployment;
 import dev.forgeupload.db.generated.tables.UploadEvents;
 import dev.forgeupload.db.generated.tables.UploadLocks;
 import dev.forgeupload.db.generated.tables.Uploads;
@@ -42,6 +43,11 @@ public class Public extends SchemaImpl {
     public final AuditLog AUDIT_LOG = AuditLog.AUDIT_LOG;
 
     /**
+     * The table <code>public.deployment</code>.
+     */
+    public final Deployment DEPLOYMENT = Deployment.DEPLOYMENT;
+
+    /**
      * The table <code>public.upload_events</code>.
      */
     public final UploadEvents UPLOAD_EVENTS = UploadEvents.UPLOAD_EVENTS;
@@ -74,6 +80,7 @@ public class Public extends SchemaImpl {
         return Arrays.asList(
             ApiKeys.API_KEYS,
             AuditLog.AUDIT_LOG,
+            Deployment.DEPLOYMENT,
             UploadEvents.UPLOAD_EVENTS,
             UploadLocks.UPLOAD_LOCKS,
             Uploads.UPLOADS
