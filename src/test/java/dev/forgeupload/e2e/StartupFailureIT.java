@@ -29,6 +29,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class StartupFailureIT {
+  /**
+   * A refused connection fails at once; the time is the JVM, a fresh database's migrations and
+   * loading the clients (5 s idle, 10-25 s measured under a load of 16 on 2 cores). The bound
+   * only catches a start-up that waits or retries instead of failing.
+   */
+  private static final double SERVICE_FAILURE_SECONDS = 40;
+
+  private static final String WITHOUT_RETRIES = "fails on the first refusal, no waiting";
+
   @TempDir Path tmp;
 
   @Test
@@ -47,7 +56,8 @@ class StartupFailureIT {
           .as("one line naming the port and its variable; log:%n%s", f.log())
           .startsWith("forgeupload: port 127.0.0.1:" + port + " is in use")
           .contains("FORGE_HTTP_PORT=" + port);
-      assertThat(f.seconds()).as("fails at once, not after the services").isLessThan(6);
+      // ~1.5 s on an idle machine, 3.4 s measured under a load of 16 on 2 cores
+      assertThat(f.seconds()).as("fails at once, not after the services").isLessThan(8);
       assertThat(f.log())
           .as("no embedded service or worker was started")
           .doesNotContain("EmbeddedPostgresStarted", "EmbeddedRedisStarted", "EmbeddedS3Started",
@@ -70,7 +80,7 @@ class StartupFailureIT {
           .as("log:%n%s", f.log())
           .isEqualTo("forgeupload: PostgreSQL unreachable at " + url
               + " (FORGE_DATABASE_URL): Connection refused");
-      assertThat(f.seconds()).isLessThan(10);
+      assertThat(f.seconds()).as(WITHOUT_RETRIES).isLessThan(SERVICE_FAILURE_SECONDS);
     }
   }
 
@@ -84,7 +94,7 @@ class StartupFailureIT {
         .as("log:%n%s", f.log())
         .isEqualTo("forgeupload: Redis unreachable at " + url
             + " (FORGE_REDIS_URL): Connection refused");
-    assertThat(f.seconds()).isLessThan(10);
+    assertThat(f.seconds()).as(WITHOUT_RETRIES).isLessThan(SERVICE_FAILURE_SECONDS);
   }
 
   @Test
@@ -97,7 +107,7 @@ class StartupFailureIT {
           .as("log:%n%s", f.log())
           .isEqualTo("forgeupload: S3 unreachable at " + url
               + " (FORGE_S3_ENDPOINT): Connection refused");
-      assertThat(f.seconds()).isLessThan(15);
+      assertThat(f.seconds()).as(WITHOUT_RETRIES).isLessThan(SERVICE_FAILURE_SECONDS);
     }
   }
 
