@@ -2,21 +2,26 @@ package dev.forgeupload;
 
 import dev.forgeupload.config.Config;
 import dev.forgeupload.http.HealthServer;
+import dev.forgeupload.config.HttpConfig;
 import dev.forgeupload.http.HttpServer;
+import dev.forgeupload.http.Listener;
 import dev.forgeupload.queue.RedisNames;
 import dev.forgeupload.worker.Reconciler;
 import dev.forgeupload.worker.StoreWorker;
 import java.io.IOException;
 import java.net.BindException;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running system, built by hand in order: the services (embedded or configured, {@link
- * Services}), the backends and core on them ({@link Backends}), the storage workers, and in
- * server mode the HTTP layer ({@link HttpLayer}). It stops in the reverse order, also when
- * start-up fails half-way.
+ * The running system, built by hand in order: in server mode the HTTP port (bound first, so a
+ * taken port fails at once), the services (embedded or configured, {@link Services}), the
+ * backends and core on them ({@link Backends}), the storage workers, and in server mode the HTTP
+ * layer ({@link HttpLayer}). It stops in the reverse order, also when start-up fails half-way:
+ * HTTP stops accepting and lets in-flight requests finish (and enqueue what they completed),
+ * then the workers stop, then the services they used.
  */
 public final class ForgeServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ForgeServer.class);
@@ -52,6 +57,8 @@ public final class ForgeServer implements AutoCloseable {
     if (!http && config.worker().healthPort().isPresent()) {
       startWorkerHealth(config.http().host(), config.worker().healthPort().getAsInt());
     }
+    // the port first: taken, it stops start-up before any service or worker starts
+    Listener listener = http ? started.add(listen(config.http())) : null;
     Services.Endpoints at =
         http ? Services.own(config.services(), started) : Services.join(config.services());
     Backends backends = Backends.connect(config, at, started);
@@ -61,14 +68,32 @@ public final class ForgeServer implements AutoCloseable {
       Services.announce(config.services(), at);
     }
     startWorkers(config, backends, http);
-    if (!http) {
-      ready.set(true);
-      log.info("WorkerReady");
-      return;
+    Readiness readiness =
+        new Readiness(
+            List.of(
+                Readiness.check("postgresql", at.databaseUrl(), backends.db()::isReachable),
+                Readiness.check("redis", at.redisUrl(), backends.queue()::isReachable),
+                Readiness.check("s3", at.s3Endpoint(), backends.objects()::isReachable)),
+            ready::get);
+    if (http) {
+      this.http = HttpLayer.start(config, listener, backends, readiness::ready, started);
     }
-    this.http = HttpLayer.start(config, backends, ready::get, started);
     ready.set(true);
-    log.info("Ready url=http://{}:{}/files/", config.http().host(), this.http.port());
+    started.add(readiness); // stops first: what stops after it is no news
+    if (http) {
+      readiness.announce(
+          "Ready", "url=http://" + config.http().host() + ":" + this.http.port() + "/files/");
+    } else {
+      readiness.announce("WorkerReady", "");
+    }
+  }
+
+  private static Listener listen(HttpConfig c) {
+    try {
+      return Listener.bind(c.host(), c.port());
+    } catch (IOException | RuntimeException e) {
+      throw StartFailed.bind(c.host(), c.port(), e);
+    }
   }
 
   /**

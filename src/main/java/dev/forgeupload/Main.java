@@ -79,6 +79,9 @@ public final class Main implements Callable<Integer> {
     } catch (Config.ConfigException e) {
       System.err.println("forgeupload: " + e.getMessage());
       return 2;
+    } catch (StartFailed e) {
+      System.err.println("forgeupload: " + e.getMessage());
+      return 1;
     } catch (Exception e) {
       System.err.println("forgeupload: start failed: " + e);
       return 1;

@@ -125,7 +125,8 @@ public record Config(
     m.put("max_connections_per_address", limits.effectiveConnectionsPerAddress());
   }
 
-  private static String redactUrl(String url) {
+  /** A service URL for logs and messages: passwords and user info replaced by {@code ***}. */
+  public static String redactUrl(String url) {
     return url.replaceAll("(?i)(password=)[^&]*", "$1***").replaceAll("//[^/@]*@", "//***@");
   }
 

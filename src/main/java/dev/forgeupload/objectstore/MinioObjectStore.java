@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
 /** {@link ObjectStore} on any S3 API (MinIO, AWS S3, S3Proxy) through the MinIO client. */
 public final class MinioObjectStore implements ObjectStore {
   private static final Logger log = LoggerFactory.getLogger(MinioObjectStore.class);
+  private static final long CONNECT_TIMEOUT_MILLIS = 5_000;
+  private static final long IO_TIMEOUT_MILLIS = 5 * 60_000;
   private final MinioClient client;
   private final String bucket;
   private final long partBytes;
@@ -32,6 +34,9 @@ public final class MinioObjectStore implements ObjectStore {
             .credentials(accessKey, secretKey)
             .region(region)
             .build();
+    // an endpoint that does not answer fails a start-up or a readiness check in seconds, not
+    // after the client's default of five minutes; reads and writes of big parts keep that
+    this.client.setTimeout(CONNECT_TIMEOUT_MILLIS, IO_TIMEOUT_MILLIS, IO_TIMEOUT_MILLIS);
     this.bucket = bucket;
     this.partBytes = partBytes;
   }

@@ -13,6 +13,7 @@ import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.XAutoClaimParams;
+import redis.clients.jedis.params.XClaimParams;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntry;
 
@@ -136,6 +137,13 @@ public final class RedisJobQueue implements JobQueue {
       log.warn("JobMalformed entry={} fields={}", e.getID(), e.getFields());
     }
     return new Job(e.getID().toString(), id);
+  }
+
+  /** XCLAIM by the owner with no minimum idle time: only the entry's idle time changes. */
+  @Override
+  public void touch(Job job, String consumer) {
+    redis.xclaimJustId(
+        stream, group, consumer, 0, XClaimParams.xClaimParams(), new StreamEntryID(job.messageId()));
   }
 
   @Override

@@ -33,6 +33,7 @@ public final class RedisUploadEventFeed implements UploadEventFeed {
     private final JedisPubSub pubSub;
     private final Thread thread;
     private volatile boolean running = true;
+    private volatile int lost; // failed subscribe attempts since the last success
 
     RedisSubscription(RedisClient redis, String channel, Consumer<String> listener) {
       this.redis = redis;
@@ -42,6 +43,14 @@ public final class RedisUploadEventFeed implements UploadEventFeed {
             @Override
             public void onMessage(String channel, String message) {
               listener.accept(message);
+            }
+
+            @Override
+            public void onSubscribe(String channel, int subscribedChannels) {
+              if (lost > 0) {
+                log.info("EventSubscriptionBack after={} attempts", lost);
+                lost = 0;
+              }
             }
           };
       this.thread = new Thread(this::listen, "event-hub");
@@ -57,7 +66,12 @@ public final class RedisUploadEventFeed implements UploadEventFeed {
           if (!running) {
             return;
           }
-          log.warn("EventSubscriptionLost error={} (retrying)", e.toString());
+          // one line per outage (readiness logs it too), the retries at debug
+          if (lost++ == 0) {
+            log.warn("EventSubscriptionLost error={} (retrying quietly)", e.toString());
+          } else {
+            log.debug("EventSubscriptionLost error={}", e.toString());
+          }
           try {
             Thread.sleep(1000);
           } catch (InterruptedException ie) {

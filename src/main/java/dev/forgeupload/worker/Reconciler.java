@@ -36,6 +36,7 @@ public final class Reconciler implements AutoCloseable {
             return t;
           });
   private long runs;
+  private int failures; // consecutive failed passes (the timer's thread only)
 
   public Reconciler(
       StoringClaims repo, JobQueue queue, StagingStore staging, Duration claimIdle) {
@@ -53,8 +54,17 @@ public final class Reconciler implements AutoCloseable {
   private void runQuietly() {
     try {
       runOnce();
+      if (failures > 0) {
+        log.info("ReconcileRecovered after={} failed passes", failures);
+        failures = 0;
+      }
     } catch (RuntimeException e) {
-      log.warn("ReconcileFailed error={}", e.toString());
+      // one line per outage (readiness logs it too), the repeats at debug
+      if (failures++ == 0) {
+        log.warn("ReconcileFailed error={} (retrying quietly)", e.toString());
+      } else {
+        log.debug("ReconcileFailed error={}", e.toString());
+      }
     }
   }
 

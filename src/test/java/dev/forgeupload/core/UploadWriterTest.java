@@ -472,6 +472,9 @@ class UploadWriterTest {
     }
 
     @Override
+    public void touch(Job job, String consumer) {}
+
+    @Override
     public void ack(Job job) {}
 
     @Override

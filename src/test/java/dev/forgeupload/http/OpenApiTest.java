@@ -266,7 +266,7 @@ class OpenApiTest {
     ApiServlet api = new ApiServlet(null, new Queries(), null, null, new ApiKeys(new Keys()),
         new AuditLog(new Audit()), Duration.ZERO, ErrorWriter.UNCOUNTED);
     Map<String, HttpServlet> servlets = Map.of("/api/v1/*", api);
-    server = new HttpServer("127.0.0.1", 0, false, Duration.ofSeconds(10), Duration.ZERO, 0,
+    server = new HttpServer(Listener.bind("127.0.0.1", 0), false, Duration.ofSeconds(10), Duration.ZERO, 0,
         Duration.ofSeconds(1), List.of(), principals(), servlets);
     server.start();
   }
