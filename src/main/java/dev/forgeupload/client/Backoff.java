@@ -5,7 +5,7 @@ import java.util.function.Consumer;
 
 /**
  * Retries of one upload (or part): a failure that may pass waits 0.5 s, 1 s, 2 s, ... (at most
- * 30 s, or the server's {@code Retry-After} when longer, each with up to 20% jitter) before the
+ * 30 s, or the server's {@code Retry-After} when longer, with up to 20% jitter) before the
  * next try; after {@code retries} failures in a row without progress, or a failure that cannot
  * pass, the last error stands. Progress (the server's offset moved) starts the count again, so a
  * long upload over a flaky network keeps going as long as it gets somewhere.
@@ -47,6 +47,6 @@ final class Backoff {
   static long delayMillis(int n) {
     long base = n >= 16 ? MAX_MILLIS : Math.min(MAX_MILLIS, FIRST_MILLIS << n);
     double jitter = 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble();
-    return (long) (base * jitter);
+    return Math.min(MAX_MILLIS, (long) (base * jitter));
   }
 }
