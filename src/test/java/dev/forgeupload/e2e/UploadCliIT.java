@@ -327,6 +327,64 @@ class UploadCliIT {
   }
 
   @Test
+  void killed_mid_parts_the_same_command_resumes_every_part_and_joins_them_once()
+      throws Exception {
+    String name = "parts-resume-" + UUID.randomUUID() + ".bin";
+    int size = 12 * MIB;
+    byte[] data = TestData.randomBytes(size, 61);
+    Path file = write(tmp.resolve(name), data);
+    Path store = tmp.resolve("state").resolve("uploads");
+
+    ProcessBuilder pb = command("--server", server.baseUrl(), "--parallel-parts", "3",
+        "--limit-rate", "3m", file.toString());
+    Path log = tmp.resolve("parts-first.err");
+    pb.redirectOutput(tmp.resolve("parts-first.out").toFile()).redirectError(log.toFile());
+    Process first = pb.start();
+    long before;
+    try {
+      // the parts' URLs are in the fingerprint store; the server checkpoints each part's PATCH
+      before = Poll.until("3 MiB of the parts on record", Duration.ofSeconds(90),
+          () -> partOffsets(store), sum -> sum >= 3L * MIB);
+      first.toHandle().destroyForcibly();
+      assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      first.destroyForcibly();
+    }
+    assertThat(uploadsNamed(name)).as("no final upload yet").isEmpty();
+
+    Result again = run("--server", server.baseUrl(), "--parallel-parts", "3", "--json",
+        file.toString());
+    assertThat(again.exit()).as(again.err()).isZero();
+    JsonNode f = again.json().get("files").get(0);
+    assertThat(f.get("parts").asInt()).isEqualTo(3);
+    assertThat(f.get("resumed_from").asLong()).isGreaterThanOrEqualTo(before);
+    assertThat(f.get("sent_bytes").asLong()).isEqualTo(size - f.get("resumed_from").asLong());
+    assertThat(uploadsNamed(name)).as("one final upload").hasSize(1);
+    assertThat(storedSha256(f.get("id").asText())).isEqualTo(TestData.sha256(data));
+  }
+
+  /** The sum of the server's offsets of the parts recorded in the fingerprint store so far. */
+  private static long partOffsets(Path store) {
+    try (var entries = Files.list(store)) {
+      long sum = 0;
+      for (Path e : entries.filter(p -> p.toString().endsWith(".json")).toList()) {
+        JsonNode parts = JSON.readTree(e.toFile()).get("parts");
+        if (parts == null) {
+          continue;
+        }
+        for (JsonNode p : parts) {
+          if (p.hasNonNull("url")) {
+            sum += http.offset(p.get("url").asText());
+          }
+        }
+      }
+      return sum;
+    } catch (IOException e) {
+      return 0; // not written yet
+    }
+  }
+
+  @Test
   void a_file_three_times_the_clients_heap_streams_through() throws Exception {
     String name = "heap-" + UUID.randomUUID() + ".bin";
     int size = 96 * MIB;
