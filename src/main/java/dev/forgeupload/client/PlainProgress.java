@@ -54,7 +54,9 @@ final class PlainProgress implements Progress {
     public void started(long offset) {
       active.put(this, Boolean.TRUE);
       lastShown = offset;
-      if (offset > 0) {
+      if (offset == size && size > 0) {
+        print("present " + label + " (already uploaded)");
+      } else if (offset > 0) {
         print("resume  " + label + " at " + offset + " of " + size + " bytes ("
             + Progress.percent(offset, size) + ")");
       } else {

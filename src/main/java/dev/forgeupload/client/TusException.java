@@ -43,7 +43,8 @@ final class TusException extends Exception {
     boolean retry = s >= 500 || s == 408 || s == 409 || s == 423 || s == 429;
     Duration after = r.headers().firstValue("Retry-After").flatMap(TusException::seconds)
         .orElse(Duration.ZERO);
-    return new TusException(what + ": " + s + reason(r.body()), s, retry, after, null);
+    String hint = s == 401 ? " (a credential is needed: --token or FORGE_UPLOAD_TOKEN)" : "";
+    return new TusException(what + ": " + s + reason(r.body()) + hint, s, retry, after, null);
   }
 
   int status() {

@@ -87,17 +87,17 @@ class UploadCliIT {
   }
 
   private Result run(String... args) throws Exception {
-    return run(command(args), args);
+    return run(command(args));
   }
 
-  private Result run(ProcessBuilder pb, String... args) throws Exception {
+  private Result run(ProcessBuilder pb) throws Exception {
     Path out = Files.createTempFile(tmp, "cli", ".out");
     Path err = Files.createTempFile(tmp, "cli", ".err");
     pb.redirectOutput(out.toFile()).redirectError(err.toFile());
     Process p = pb.start();
     if (!p.waitFor(180, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      throw new AssertionError("upload hung: " + String.join(" ", args) + "\n"
+      throw new AssertionError("upload hung: " + String.join(" ", pb.command()) + "\n"
           + Files.readString(err));
     }
     return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
@@ -391,13 +391,57 @@ class UploadCliIT {
     byte[] data = TestData.randomBytes(size, 51);
     Path file = write(tmp.resolve(name), data);
     String[] args = {"--server", server.baseUrl(), "--json", file.toString()};
-    Result r = run(commandWithHeap("32m", args), args);
+    Result r = run(commandWithHeap("32m", args));
     assertThat(r.exit()).as(r.err()).isZero();
     JsonNode f = r.json().get("files").get(0);
     assertThat(f.get("sent_bytes").asLong()).isEqualTo(size);
     assertThat(storedSha256(f.get("id").asText())).isEqualTo(TestData.sha256(data));
     System.out.printf("UploadCliIT: %d MiB with a 32 MiB heap in %.2f s%n", size / MIB,
         r.json().get("seconds").asDouble());
+  }
+
+  @Test
+  void a_token_from_the_environment_is_sent_and_written_down_nowhere() throws Exception {
+    String secret = "cli-test-secret-".repeat(3);
+    try (TestServer guarded =
+        TestServer.start(Map.of("FORGE_AUTH", "token", "FORGE_AUTH_JWT_SECRET", secret))) {
+      String token = jwt(secret, "carol");
+      Path file = write(tmp.resolve("token.bin"), TestData.randomBytes(5000, 71));
+
+      Result refused = run("--server", guarded.baseUrl(), "--json", file.toString());
+      assertThat(refused.exit()).isEqualTo(1);
+      assertThat(refused.json().get("files").get(0).get("error").asText()).contains("401");
+      assertThat(refused.err()).as("a 401 is not retried").doesNotContain("retry ");
+
+      ProcessBuilder pb = command("--server", guarded.baseUrl(), "--json", file.toString());
+      pb.environment().put("FORGE_UPLOAD_TOKEN", token);
+      Result ok = run(pb);
+      assertThat(ok.exit()).as(ok.err()).isZero();
+      String id = ok.json().get("files").get(0).get("id").asText();
+      TusHttp carol = new TusHttp(guarded.baseUrl()).as(token);
+      assertThat(carol.get("/api/v1/uploads/" + id).statusCode())
+          .as("the upload is carol's").isEqualTo(200);
+      assertThat(new TusHttp(guarded.baseUrl()).as(jwt(secret, "mallory"))
+          .get("/api/v1/uploads/" + id).statusCode()).isEqualTo(404);
+
+      assertThat(ok.out() + ok.err()).doesNotContain(token);
+      try (var files = Files.walk(tmp.resolve("state"))) {
+        for (Path f : files.filter(Files::isRegularFile).toList()) {
+          assertThat(Files.readString(f)).as("%s", f).doesNotContain(token);
+        }
+      }
+    }
+  }
+
+  private static String jwt(String secret, String subject) throws Exception {
+    var claims = new com.nimbusds.jwt.JWTClaimsSet.Builder()
+        .subject(subject)
+        .expirationTime(java.util.Date.from(java.time.Instant.now().plusSeconds(600)))
+        .build();
+    var signed = new com.nimbusds.jwt.SignedJWT(
+        new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.HS256), claims);
+    signed.sign(new com.nimbusds.jose.crypto.MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
+    return signed.serialize();
   }
 
   @Test
