@@ -182,21 +182,7 @@ final class FileUpload {
     }
     List<Part> parts = new ArrayList<>(e == null ? ranges(size, splits(size)) : e.parts());
     Entry entry = new Entry(job.fingerprint, job.src.realPath().toString(), size, null, parts);
-    long[] offsets = new long[parts.size()];
-    for (int i = 0; i < parts.size(); i++) {
-      Part p = parts.get(i);
-      if (p.url() != null) {
-        TusClient.Head h = headIfThere(job, URI.create(p.url()), p.end() - p.start());
-        if (h != null) {
-          offsets[i] = h.offset();
-          continue;
-        }
-      }
-      URI url = create(job, p.end() - p.start(), Map.of(), true);
-      parts.set(i, p.withUrl(url.toString()));
-      entry = entry.withParts(parts);
-      store.put(entry);
-    }
+    long[] offsets = ensureParts(job, parts, entry);
     job.parts = parts.size();
     AtomicLong[] counters = new AtomicLong[parts.size()];
     long resumed = 0;
@@ -224,6 +210,29 @@ final class FileUpload {
     URI fin = createFinal(job, urls, metadata(job.src));
     store.put(entry.withParts(parts).withUrl(fin.toString()));
     return fin.toString();
+  }
+
+  /**
+   * Makes sure every part exists on the server (HEAD for those an earlier run created, creation
+   * and a store update for the rest); returns each part's offset. {@code parts} is updated.
+   */
+  private long[] ensureParts(Job job, List<Part> parts, Entry entry) throws TusException,
+      IOException, InterruptedException {
+    long[] offsets = new long[parts.size()];
+    for (int i = 0; i < parts.size(); i++) {
+      Part p = parts.get(i);
+      if (p.url() != null) {
+        TusClient.Head h = headIfThere(job, URI.create(p.url()), p.end() - p.start());
+        if (h != null) {
+          offsets[i] = h.offset();
+          continue;
+        }
+      }
+      URI url = create(job, p.end() - p.start(), Map.of(), true);
+      parts.set(i, p.withUrl(url.toString()));
+      store.put(entry.withParts(parts));
+    }
+    return offsets;
   }
 
   /** Waits for every part; the first failure cancels the others and is thrown. */

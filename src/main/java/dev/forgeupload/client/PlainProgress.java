@@ -42,7 +42,7 @@ final class PlainProgress implements Progress {
     final String label;
     final long size;
     final LongSupplier done;
-    long lastShown = -1;
+    volatile long lastShown = -1;
 
     Line(String label, long size, LongSupplier done) {
       this.label = label;

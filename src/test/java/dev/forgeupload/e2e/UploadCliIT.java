@@ -243,9 +243,11 @@ class UploadCliIT {
     assertThat(again.exit()).as(again.err()).isZero();
     JsonNode f = again.json().get("files").get(0);
     assertThat(f.get("id").asText()).as("the same upload, continued").isEqualTo(id);
-    assertThat(f.get("resumed_from").asLong()).isGreaterThan(0).isEqualTo(onServer);
-    assertThat(f.get("sent_bytes").asLong()).isEqualTo(size - onServer);
-    assertThat(again.err()).contains("resume  " + file + " at " + onServer);
+    // the server may still commit what reached it before it saw the connection close
+    long resumedFrom = f.get("resumed_from").asLong();
+    assertThat(resumedFrom).isGreaterThan(0).isGreaterThanOrEqualTo(onServer).isLessThan(size);
+    assertThat(f.get("sent_bytes").asLong()).isEqualTo(size - resumedFrom);
+    assertThat(again.err()).contains("resume  " + file + " at " + resumedFrom);
     assertThat(uploadsNamed(name)).as("one upload for the file on the server").hasSize(1);
     assertThat(storedSha256(id)).isEqualTo(TestData.sha256(data));
     System.out.printf("UploadCliIT: killed at %d bytes on record (%d at HEAD), resumed from %d,"
