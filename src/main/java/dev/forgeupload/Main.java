@@ -1,14 +1,16 @@
 package dev.forgeupload;
 
 import dev.forgeupload.cli.ApiKeyCommand;
+import dev.forgeupload.client.UploadCommand;
 import dev.forgeupload.config.Config;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * Entry point: {@code java -jar forgeupload.jar [server|worker|apikey ...]}. Configuration comes
- * from the environment ({@code FORGE_*}); the command line picks what to run. With {@link
+ * Entry point: {@code java -jar forgeupload.jar [server|worker|apikey ...|upload ...]}.
+ * Configuration comes from the environment ({@code FORGE_*}); the command line picks what to
+ * run. {@code upload} is a client: it reads no configuration and starts nothing. With {@link
  * ForgeServer}, {@link Services}, {@link Backends}, {@link HttpLayer} and {@link CliSession} this
  * package is the composition root: the only code that sees every other package.
  */
@@ -17,14 +19,14 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "tus resumable-upload server. Configuration: FORGE_* environment variables.",
-    subcommands = {Main.Server.class, Main.Worker.class})
+    subcommands = {Main.Server.class, Main.Worker.class, UploadCommand.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
     // FORGE_LOG_*_FILE: logback reads system properties, not our resolved configuration
     Config.loggingFromFiles(System.getenv()).forEach(System::setProperty);
-    if (args.length > 0 && args[0].equals("apikey")) {
-      // before anything logs: the command's stdout carries only its output (a key, a listing)
+    if (args.length > 0 && (args[0].equals("apikey") || args[0].equals("upload"))) {
+      // before anything logs: the command's stdout carries only its output (a key, a listing, URLs)
       System.setProperty("forge.log.target", "System.err");
     }
     CommandLine cli = new CommandLine(new Main());
