@@ -1,6 +1,7 @@
 package dev.forgeupload;
 
 import dev.forgeupload.config.Config;
+import dev.forgeupload.core.UploadHooks;
 import dev.forgeupload.http.HttpServer;
 import dev.forgeupload.worker.Reconciler;
 import dev.forgeupload.worker.StoreWorker;
@@ -10,8 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running system, built by hand in order: the services (embedded or configured, {@link
- * Services}), the backends and core on them ({@link Backends}), the storage workers, and in
- * server mode the HTTP layer ({@link HttpLayer}). It stops in the reverse order, also when
+ * Services}), the backends and core on them ({@link Backends}), the hooks ({@link HooksLayer}),
+ * the storage workers, and in server mode the HTTP layer ({@link HttpLayer}). It stops in the reverse order, also when
  * start-up fails half-way.
  */
 public final class ForgeServer implements AutoCloseable {
@@ -48,13 +49,14 @@ public final class ForgeServer implements AutoCloseable {
     if (http) {
       Services.announce(config.services(), at);
     }
+    UploadHooks hooks = HooksLayer.start(config, backends, http, started);
     startWorkers(config, backends, http);
     if (!http) {
       ready.set(true);
       log.info("WorkerReady");
       return;
     }
-    this.http = HttpLayer.start(config, backends, ready::get, started);
+    this.http = HttpLayer.start(config, backends, hooks, ready::get, started);
     ready.set(true);
     log.info("Ready url=http://{}:{}/files/", config.http().host(), this.http.port());
   }

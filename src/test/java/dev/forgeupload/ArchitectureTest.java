@@ -76,6 +76,13 @@ class ArchitectureTest {
           .that().resideOutsideOfPackages("dev.forgeupload", "dev.forgeupload.queue..")
           .should().dependOnClassesThat().resideInAPackage("redis.clients..");
 
+  /** Calls to the hook receiver are the one HTTP client of our own (S3 and JWKS have theirs). */
+  @ArchTest
+  static final ArchRule the_http_client_is_used_by_hooks_only =
+      noClasses()
+          .that().resideOutsideOfPackage("dev.forgeupload.hooks..")
+          .should().dependOnClassesThat().resideInAPackage("java.net.http..");
+
   @ArchTest
   static final ArchRule minio_is_used_by_objectstore_only =
       noClasses()
@@ -100,6 +107,7 @@ class ArchitectureTest {
           .layer("embedded").definedBy("dev.forgeupload.embedded..")
           .layer("http").definedBy("dev.forgeupload.http..")
           .layer("tus").definedBy("dev.forgeupload.tus..")
+          .layer("hooks").definedBy("dev.forgeupload.hooks..")
           .layer("cli").definedBy("dev.forgeupload.cli..")
           .whereLayer("core").mayNotAccessAnyLayer()
           .whereLayer("config").mayOnlyAccessLayers("core")
@@ -112,5 +120,6 @@ class ArchitectureTest {
           .whereLayer("embedded").mayNotAccessAnyLayer()
           .whereLayer("http").mayOnlyAccessLayers("core", "auth")
           .whereLayer("tus").mayOnlyAccessLayers("core", "auth", "http")
+          .whereLayer("hooks").mayOnlyAccessLayers("core")
           .whereLayer("cli").mayOnlyAccessLayers("auth", "core");
 }

@@ -1,5 +1,6 @@
 package dev.forgeupload.config;
 
+import dev.forgeupload.core.HookType;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -15,7 +16,8 @@ public record Config(
     WorkerConfig worker,
     LimitsConfig limits,
     SecurityConfig security,
-    ContentConfig content) {
+    ContentConfig content,
+    HooksConfig hooks) {
 
   /** Reads the configuration from an environment map (tests pass their own). */
   public static Config fromEnv(Map<String, String> env) {
@@ -27,9 +29,10 @@ public record Config(
     LimitsConfig limits = LimitsConfig.read(r);
     SecurityConfig security = SecurityConfig.read(r);
     ContentConfig content = ContentConfig.read(r);
+    HooksConfig hooks = HooksConfig.read(r);
     checkLogging(r);
     security.checkBinding(http.host());
-    return new Config(http, services, uploads, worker, limits, security, content);
+    return new Config(http, services, uploads, worker, limits, security, content, hooks);
   }
 
   /**
@@ -50,7 +53,7 @@ public record Config(
 
   /** This configuration with other services (worker mode joining a server's embedded ones). */
   public Config withServices(ServicesConfig joined) {
-    return new Config(http, joined, uploads, worker, limits, security, content);
+    return new Config(http, joined, uploads, worker, limits, security, content, hooks);
   }
 
   /** The effective configuration for the start-up log, secrets redacted. */
@@ -80,6 +83,11 @@ public record Config(
     m.put("denied_types", content.deniedTypes());
     m.put("allowed_types", content.allowedTypes());
     m.put("type_max_bytes", content.typeMaxBytes());
+    m.put("hooks_url", hooks.url() == null ? null : redactUrl(hooks.url().toString()));
+    m.put("hooks_events",
+        hooks.enabled() ? hooks.events().stream().map(HookType::wireName).toList() : null);
+    m.put("hooks_secret", hooks.secret() == null ? null : "***");
+    m.put("hooks_fail", hooks.enabled() ? (hooks.failReject() ? "reject" : "allow") : null);
     return m;
   }
 

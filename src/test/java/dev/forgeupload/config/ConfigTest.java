@@ -82,7 +82,8 @@ class ConfigTest {
             "cors_origins", "quota_bytes", "max_active_uploads", "rate_owner_per_minute",
             "rate_address_per_minute", "min_body_bytes_per_second",
             "max_event_streams_per_owner", "max_event_streams_per_address",
-            "max_connections_per_address", "denied_types", "allowed_types", "type_max_bytes");
+            "max_connections_per_address", "denied_types", "allowed_types", "type_max_bytes",
+            "hooks_url", "hooks_events", "hooks_secret", "hooks_fail");
   }
 
   @Test

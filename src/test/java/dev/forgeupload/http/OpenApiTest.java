@@ -31,7 +31,7 @@ class OpenApiTest {
       }
     }
     Set<String> served = new TreeSet<>();
-    for (ApiServlet.Route r : new ApiServlet(null, null, null, null, null, null, Duration.ZERO, ErrorWriter.UNCOUNTED).routes()) {
+    for (ApiServlet.Route r : new ApiServlet(null, null, null, null, null, null, null, Duration.ZERO, ErrorWriter.UNCOUNTED).routes()) {
       served.add(r.method() + " " + r.template());
     }
     served.add("GET /events"); // its own servlet (EventsServlet)

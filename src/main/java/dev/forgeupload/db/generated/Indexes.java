@@ -5,6 +5,7 @@ package dev.forgeupload.db.generated;
 
 
 import dev.forgeupload.db.generated.tables.AuditLog;
+import dev.forgeupload.db.generated.tables.HookDeliveries;
 import dev.forgeupload.db.generated.tables.UploadEvents;
 import dev.forgeupload.db.generated.tables.Uploads;
 
@@ -26,6 +27,9 @@ public class Indexes {
 
     public static final Index AUDIT_LOG_ACTOR_IDX = Internal.createIndex(DSL.name("audit_log_actor_idx"), AuditLog.AUDIT_LOG, new OrderField[] { AuditLog.AUDIT_LOG.ACTOR, AuditLog.AUDIT_LOG.ID.desc() }, false);
     public static final Index AUDIT_LOG_UPLOAD_IDX = Internal.createIndex(DSL.name("audit_log_upload_idx"), AuditLog.AUDIT_LOG, new OrderField[] { AuditLog.AUDIT_LOG.UPLOAD_ID, AuditLog.AUDIT_LOG.ID.desc() }, false);
+    public static final Index HOOK_DELIVERIES_DUE_IDX = Internal.createIndex(DSL.name("hook_deliveries_due_idx"), HookDeliveries.HOOK_DELIVERIES, new OrderField[] { HookDeliveries.HOOK_DELIVERIES.NEXT_ATTEMPT_AT }, false);
+    public static final Index HOOK_DELIVERIES_STATE_IDX = Internal.createIndex(DSL.name("hook_deliveries_state_idx"), HookDeliveries.HOOK_DELIVERIES, new OrderField[] { HookDeliveries.HOOK_DELIVERIES.STATE, HookDeliveries.HOOK_DELIVERIES.SEQ }, false);
+    public static final Index HOOK_DELIVERIES_UPLOAD_IDX = Internal.createIndex(DSL.name("hook_deliveries_upload_idx"), HookDeliveries.HOOK_DELIVERIES, new OrderField[] { HookDeliveries.HOOK_DELIVERIES.UPLOAD_ID, HookDeliveries.HOOK_DELIVERIES.SEQ }, false);
     public static final Index UPLOAD_EVENTS_UPLOAD_IDX = Internal.createIndex(DSL.name("upload_events_upload_idx"), UploadEvents.UPLOAD_EVENTS, new OrderField[] { UploadEvents.UPLOAD_EVENTS.UPLOAD_ID, UploadEvents.UPLOAD_EVENTS.ID }, false);
     public static final Index UPLOADS_CREATED_IDX = Internal.createIndex(DSL.name("uploads_created_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.CREATED_AT.desc(), Uploads.UPLOADS.ID.desc() }, false);
     public static final Index UPLOADS_EXPIRING_IDX = Internal.createIndex(DSL.name("uploads_expiring_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.EXPIRES_AT }, false);

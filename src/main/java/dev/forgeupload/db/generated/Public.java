@@ -6,6 +6,11 @@ package dev.forgeupload.db.generated;
 
 import dev.forgeupload.db.generated.tables.ApiKeys;
 import dev.forgeupload.db.generated.tables.AuditLog;
+import dev.forgeupload.db.generated.tables.HookDeliveries;
+import dev.forgeupload.db.generated.tables.HookProgress;
+import dev.forgeupload.db.generated.tables.HookRequests;
+import dev.forgeupload.db.generated.tables.HookSettings;
+import dev.forgeupload.db.generated.tables.HookStops;
 import dev.forgeupload.db.generated.tables.UploadEvents;
 import dev.forgeupload.db.generated.tables.UploadLocks;
 import dev.forgeupload.db.generated.tables.Uploads;
@@ -42,6 +47,31 @@ public class Public extends SchemaImpl {
     public final AuditLog AUDIT_LOG = AuditLog.AUDIT_LOG;
 
     /**
+     * The table <code>public.hook_deliveries</code>.
+     */
+    public final HookDeliveries HOOK_DELIVERIES = HookDeliveries.HOOK_DELIVERIES;
+
+    /**
+     * The table <code>public.hook_progress</code>.
+     */
+    public final HookProgress HOOK_PROGRESS = HookProgress.HOOK_PROGRESS;
+
+    /**
+     * The table <code>public.hook_requests</code>.
+     */
+    public final HookRequests HOOK_REQUESTS = HookRequests.HOOK_REQUESTS;
+
+    /**
+     * The table <code>public.hook_settings</code>.
+     */
+    public final HookSettings HOOK_SETTINGS = HookSettings.HOOK_SETTINGS;
+
+    /**
+     * The table <code>public.hook_stops</code>.
+     */
+    public final HookStops HOOK_STOPS = HookStops.HOOK_STOPS;
+
+    /**
      * The table <code>public.upload_events</code>.
      */
     public final UploadEvents UPLOAD_EVENTS = UploadEvents.UPLOAD_EVENTS;
@@ -74,6 +104,11 @@ public class Public extends SchemaImpl {
         return Arrays.asList(
             ApiKeys.API_KEYS,
             AuditLog.AUDIT_LOG,
+            HookDeliveries.HOOK_DELIVERIES,
+            HookProgress.HOOK_PROGRESS,
+            HookRequests.HOOK_REQUESTS,
+            HookSettings.HOOK_SETTINGS,
+            HookStops.HOOK_STOPS,
             UploadEvents.UPLOAD_EVENTS,
             UploadLocks.UPLOAD_LOCKS,
             Uploads.UPLOADS

@@ -6,6 +6,11 @@ package dev.forgeupload.db.generated;
 
 import dev.forgeupload.db.generated.tables.ApiKeys;
 import dev.forgeupload.db.generated.tables.AuditLog;
+import dev.forgeupload.db.generated.tables.HookDeliveries;
+import dev.forgeupload.db.generated.tables.HookProgress;
+import dev.forgeupload.db.generated.tables.HookRequests;
+import dev.forgeupload.db.generated.tables.HookSettings;
+import dev.forgeupload.db.generated.tables.HookStops;
 import dev.forgeupload.db.generated.tables.UploadEvents;
 import dev.forgeupload.db.generated.tables.UploadLocks;
 import dev.forgeupload.db.generated.tables.Uploads;
@@ -26,6 +31,31 @@ public class Tables {
      * The table <code>public.audit_log</code>.
      */
     public static final AuditLog AUDIT_LOG = AuditLog.AUDIT_LOG;
+
+    /**
+     * The table <code>public.hook_deliveries</code>.
+     */
+    public static final HookDeliveries HOOK_DELIVERIES = HookDeliveries.HOOK_DELIVERIES;
+
+    /**
+     * The table <code>public.hook_progress</code>.
+     */
+    public static final HookProgress HOOK_PROGRESS = HookProgress.HOOK_PROGRESS;
+
+    /**
+     * The table <code>public.hook_requests</code>.
+     */
+    public static final HookRequests HOOK_REQUESTS = HookRequests.HOOK_REQUESTS;
+
+    /**
+     * The table <code>public.hook_settings</code>.
+     */
+    public static final HookSettings HOOK_SETTINGS = HookSettings.HOOK_SETTINGS;
+
+    /**
+     * The table <code>public.hook_stops</code>.
+     */
+    public static final HookStops HOOK_STOPS = HookStops.HOOK_STOPS;
 
     /**
      * The table <code>public.upload_events</code>.
