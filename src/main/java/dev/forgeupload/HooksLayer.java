@@ -6,6 +6,7 @@ import dev.forgeupload.core.UploadHooks;
 import dev.forgeupload.db.JooqHookOutbox;
 import dev.forgeupload.hooks.HookSettings;
 import dev.forgeupload.hooks.Hooks;
+import java.time.Duration;
 import java.util.Set;
 
 /**
@@ -21,7 +22,7 @@ final class HooksLayer {
     JooqHookOutbox outbox = new JooqHookOutbox(b.db().dsl());
     if (!h.enabled()) {
       if (server) {
-        outbox.configure(Set.of(), h.progressInterval());
+        outbox.configure(Set.of(), h.progressInterval(), Duration.ZERO);
       }
       return UploadHooks.NONE;
     }

@@ -4,11 +4,14 @@
 -- its event, and a crash cannot lose one. Any process delivers them (claims with SKIP LOCKED).
 
 -- What the trigger writes, set by the server at start-up from FORGE_HOOKS_*: no events, no rows.
+-- With pre-finish on, post-finish waits up to finish_hold_seconds for it (tusd starts post-finish
+-- only after pre-finish completed); the request releases it as soon as pre-finish answered.
 CREATE TABLE hook_settings (
-    id               integer          PRIMARY KEY DEFAULT 1 CHECK (id = 1),
-    events           text[]           NOT NULL DEFAULT '{}',
-    progress_seconds double precision NOT NULL DEFAULT 1 CHECK (progress_seconds >= 0),
-    updated_at       timestamptz      NOT NULL DEFAULT now()
+    id                  integer          PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+    events              text[]           NOT NULL DEFAULT '{}',
+    progress_seconds    double precision NOT NULL DEFAULT 1 CHECK (progress_seconds >= 0),
+    finish_hold_seconds double precision NOT NULL DEFAULT 0 CHECK (finish_hold_seconds >= 0),
+    updated_at          timestamptz      NOT NULL DEFAULT now()
 );
 INSERT INTO hook_settings (id) VALUES (1);
 
@@ -76,11 +79,13 @@ CREATE FUNCTION uploads_hook_events() RETURNS trigger AS $$
 DECLARE
     wanted  text[];
     every_s double precision;
+    hold_s  double precision;
     method  text;
     req     jsonb;
     events  text[] := '{}';
 BEGIN
-    SELECT s.events, s.progress_seconds INTO wanted, every_s FROM hook_settings s WHERE s.id = 1;
+    SELECT s.events, s.progress_seconds, s.finish_hold_seconds INTO wanted, every_s, hold_s
+      FROM hook_settings s WHERE s.id = 1;
     IF wanted IS NULL OR cardinality(wanted) = 0 THEN
         RETURN NULL;
     END IF;
@@ -138,9 +143,10 @@ BEGIN
     END IF;
 
     INSERT INTO hook_deliveries (upload_id, event, length, "offset", metadata, upload_type,
-                                 concat_parts, storage_key, sha256, request)
+                                 concat_parts, storage_key, sha256, request, next_attempt_at)
     SELECT NEW.id, e, NEW.length, NEW."offset", NEW.metadata, NEW.upload_type, NEW.concat_parts,
-           NEW.storage_key, NEW.sha256, req
+           NEW.storage_key, NEW.sha256, req,
+           CASE WHEN e = 'post-finish' THEN now() + make_interval(secs => hold_s) ELSE now() END
     FROM unnest(events) WITH ORDINALITY AS t(e, n)
     WHERE e = ANY (wanted)
     ORDER BY n;

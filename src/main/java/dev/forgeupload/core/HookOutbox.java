@@ -35,8 +35,14 @@ public interface HookOutbox {
   /** Outstanding work, for the metrics. */
   record Backlog(long pending, long failed, Duration oldestPending) {}
 
-  /** Which notifications the database writes from now on, and post-receive's minimum spacing. */
-  void configure(Set<HookType> events, Duration progressInterval);
+  /**
+   * Which notifications the database writes from now on, post-receive's minimum spacing, and how
+   * long a post-finish waits for its pre-finish at most (zero: not at all).
+   */
+  void configure(Set<HookType> events, Duration progressInterval, Duration finishHold);
+
+  /** pre-finish has answered for {@code uploadId}: its post-finish may go. */
+  void releaseFinish(UUID uploadId);
 
   /** The tus request about to change {@code uploadId}, for the events it causes. */
   void recordRequest(UUID uploadId, String method, String requestJson);

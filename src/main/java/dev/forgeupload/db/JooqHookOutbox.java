@@ -43,14 +43,26 @@ public final class JooqHookOutbox implements HookOutbox, HookDeliveries {
   }
 
   @Override
-  public void configure(Set<HookType> events, Duration progressInterval) {
+  public void configure(Set<HookType> events, Duration progressInterval, Duration finishHold) {
     String[] names =
         events.stream().filter(t -> !t.blocking()).map(HookType::wireName).toArray(String[]::new);
     dsl.update(HOOK_SETTINGS)
         .set(HOOK_SETTINGS.EVENTS, names)
         .set(HOOK_SETTINGS.PROGRESS_SECONDS, progressInterval.toMillis() / 1000.0)
+        .set(HOOK_SETTINGS.FINISH_HOLD_SECONDS, finishHold.toMillis() / 1000.0)
         .set(HOOK_SETTINGS.UPDATED_AT, DSL.currentOffsetDateTime())
         .where(HOOK_SETTINGS.ID.eq(1))
+        .execute();
+  }
+
+  @Override
+  public void releaseFinish(UUID uploadId) {
+    dsl.update(HOOK_DELIVERIES)
+        .set(HOOK_DELIVERIES.NEXT_ATTEMPT_AT, DSL.currentOffsetDateTime())
+        .where(HOOK_DELIVERIES.UPLOAD_ID.eq(uploadId))
+        .and(HOOK_DELIVERIES.EVENT.eq(HookType.POST_FINISH.wireName()))
+        .and(HOOK_DELIVERIES.STATE.eq(PENDING))
+        .and(HOOK_DELIVERIES.ATTEMPTS.eq(0))
         .execute();
   }
 

@@ -106,7 +106,23 @@ final class BlockingHooks implements UploadHooks {
 
   @Override
   public Reply beforeFinish(Request request, Upload u) {
-    return call(HookType.PRE_FINISH, subject(u), request).reply();
+    if (!settings.sends(HookType.PRE_FINISH)) {
+      return Reply.NONE;
+    }
+    try {
+      return call(HookType.PRE_FINISH, subject(u), request).reply();
+    } finally {
+      releaseFinish(u);
+    }
+  }
+
+  private void releaseFinish(Upload u) {
+    try {
+      outbox.releaseFinish(u.id());
+    } catch (RuntimeException e) {
+      log.warn("HookFinishNotReleased id={} error={} (post-finish goes when its hold ends)",
+          u.id(), e.toString());
+    }
   }
 
   @Override

@@ -213,7 +213,7 @@ final class Dispatcher implements AutoCloseable {
       return null;
     }
     try {
-      return HookJson.JSON.readTree(json);
+      return HookJson.storedRequest(HookJson.JSON.readTree(json));
     } catch (JsonProcessingException e) {
       return null;
     }

@@ -121,6 +121,25 @@ final class HookJson {
     return r;
   }
 
+  /**
+   * A recorded HTTPRequest (from PostgreSQL's jsonb, which orders keys its own way) in tusd's
+   * field order, headers by name; null when {@code stored} is not one.
+   */
+  static ObjectNode storedRequest(JsonNode stored) {
+    if (stored == null || !stored.isObject()) {
+      return null;
+    }
+    ObjectNode r = JSON.createObjectNode();
+    r.put("Method", stored.path("Method").asText());
+    r.put("URI", stored.path("URI").asText());
+    r.put("RemoteAddr", stored.path("RemoteAddr").asText());
+    ObjectNode h = r.putObject("Header");
+    Map<String, JsonNode> headers = new TreeMap<>();
+    stored.path("Header").fields().forEachRemaining(e -> headers.put(e.getKey(), e.getValue()));
+    headers.forEach(h::set);
+    return r;
+  }
+
   /** The request headers {@code names} picks out of an event's HTTPRequest, as named. */
   static Map<String, List<String>> forwarded(JsonNode httpRequest, List<String> names) {
     Map<String, List<String>> out = new LinkedHashMap<>();

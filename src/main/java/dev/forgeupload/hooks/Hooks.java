@@ -1,8 +1,10 @@
 package dev.forgeupload.hooks;
 
 import dev.forgeupload.core.HookOutbox;
+import dev.forgeupload.core.HookType;
 import dev.forgeupload.core.UploadHooks;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -35,7 +37,9 @@ public final class Hooks implements AutoCloseable {
   public static Hooks start(HookSettings settings, HookOutbox outbox, Predicate<UUID> taken,
       MeterRegistry registry, boolean server) {
     if (server) {
-      outbox.configure(settings.events(), settings.progressInterval());
+      // post-finish waits for pre-finish at most as long as a pre-finish may take, and a bit
+      outbox.configure(settings.events(), settings.progressInterval(),
+          settings.sends(HookType.PRE_FINISH) ? settings.timeout().plusSeconds(5) : Duration.ZERO);
     }
     HookClient client = new HookClient(settings.url(), new Signer(settings.key()),
         settings.timeout());
@@ -45,7 +49,7 @@ public final class Hooks implements AutoCloseable {
         new Dispatcher(settings, client, outbox, stops, metrics, CONCURRENCY);
     dispatcher.start();
     log.info("HooksStarted url_host={} events={} fail={}", settings.url().getHost(),
-        settings.events().stream().map(t -> t.wireName()).toList(),
+        settings.events().stream().map(HookType::wireName).toList(),
         settings.failReject() ? "reject" : "allow");
     return new Hooks(new BlockingHooks(settings, client, outbox, stops, metrics, taken), stops,
         dispatcher);

@@ -70,6 +70,11 @@ public class HookSettings extends TableImpl<HookSettingsRecord> {
     public final TableField<HookSettingsRecord, Double> PROGRESS_SECONDS = createField(DSL.name("progress_seconds"), SQLDataType.DOUBLE.nullable(false).defaultValue(DSL.field(DSL.raw("1"), SQLDataType.DOUBLE)), this, "");
 
     /**
+     * The column <code>public.hook_settings.finish_hold_seconds</code>.
+     */
+    public final TableField<HookSettingsRecord, Double> FINISH_HOLD_SECONDS = createField(DSL.name("finish_hold_seconds"), SQLDataType.DOUBLE.nullable(false).defaultValue(DSL.field(DSL.raw("0"), SQLDataType.DOUBLE)), this, "");
+
+    /**
      * The column <code>public.hook_settings.updated_at</code>.
      */
     public final TableField<HookSettingsRecord, OffsetDateTime> UPDATED_AT = createField(DSL.name("updated_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6).nullable(false).defaultValue(DSL.field(DSL.raw("now()"), SQLDataType.TIMESTAMPWITHTIMEZONE)), this, "");
@@ -116,6 +121,7 @@ public class HookSettings extends TableImpl<HookSettingsRecord> {
     @Override
     public List<Check<HookSettingsRecord>> getChecks() {
         return Arrays.asList(
+            Internal.createCheck(this, DSL.name("hook_settings_finish_hold_seconds_check"), "((finish_hold_seconds >= (0)::double precision))", true),
             Internal.createCheck(this, DSL.name("hook_settings_id_check"), "((id = 1))", true),
             Internal.createCheck(this, DSL.name("hook_settings_progress_seconds_check"), "((progress_seconds >= (0)::double precision))", true)
         );

@@ -63,17 +63,31 @@ public class HookSettingsRecord extends UpdatableRecordImpl<HookSettingsRecord> 
     }
 
     /**
+     * Setter for <code>public.hook_settings.finish_hold_seconds</code>.
+     */
+    public void setFinishHoldSeconds(Double value) {
+        set(3, value);
+    }
+
+    /**
+     * Getter for <code>public.hook_settings.finish_hold_seconds</code>.
+     */
+    public Double getFinishHoldSeconds() {
+        return (Double) get(3);
+    }
+
+    /**
      * Setter for <code>public.hook_settings.updated_at</code>.
      */
     public void setUpdatedAt(OffsetDateTime value) {
-        set(3, value);
+        set(4, value);
     }
 
     /**
      * Getter for <code>public.hook_settings.updated_at</code>.
      */
     public OffsetDateTime getUpdatedAt() {
-        return (OffsetDateTime) get(3);
+        return (OffsetDateTime) get(4);
     }
 
     // -------------------------------------------------------------------------
@@ -99,12 +113,13 @@ public class HookSettingsRecord extends UpdatableRecordImpl<HookSettingsRecord> 
     /**
      * Create a detached, initialised HookSettingsRecord
      */
-    public HookSettingsRecord(Integer id, String[] events, Double progressSeconds, OffsetDateTime updatedAt) {
+    public HookSettingsRecord(Integer id, String[] events, Double progressSeconds, Double finishHoldSeconds, OffsetDateTime updatedAt) {
         super(HookSettings.HOOK_SETTINGS);
 
         setId(id);
         setEvents(events);
         setProgressSeconds(progressSeconds);
+        setFinishHoldSeconds(finishHoldSeconds);
         setUpdatedAt(updatedAt);
         resetChangedOnNotNull();
     }
