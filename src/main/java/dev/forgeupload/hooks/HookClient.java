@@ -93,7 +93,7 @@ final class HookClient {
       return new Answer(r.statusCode(), r.body(), null);
     } catch (TimeoutException e) {
       call.cancel(true);
-      return new Answer(0, null, "no complete answer within " + timeout.toSeconds() + " s");
+      return new Answer(0, null, "no answer within " + timeout.toSeconds() + " s");
     } catch (InterruptedException e) {
       call.cancel(true);
       Thread.currentThread().interrupt();
@@ -107,9 +107,9 @@ final class HookClient {
     return v.chars().noneMatch(c -> c < 0x20 && c != '\t' || c == 0x7f);
   }
 
-  private static String describe(Throwable t) {
+  private String describe(Throwable t) {
     if (t instanceof HttpTimeoutException) {
-      return "no answer within the timeout";
+      return "no answer within " + timeout.toSeconds() + " s";
     }
     if (t instanceof ConnectException) {
       return "connection refused or unreachable";
