@@ -44,7 +44,11 @@ final class Dispatcher implements AutoCloseable {
   private final ExecutorService senders;
   private final Thread poller;
   private final Object wake = new Object();
-  private final AtomicBoolean receiverFailing = new AtomicBoolean();
+  /**
+   * The receiver failed since its last 2xx. True at start: events a previous process could not
+   * deliver are made due by the first 2xx instead of waiting out their backoff.
+   */
+  private final AtomicBoolean receiverFailing = new AtomicBoolean(true);
   private volatile boolean running = true;
 
   Dispatcher(HookSettings settings, HookClient client, HookOutbox outbox, Stops stops,
