@@ -4,11 +4,12 @@ import './admin.css'
 import { onTokenChange } from '../common/auth'
 import { clear } from '../common/dom'
 import { renderDetail } from './detail'
+import { renderHooks } from './hooks'
 import { renderList } from './list'
 import { renderStats } from './stats'
 
 /**
- * Hash router: #/ (list), #/uploads/{id} (detail), #/stats. Each view renders into <main> and
+ * Hash router: #/ (list), #/uploads/{id} (detail), #/stats, #/hooks. Each view renders into <main> and
  * returns a cleanup function that runs before the next view (event listeners, charts).
  */
 export type Cleanup = () => void
@@ -28,6 +29,9 @@ function route(): void {
   } else if (hash === '/stats') {
     name = 'stats'
     cleanup = renderStats(view)
+  } else if (hash === '/hooks') {
+    name = 'hooks'
+    cleanup = renderHooks(view)
   } else {
     name = 'list'
     cleanup = renderList(view)

@@ -25,6 +25,8 @@ import org.jooq.DSLContext;
 import org.jooq.JSONB;
 import org.jooq.Record;
 import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link HookOutbox} and {@link HookDeliveries} on the tables of migration V7. The events
@@ -36,12 +38,19 @@ public final class JooqHookOutbox implements HookOutbox, HookDeliveries {
   private static final String DELIVERED = "delivered";
   private static final String FAILED = "failed";
 
+  private static final Logger log = LoggerFactory.getLogger(JooqHookOutbox.class);
+
   private final DSLContext dsl;
 
   public JooqHookOutbox(DSLContext dsl) {
     this.dsl = dsl;
   }
 
+  /**
+   * Also switches the trigger itself on or off, so that without notifications the uploads table
+   * pays nothing for it (the switch is DDL: it waits at most 2 s for the table's lock, and
+   * when it cannot have it the trigger stays as it is and finds no events to write).
+   */
   @Override
   public void configure(Set<HookType> events, Duration progressInterval, Duration finishHold) {
     String[] names =
@@ -53,6 +62,26 @@ public final class JooqHookOutbox implements HookOutbox, HookDeliveries {
         .set(HOOK_SETTINGS.UPDATED_AT, DSL.currentOffsetDateTime())
         .where(HOOK_SETTINGS.ID.eq(1))
         .execute();
+    boolean wanted = names.length > 0;
+    String state = dsl.fetchOptional(
+            "SELECT tgenabled::text FROM pg_trigger WHERE tgname = 'uploads_hook_events'"
+                + " AND tgrelid = 'uploads'::regclass")
+        .map(r -> r.get(0, String.class))
+        .orElse(null);
+    if (state == null || state.equals("D") != wanted) {
+      return; // missing (cannot be), or already as wanted
+    }
+    try {
+      dsl.transaction(cfg -> {
+        DSLContext tx = DSL.using(cfg);
+        tx.execute("SET LOCAL lock_timeout = '2s'");
+        tx.execute("ALTER TABLE uploads " + (wanted ? "ENABLE" : "DISABLE")
+            + " TRIGGER uploads_hook_events");
+      });
+    } catch (RuntimeException e) {
+      log.warn("HookTriggerNotSwitched enable={} error={} (it checks the settings anyway)",
+          wanted, e.toString());
+    }
   }
 
   @Override
