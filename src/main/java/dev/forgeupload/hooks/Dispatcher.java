@@ -49,6 +49,8 @@ final class Dispatcher implements AutoCloseable {
    * deliver are made due by the first 2xx instead of waiting out their backoff.
    */
   private final AtomicBoolean receiverFailing = new AtomicBoolean(true);
+  /** A failure was logged since the last 2xx (one warning per outage, not one per attempt). */
+  private final AtomicBoolean failureLogged = new AtomicBoolean();
   private volatile boolean running = true;
 
   Dispatcher(HookSettings settings, HookClient client, HookOutbox outbox, Stops stops,
@@ -169,6 +171,7 @@ final class Dispatcher implements AutoCloseable {
       if (d.type() == HookType.POST_RECEIVE) {
         stopIfAsked(d, a.body());
       }
+      failureLogged.set(false);
       if (receiverFailing.compareAndSet(true, false)) {
         int due = outbox.retryNow();
         log.info("HookReceiverBack waiting_made_due={}", due);
@@ -178,6 +181,9 @@ final class Dispatcher implements AutoCloseable {
     }
     metrics.failed(d.type());
     receiverFailing.set(true);
+    if (!failureLogged.getAndSet(true)) {
+      log.warn("HookReceiverFailing reason={} (notifications wait and are retried)", a.reason());
+    }
     Integer status = a.status() == 0 ? null : a.status();
     boolean giveUp = OffsetDateTime.now().isAfter(d.retryFrom().plus(settings.retryWindow()));
     Duration retryIn = giveUp ? null : backoff(d.attempts());
@@ -186,7 +192,7 @@ final class Dispatcher implements AutoCloseable {
       log.warn("HookDeliveryFailed id={} type={} upload={} attempts={} reason={} (given up)",
           d.id(), d.type().wireName(), d.uploadId(), d.attempts(), a.reason());
     } else {
-      log.info("HookDeliveryRetry id={} type={} upload={} attempts={} reason={} retry_in_s={}",
+      log.debug("HookDeliveryRetry id={} type={} upload={} attempts={} reason={} retry_in_s={}",
           d.id(), d.type().wireName(), d.uploadId(), d.attempts(), a.reason(),
           retryIn.toSeconds());
     }
