@@ -4,12 +4,13 @@ import './admin.css'
 import { onTokenChange } from '../common/auth'
 import { clear } from '../common/dom'
 import { renderDetail } from './detail'
+import { renderHooks } from './hooks'
 import { renderList } from './list'
 import { renderStats } from './stats'
 import { renderSyncJob, renderSyncJobs } from './sync'
 
 /**
- * Hash router: #/ (list), #/uploads/{id} (detail), #/stats, #/sync (sync jobs), #/sync/{id}. Each view renders into <main> and
+ * Hash router: #/ (list), #/uploads/{id} (detail), #/stats, #/sync (sync jobs), #/sync/{id}, #/hooks. Each view renders into <main> and
  * returns a cleanup function that runs before the next view (event listeners, charts).
  */
 export type Cleanup = () => void
@@ -36,6 +37,9 @@ function route(): void {
   } else if (hash === '/stats') {
     name = 'stats'
     cleanup = renderStats(view)
+  } else if (hash === '/hooks') {
+    name = 'hooks'
+    cleanup = renderHooks(view)
   } else {
     name = 'list'
     cleanup = renderList(view)

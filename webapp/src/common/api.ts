@@ -37,6 +37,21 @@ export interface Stats {
   storage: { stored_bytes: number; stored_objects: number }
 }
 
+export type DeliveryState = 'pending' | 'delivered' | 'failed'
+
+/** One hook notification (GET /api/v1/hooks/deliveries). */
+export interface HookDelivery {
+  id: string
+  event: string
+  upload_id: string
+  state: DeliveryState
+  attempts: number
+  last_status: number | null
+  last_error: string | null
+  created_at: string
+  delivered_at: string | null
+}
+
 /** Server-Sent Event payload from /api/v1/events. */
 export interface UploadEvent {
   type: 'progress' | 'state'
@@ -136,6 +151,15 @@ export const endpoints = {
   syncFiles: (id: string, cursor?: string | null) =>
     `/api/v1/sync-jobs/${enc(id)}/files?limit=200${cursor ? `&cursor=${enc(cursor)}` : ''}`,
   syncScan: (id: string) => `/api/v1/sync-jobs/${enc(id)}/scan`,
+  hookDeliveries: (p: { limit?: number; cursor?: string | null; state?: string; uploadId?: string }) => {
+    const qs = new URLSearchParams()
+    qs.set('limit', String(p.limit ?? 50))
+    if (p.cursor) qs.set('cursor', p.cursor)
+    if (p.state) qs.set('state', p.state)
+    if (p.uploadId) qs.set('upload_id', p.uploadId)
+    return `/api/v1/hooks/deliveries?${qs}`
+  },
+  redeliver: (id: string) => `/api/v1/hooks/deliveries/${enc(id)}/redeliver`,
   /** For <a href>/<img src>: these can't send headers, so the token rides in the query. */
   content: (id: string, inline = false) => withToken(`/api/v1/uploads/${enc(id)}/content${inline ? '?inline=1' : ''}`),
   events: () => withToken('/api/v1/events'),

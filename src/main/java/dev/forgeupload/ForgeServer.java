@@ -3,6 +3,7 @@ package dev.forgeupload;
 import dev.forgeupload.config.Config;
 import dev.forgeupload.http.HealthServer;
 import dev.forgeupload.config.HttpConfig;
+import dev.forgeupload.core.UploadHooks;
 import dev.forgeupload.http.HttpServer;
 import dev.forgeupload.http.Listener;
 import dev.forgeupload.queue.RedisNames;
@@ -18,10 +19,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The running system, built by hand in order: in server mode the HTTP port (bound first, so a
  * taken port fails at once), the services (embedded or configured, {@link Services}), the
- * backends and core on them ({@link Backends}), the storage workers, and in server mode the HTTP
- * layer ({@link HttpLayer}). It stops in the reverse order, also when start-up fails half-way:
- * HTTP stops accepting and lets in-flight requests finish (and enqueue what they completed),
- * then the workers stop, then the services they used.
+ * backends and core on them ({@link Backends}), the hooks ({@link HooksLayer}), the storage
+ * workers, and in server mode the HTTP layer ({@link HttpLayer}). It stops in the reverse order,
+ * also when start-up fails half-way: HTTP stops accepting and lets in-flight requests finish (and
+ * enqueue what they completed), then the workers stop, then the services they used.
  */
 public final class ForgeServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ForgeServer.class);
@@ -67,6 +68,7 @@ public final class ForgeServer implements AutoCloseable {
     if (http) {
       Services.announce(config.services(), at);
     }
+    UploadHooks hooks = HooksLayer.start(config, backends, http, started);
     startWorkers(config, backends, http);
     Readiness readiness =
         new Readiness(
@@ -76,7 +78,7 @@ public final class ForgeServer implements AutoCloseable {
                 Readiness.check("s3", at.s3Endpoint(), backends.objects()::isReachable)),
             ready::get);
     if (http) {
-      this.http = HttpLayer.start(config, listener, backends, readiness::ready, started);
+      this.http = HttpLayer.start(config, listener, backends, hooks, readiness::ready, started);
     }
     ready.set(true);
     started.add(readiness); // stops first: what stops after it is no news

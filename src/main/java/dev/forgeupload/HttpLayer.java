@@ -7,8 +7,10 @@ import dev.forgeupload.auth.JwtVerifier;
 import dev.forgeupload.config.Config;
 import dev.forgeupload.config.LimitsConfig;
 import dev.forgeupload.config.SecurityConfig;
+import dev.forgeupload.core.UploadHooks;
 import dev.forgeupload.db.JooqApiKeyStore;
 import dev.forgeupload.db.JooqAuditStore;
+import dev.forgeupload.db.JooqHookOutbox;
 import dev.forgeupload.db.JooqUploadQueries;
 import dev.forgeupload.http.ApiServlet;
 import dev.forgeupload.http.AuthFilter;
@@ -41,7 +43,8 @@ final class HttpLayer {
 
   /** Builds and starts Jetty on the bound {@code listener}; {@code ready} answers /readyz. */
   static HttpServer start(
-      Config config, Listener listener, Backends b, BooleanSupplier ready, Started started)
+      Config config, Listener listener, Backends b, UploadHooks hooks, BooleanSupplier ready,
+      Started started)
       throws Exception {
     ApiKeys apiKeys = new ApiKeys(new JooqApiKeyStore(b.db().dsl()));
     AuditLog audit = new AuditLog(new JooqAuditStore(b.db().dsl()));
@@ -49,13 +52,14 @@ final class HttpLayer {
     AuthFilter auth = authFilter(config, apiKeys, b, errors);
     ContentResponder content = new ContentResponder(b.uploads(), audit);
     Map<String, HttpServlet> servlets = new LinkedHashMap<>();
-    TusHandler tus = tusHandler(config, b, content, audit, errors);
+    TusHandler tus = tusHandler(config, b, content, audit, errors, hooks);
     servlets.put("/files/*", new TusServlet(tus));
     servlets.put("/files", new TusServlet(tus));
     servlets.put(
         "/api/v1/*",
         new ApiServlet(b.uploads(), new JooqUploadQueries(b.db().dsl()), b.locks(), content,
-            apiKeys, audit, config.uploads().lockWait(), errors));
+            apiKeys, audit, new JooqHookOutbox(b.db().dsl()), config.uploads().lockWait(),
+            errors));
     servlets.putAll(SyncWiring.servlets(config, b, audit, errors, started));
     EventHub hub = eventHub(config, b, apiKeys);
     servlets.put("/api/v1/events", new EventsServlet(hub, errors));
@@ -103,13 +107,15 @@ final class HttpLayer {
   }
 
   private static TusHandler tusHandler(
-      Config config, Backends b, ContentResponder content, AuditLog audit, ErrorWriter errors) {
+      Config config, Backends b, ContentResponder content, AuditLog audit, ErrorWriter errors,
+      UploadHooks hooks) {
     return new TusHandler(
         b.uploads(),
         b.locks(),
         content,
         audit,
         errors,
+        hooks,
         new TusHandler.Settings(
             config.limits().maxMetadataBytes(),
             config.limits().maxConcatParts(),

@@ -76,6 +76,16 @@ class ArchitectureTest {
           .that().resideOutsideOfPackages("dev.forgeupload", "dev.forgeupload.queue..")
           .should().dependOnClassesThat().resideInAPackage("redis.clients..");
 
+  /**
+   * The JDK's HTTP client is used by the hook caller and by the upload command-line client only
+   * (S3 and JWKS have theirs); the server's own request handling never calls out.
+   */
+  @ArchTest
+  static final ArchRule the_http_client_is_used_by_hooks_and_the_client_only =
+      noClasses()
+          .that().resideOutsideOfPackages("dev.forgeupload.hooks..", "dev.forgeupload.client..")
+          .should().dependOnClassesThat().resideInAPackage("java.net.http..");
+
   @ArchTest
   static final ArchRule minio_is_used_by_objectstore_only =
       noClasses()
@@ -118,6 +128,7 @@ class ArchitectureTest {
           .layer("embedded").definedBy("dev.forgeupload.embedded..")
           .layer("http").definedBy("dev.forgeupload.http..")
           .layer("tus").definedBy("dev.forgeupload.tus..")
+          .layer("hooks").definedBy("dev.forgeupload.hooks..")
           .layer("cli").definedBy("dev.forgeupload.cli..")
           .layer("sync").definedBy("dev.forgeupload.sync..")
           .layer("client").definedBy("dev.forgeupload.client..")
@@ -132,6 +143,7 @@ class ArchitectureTest {
           .whereLayer("embedded").mayNotAccessAnyLayer()
           .whereLayer("http").mayOnlyAccessLayers("core", "auth", "sync")
           .whereLayer("tus").mayOnlyAccessLayers("core", "auth", "http")
+          .whereLayer("hooks").mayOnlyAccessLayers("core")
           .whereLayer("cli").mayOnlyAccessLayers("auth", "core")
           .whereLayer("sync").mayOnlyAccessLayers("core", "auth")
           .whereLayer("client").mayNotAccessAnyLayer();

@@ -1,5 +1,6 @@
 package dev.forgeupload.config;
 
+import dev.forgeupload.core.HookType;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -16,7 +17,8 @@ public record Config(
     LimitsConfig limits,
     SecurityConfig security,
     ContentConfig content,
-    SyncConfig sync) {
+    SyncConfig sync,
+    HooksConfig hooks) {
 
   /** Reads the configuration from an environment map (tests pass their own). */
   public static Config fromEnv(Map<String, String> env) {
@@ -29,9 +31,10 @@ public record Config(
     SecurityConfig security = SecurityConfig.read(r);
     ContentConfig content = ContentConfig.read(r);
     SyncConfig sync = SyncConfig.read(r);
+    HooksConfig hooks = HooksConfig.read(r);
     checkLogging(r);
     security.checkBinding(http.host());
-    return new Config(http, services, uploads, worker, limits, security, content, sync);
+    return new Config(http, services, uploads, worker, limits, security, content, sync, hooks);
   }
 
   /**
@@ -74,7 +77,7 @@ public record Config(
 
   /** This configuration with other services (worker mode joining a server's embedded ones). */
   public Config withServices(ServicesConfig joined) {
-    return new Config(http, joined, uploads, worker, limits, security, content, sync);
+    return new Config(http, joined, uploads, worker, limits, security, content, sync, hooks);
   }
 
   /** The effective configuration for the start-up log, secrets redacted. */
@@ -108,6 +111,11 @@ public record Config(
     m.put("sync_roots", sync.roots());
     m.put("sync_concurrency", sync.concurrency());
     m.put("sync_scan_interval", sync.scanInterval());
+    m.put("hooks_url", hooks.url() == null ? null : redactUrl(hooks.url().toString()));
+    m.put("hooks_events",
+        hooks.enabled() ? hooks.events().stream().map(HookType::wireName).toList() : null);
+    m.put("hooks_secret", hooks.secret() == null ? null : "***");
+    m.put("hooks_fail", hooks.enabled() ? (hooks.failReject() ? "reject" : "allow") : null);
     return m;
   }
 

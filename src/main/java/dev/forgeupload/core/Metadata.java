@@ -51,6 +51,34 @@ public final class Metadata {
     return out;
   }
 
+  /**
+   * The header for {@code metadata}: {@code key base64value} pairs, in the map's order (an empty
+   * value is the key alone). Null for no metadata.
+   */
+  public static String header(Map<String, String> metadata) {
+    if (metadata == null || metadata.isEmpty()) {
+      return null;
+    }
+    StringBuilder b = new StringBuilder();
+    for (Map.Entry<String, String> e : metadata.entrySet()) {
+      if (b.length() > 0) {
+        b.append(',');
+      }
+      b.append(e.getKey());
+      if (!e.getValue().isEmpty()) {
+        b.append(' ')
+            .append(Base64.getEncoder().encodeToString(e.getValue().getBytes(StandardCharsets.UTF_8)));
+      }
+    }
+    return b.toString();
+  }
+
+  /** Whether {@code key} may be a metadata key: non-empty printable ASCII, no space or comma. */
+  public static boolean validKey(String key) {
+    return key != null && !key.isEmpty()
+        && key.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != ',');
+  }
+
   /** The client's filename, {@linkplain #sanitizeFilename sanitized} for storing and showing. */
   public static String filename(Map<String, String> metadata) {
     return sanitizeFilename(first(metadata, "filename", "name"));

@@ -38,6 +38,8 @@ public enum Problem {
   CHECKSUM_MISMATCH(460, "checksum_mismatch"),
   INTERNAL(500, "internal"),
   SHUTTING_DOWN(503, "shutting_down"),
+  /** A blocking hook failed (no answer in time, not 2xx, not a hook response) and failures reject. */
+  HOOK_FAILED(503, "hook_failed"),
   STAGING_UNAVAILABLE(503, "staging_unavailable");
 
   private final int status;

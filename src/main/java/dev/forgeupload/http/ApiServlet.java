@@ -3,6 +3,7 @@ package dev.forgeupload.http;
 import dev.forgeupload.auth.ApiKeys;
 import dev.forgeupload.auth.AuditLog;
 import dev.forgeupload.auth.Principal;
+import dev.forgeupload.core.HookDeliveries;
 import dev.forgeupload.core.Problem;
 import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadLocks;
@@ -23,8 +24,9 @@ import java.util.regex.Pattern;
 
 /**
  * The admin REST API under /api/v1. Routes are a table ({@link #routes()}), which the OpenAPI
- * document is checked against; they live by subject: {@link UploadRoutes}, {@link ApiKeyRoutes}
- * and {@link AdminRoutes} (stats, audit), plus {@code /me} and {@code /openapi.json} here.
+ * document is checked against; they live by subject: {@link UploadRoutes}, {@link ApiKeyRoutes},
+ * {@link AdminRoutes} (stats, audit) and {@link HookRoutes} (hook deliveries), plus {@code /me}
+ * and {@code /openapi.json} here.
  */
 public final class ApiServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
@@ -48,6 +50,7 @@ public final class ApiServlet extends HttpServlet {
       ContentResponder content,
       ApiKeys apiKeys,
       AuditLog audit,
+      HookDeliveries hookDeliveries,
       Duration lockWait,
       ErrorWriter errors) {
     this.errors = errors;
@@ -56,6 +59,7 @@ public final class ApiServlet extends HttpServlet {
     all.addAll(new AdminRoutes(queries, audit).routes());
     all.add(route("GET", "/me", "/me", (m, q, r) -> me(q, r)));
     all.addAll(new ApiKeyRoutes(apiKeys, audit).routes());
+    all.addAll(new HookRoutes(hookDeliveries).routes());
     all.add(route("GET", "/openapi.json", "/openapi.json", (m, q, r) -> openapi(r)));
     this.routes = List.copyOf(all);
   }

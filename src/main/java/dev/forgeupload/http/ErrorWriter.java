@@ -44,6 +44,27 @@ public final class ErrorWriter {
     tus(resp, problem.status(), problem.code(), message);
   }
 
+  /**
+   * A hook's refusal (RejectUpload, RejectTermination, StopUpload): its 4xx status and its body as
+   * the hook wrote it, in its content type (plain text when it named none); counted as {@code
+   * hook_rejected}.
+   */
+  public void tusHook(HttpServletResponse resp, int status, String body, String contentType)
+      throws IOException {
+    if (resp.isCommitted()) {
+      return;
+    }
+    rejections.rejected(status, "hook_rejected");
+    resp.resetBuffer();
+    resp.setStatus(status);
+    resp.setHeader("Tus-Resumable", "1.0.0");
+    resp.setHeader("Cache-Control", "no-store");
+    byte[] bytes = (body == null ? "" : body).getBytes(StandardCharsets.UTF_8);
+    resp.setContentType(contentType == null ? "text/plain; charset=utf-8" : contentType);
+    resp.setContentLength(bytes.length);
+    resp.getOutputStream().write(bytes);
+  }
+
   /** The error as the API answers: JSON {code, message}. */
   public void api(HttpServletResponse resp, UploadException e) throws IOException {
     api(resp, e.problem(), e.getMessage());

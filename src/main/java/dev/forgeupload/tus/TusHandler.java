@@ -4,10 +4,12 @@ import dev.forgeupload.auth.AuditLog;
 import dev.forgeupload.auth.Principal;
 import dev.forgeupload.core.BodyReadException;
 import dev.forgeupload.core.Checksum;
+import dev.forgeupload.core.HookRejection;
 import dev.forgeupload.core.NewUpload;
 import dev.forgeupload.core.Problem;
 import dev.forgeupload.core.Upload;
 import dev.forgeupload.core.UploadException;
+import dev.forgeupload.core.UploadHooks;
 import dev.forgeupload.core.UploadIds;
 import dev.forgeupload.core.UploadKind;
 import dev.forgeupload.core.UploadLocks;
@@ -18,6 +20,7 @@ import dev.forgeupload.http.RequestPrincipal;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -66,18 +69,20 @@ public final class TusHandler {
   private final ContentResponder content;
   private final AuditLog audit;
   private final ErrorWriter errors;
+  private final UploadHooks hooks;
   private final Settings settings;
   private final TusRequest.Limits limits;
   private final UploadIdFactory ids = new StrictUuidIdFactory();
 
   public TusHandler(
       Uploads uploads, UploadLocks locks, ContentResponder content, AuditLog audit,
-      ErrorWriter errors, Settings settings) {
+      ErrorWriter errors, UploadHooks hooks, Settings settings) {
     this.uploads = uploads;
     this.locks = locks;
     this.content = content;
     this.audit = audit;
     this.errors = errors;
+    this.hooks = hooks;
     this.settings = settings;
     this.limits =
         new TusRequest.Limits(PATH, settings.maxMetadataBytes(), settings.maxConcatParts());
@@ -91,15 +96,18 @@ public final class TusHandler {
       TusRequest r = TusRequest.parse(method, idOf(req), req, limits);
       switch (r.method()) {
         case OPTIONS -> options(resp);
-        case POST -> post(r, req, resp);
+        case POST -> post(r, method, req, resp);
         case HEAD -> head(authorized(r, req), resp);
         case GET -> content.send(uploads.lifecycle().current(authorized(r, req)), req, resp);
-        case PATCH -> patch(r, authorized(r, req), req, resp);
-        case DELETE -> delete(authorized(r, req), req, resp);
+        case PATCH -> patch(r, method, authorized(r, req), req, resp);
+        case DELETE -> delete(method, authorized(r, req), req, resp);
         default -> {} // TusRequest.parse refuses every other method with 405
       }
     } catch (UploadException e) {
       errors.tus(resp, e);
+    } catch (HookRejection e) {
+      HookReplies.headers(resp, e.reply());
+      errors.tusHook(resp, e.reply().status(), e.reply().body(), HookReplies.contentType(e.reply()));
     } catch (BodyReadException e) {
       // The body could not be read: the client went away (nobody to answer), sent a malformed
       // body, or stalled past the read timeout. Answer if the connection still can.
@@ -186,20 +194,61 @@ public final class TusHandler {
     return locks.acquire(id, settings.lockWait()).orElseThrow(UploadException::locked);
   }
 
-  private void patch(TusRequest r, UUID id, HttpServletRequest req, HttpServletResponse resp)
-      throws IOException {
+  private void patch(TusRequest r, HttpMethod method, UUID id, HttpServletRequest req,
+      HttpServletResponse resp) throws IOException {
     try (UploadLocks.Lock lock = lock(id)) {
+      UploadHooks.Request hook = hookRequest(method, id, req);
       BodyStream body = new BodyStream(req.getInputStream(), settings.minBodyBytesPerSecond());
       lock.onReleaseRequested(() -> releaseIfStalled(id, body, req));
-      Upload after = uploads.writer().append(id, r.patch(), body);
+      Upload after = append(id, r, hook == null ? body : hooks.watch(id, body));
+      UploadHooks.Reply reply = UploadHooks.Reply.NONE;
       if (after.isComplete() && after.offset() > r.patch().clientOffset()) {
         audit.record(RequestPrincipal.of(req), AuditLog.Action.UPLOAD_FINISHED, id,
             req.getRemoteAddr(), Map.of("bytes", after.offset()));
+        if (hook != null) {
+          reply = hooks.beforeFinish(hook, after);
+        }
       }
       resp.setHeader("Upload-Offset", Long.toString(after.offset()));
       expires(resp, after);
-      resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
+      HookReplies.send(resp, reply, HttpServletResponse.SC_NO_CONTENT);
     }
+  }
+
+  /**
+   * The PATCH body into the upload. A post-receive hook that stopped it (StopUpload) ends it as
+   * tusd does: what arrived is kept until the upload is terminated, the client gets the hook's
+   * refusal.
+   */
+  private Upload append(UUID id, TusRequest r, InputStream body) throws IOException {
+    try {
+      return uploads.writer().append(id, r.patch(), body);
+    } catch (BodyReadException e) {
+      if (e.getCause() instanceof UploadHooks.Stopped stopped) {
+        uploads.lifecycle().terminate(id);
+        throw new HookRejection(stopped.reply());
+      }
+      throw e;
+    } finally {
+      if (!(body instanceof BodyStream)) {
+        body.close(); // the watch only: the request's stream stays open
+      }
+    }
+  }
+
+  /**
+   * With hooks on: the request as hooks see it, recorded for the notifications the change to
+   * upload {@code id} (null before it exists) causes. Null with hooks off.
+   */
+  private UploadHooks.Request hookRequest(HttpMethod method, UUID id, HttpServletRequest req) {
+    if (!hooks.enabled()) {
+      return null;
+    }
+    UploadHooks.Request hook = HookReplies.request(method, req);
+    if (id != null) {
+      hooks.changing(hook, id);
+    }
+    return hook;
   }
 
   /** A waiter asked for the lock: let go if this request's client has stalled. */
@@ -213,21 +262,27 @@ public final class TusHandler {
     }
   }
 
-  private void delete(UUID id, HttpServletRequest req, HttpServletResponse resp)
-      throws IOException {
+  private void delete(HttpMethod method, UUID id, HttpServletRequest req,
+      HttpServletResponse resp) throws IOException {
     try (UploadLocks.Lock lock = lock(id)) {
-      uploads.lifecycle().current(id);
+      Upload u = uploads.lifecycle().current(id);
+      UploadHooks.Request hook = hookRequest(method, null, req);
+      UploadHooks.Reply reply = UploadHooks.Reply.NONE;
+      if (hook != null) {
+        reply = hooks.beforeTerminate(hook, u);
+        hooks.changing(hook, id);
+      }
       uploads.lifecycle().terminate(id);
       audit.record(RequestPrincipal.of(req), AuditLog.Action.UPLOAD_DELETED, id,
           req.getRemoteAddr(), null);
-      resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
+      HookReplies.send(resp, reply, HttpServletResponse.SC_NO_CONTENT);
     }
   }
 
   // ---- POST
 
-  private void post(TusRequest r, HttpServletRequest req, HttpServletResponse resp)
-      throws IOException {
+  private void post(TusRequest r, HttpMethod method, HttpServletRequest req,
+      HttpServletResponse resp) throws IOException {
     Principal principal = RequestPrincipal.of(req);
     if (r.parts() != null) {
       for (UUID p : r.parts()) {
@@ -238,6 +293,14 @@ public final class TusHandler {
         new NewUpload(UploadIds.newId(), principal.subject(), r.length(), r.kind(), r.parts(),
             r.metadata(), r.metadataHeader(), req.getRemoteAddr(),
             uploads.writer().newExpiry());
+    UploadHooks.Request hook = hookRequest(method, null, req);
+    UploadHooks.Reply reply = UploadHooks.Reply.NONE;
+    if (hook != null) {
+      UploadHooks.Creation c = hooks.beforeCreate(hook, n); // may refuse, or change id, metadata
+      n = c.upload();
+      reply = c.reply();
+      hooks.changing(hook, n.id());
+    }
     // creation-with-upload: no lock needed, nobody knows the id before this response
     Upload u =
         r.hasBody()
@@ -254,12 +317,15 @@ public final class TusHandler {
     } else {
       audit.record(principal, AuditLog.Action.UPLOAD_CREATED, u.id(), req.getRemoteAddr(), detail);
     }
+    if (hook != null && u.isComplete()) {
+      reply = reply.then(hooks.beforeFinish(hook, u));
+    }
     resp.setHeader("Location", baseUrl(req) + PATH + u.id());
     if (r.kind() != UploadKind.FINAL || u.isComplete()) {
       resp.setHeader("Upload-Offset", Long.toString(u.offset()));
     }
     expires(resp, u);
-    resp.setStatus(HttpServletResponse.SC_CREATED);
+    HookReplies.send(resp, reply, HttpServletResponse.SC_CREATED);
   }
 
   /** A part of a final upload: an existing partial upload this principal may use. */

@@ -84,7 +84,8 @@ class ConfigTest {
             "rate_address_per_minute", "min_body_bytes_per_second",
             "max_event_streams_per_owner", "max_event_streams_per_address",
             "max_connections_per_address", "denied_types", "allowed_types", "type_max_bytes",
-            "sync_roots", "sync_concurrency", "sync_scan_interval");
+            "sync_roots", "sync_concurrency", "sync_scan_interval",
+            "hooks_url", "hooks_events", "hooks_secret", "hooks_fail");
   }
 
   @Test

@@ -69,7 +69,7 @@ class OpenApiTest {
       }
     }
     Set<String> served = new TreeSet<>();
-    for (ApiServlet.Route r : new ApiServlet(null, null, null, null, null, null, Duration.ZERO, ErrorWriter.UNCOUNTED).routes()) {
+    for (ApiServlet.Route r : new ApiServlet(null, null, null, null, null, null, null, Duration.ZERO, ErrorWriter.UNCOUNTED).routes()) {
       served.add(r.method() + " " + r.template());
     }
     served.add("GET /events"); // its own servlet (EventsServlet)
@@ -193,6 +193,25 @@ class OpenApiTest {
     }
   }
 
+  private static final class Deliveries implements dev.forgeupload.core.HookDeliveries {
+    private static final View PENDING =
+        new View(UUID.randomUUID(), 2, "post-finish", UUID.randomUUID(), "pending", 3, 503,
+            "503 from the receiver", T, null);
+    private static final View DELIVERED =
+        new View(UUID.randomUUID(), 1, "post-create", UUID.randomUUID(), "delivered", 1, 204, null,
+            T, T);
+
+    @Override
+    public List<View> list(UUID uploadId, String state, Long beforeSeq, int limit) {
+      return List.of(PENDING, DELIVERED).subList(0, Math.min(limit, 2));
+    }
+
+    @Override
+    public Optional<View> redeliver(UUID id) {
+      return id.equals(PENDING.id()) ? Optional.of(PENDING) : Optional.empty();
+    }
+  }
+
   private static final class Keys implements ApiKeyStore {
     private final Map<UUID, ApiKeys.KeyInfo> keys = new ConcurrentHashMap<>();
 
@@ -264,7 +283,7 @@ class OpenApiTest {
   @BeforeAll
   static void start() throws Exception {
     ApiServlet api = new ApiServlet(null, new Queries(), null, null, new ApiKeys(new Keys()),
-        new AuditLog(new Audit()), Duration.ZERO, ErrorWriter.UNCOUNTED);
+        new AuditLog(new Audit()), new Deliveries(), Duration.ZERO, ErrorWriter.UNCOUNTED);
     Map<String, HttpServlet> servlets = Map.of("/api/v1/*", api);
     server = new HttpServer(Listener.bind("127.0.0.1", 0), false, Duration.ofSeconds(10), Duration.ZERO, 0,
         Duration.ofSeconds(1), List.of(), principals(), servlets);
@@ -345,5 +364,18 @@ class OpenApiTest {
     conforms("DELETE", "/api-keys/{id}", "/api-keys/" + UUID.randomUUID(), null, null, 404);
     conforms("POST", "/api-keys", "/api-keys", null, "{\"scope\":\"upload\"}", 400);
     conforms("GET", "/api-keys", "/api-keys", "user", null, 403);
+  }
+
+  @Test
+  void the_hook_delivery_routes_match_the_document() throws Exception {
+    JsonNode page = conforms("GET", "/hooks/deliveries", "/hooks/deliveries", null, null, 200);
+    assertThat(page.get("items")).hasSize(2);
+    conforms("GET", "/hooks/deliveries", "/hooks/deliveries?limit=1", null, null, 200);
+    conforms("GET", "/hooks/deliveries", "/hooks/deliveries", "user", null, 403);
+    String id = page.get("items").get(0).get("id").asText();
+    conforms("POST", "/hooks/deliveries/{id}/redeliver", "/hooks/deliveries/" + id + "/redeliver",
+        null, null, 202);
+    conforms("POST", "/hooks/deliveries/{id}/redeliver",
+        "/hooks/deliveries/" + UUID.randomUUID() + "/redeliver", null, null, 404);
   }
 }

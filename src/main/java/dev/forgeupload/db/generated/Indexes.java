@@ -5,6 +5,7 @@ package dev.forgeupload.db.generated;
 
 
 import dev.forgeupload.db.generated.tables.AuditLog;
+import dev.forgeupload.db.generated.tables.HookDeliveries;
 import dev.forgeupload.db.generated.tables.SyncFiles;
 import dev.forgeupload.db.generated.tables.SyncJobs;
 import dev.forgeupload.db.generated.tables.UploadEvents;
@@ -28,6 +29,9 @@ public class Indexes {
 
     public static final Index AUDIT_LOG_ACTOR_IDX = Internal.createIndex(DSL.name("audit_log_actor_idx"), AuditLog.AUDIT_LOG, new OrderField[] { AuditLog.AUDIT_LOG.ACTOR, AuditLog.AUDIT_LOG.ID.desc() }, false);
     public static final Index AUDIT_LOG_UPLOAD_IDX = Internal.createIndex(DSL.name("audit_log_upload_idx"), AuditLog.AUDIT_LOG, new OrderField[] { AuditLog.AUDIT_LOG.UPLOAD_ID, AuditLog.AUDIT_LOG.ID.desc() }, false);
+    public static final Index HOOK_DELIVERIES_DUE_IDX = Internal.createIndex(DSL.name("hook_deliveries_due_idx"), HookDeliveries.HOOK_DELIVERIES, new OrderField[] { HookDeliveries.HOOK_DELIVERIES.NEXT_ATTEMPT_AT }, false);
+    public static final Index HOOK_DELIVERIES_STATE_IDX = Internal.createIndex(DSL.name("hook_deliveries_state_idx"), HookDeliveries.HOOK_DELIVERIES, new OrderField[] { HookDeliveries.HOOK_DELIVERIES.STATE, HookDeliveries.HOOK_DELIVERIES.SEQ }, false);
+    public static final Index HOOK_DELIVERIES_UPLOAD_IDX = Internal.createIndex(DSL.name("hook_deliveries_upload_idx"), HookDeliveries.HOOK_DELIVERIES, new OrderField[] { HookDeliveries.HOOK_DELIVERIES.UPLOAD_ID, HookDeliveries.HOOK_DELIVERIES.SEQ }, false);
     public static final Index SYNC_FILES_UPLOAD_IDX = Internal.createIndex(DSL.name("sync_files_upload_idx"), SyncFiles.SYNC_FILES, new OrderField[] { SyncFiles.SYNC_FILES.UPLOAD_ID }, false);
     public static final Index SYNC_FILES_WORK_IDX = Internal.createIndex(DSL.name("sync_files_work_idx"), SyncFiles.SYNC_FILES, new OrderField[] { SyncFiles.SYNC_FILES.NEXT_ATTEMPT_AT }, false);
     public static final Index SYNC_JOBS_CREATED_IDX = Internal.createIndex(DSL.name("sync_jobs_created_idx"), SyncJobs.SYNC_JOBS, new OrderField[] { SyncJobs.SYNC_JOBS.CREATED_AT.desc(), SyncJobs.SYNC_JOBS.ID.desc() }, false);

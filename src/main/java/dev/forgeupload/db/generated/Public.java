@@ -7,6 +7,11 @@ package dev.forgeupload.db.generated;
 import dev.forgeupload.db.generated.tables.ApiKeys;
 import dev.forgeupload.db.generated.tables.AuditLog;
 import dev.forgeupload.db.generated.tables.Deployment;
+import dev.forgeupload.db.generated.tables.HookDeliveries;
+import dev.forgeupload.db.generated.tables.HookProgress;
+import dev.forgeupload.db.generated.tables.HookRequests;
+import dev.forgeupload.db.generated.tables.HookSettings;
+import dev.forgeupload.db.generated.tables.HookStops;
 import dev.forgeupload.db.generated.tables.SyncFiles;
 import dev.forgeupload.db.generated.tables.SyncJobs;
 import dev.forgeupload.db.generated.tables.UploadEvents;
@@ -48,6 +53,31 @@ public class Public extends SchemaImpl {
      * The table <code>public.deployment</code>.
      */
     public final Deployment DEPLOYMENT = Deployment.DEPLOYMENT;
+
+    /**
+     * The table <code>public.hook_deliveries</code>.
+     */
+    public final HookDeliveries HOOK_DELIVERIES = HookDeliveries.HOOK_DELIVERIES;
+
+    /**
+     * The table <code>public.hook_progress</code>.
+     */
+    public final HookProgress HOOK_PROGRESS = HookProgress.HOOK_PROGRESS;
+
+    /**
+     * The table <code>public.hook_requests</code>.
+     */
+    public final HookRequests HOOK_REQUESTS = HookRequests.HOOK_REQUESTS;
+
+    /**
+     * The table <code>public.hook_settings</code>.
+     */
+    public final HookSettings HOOK_SETTINGS = HookSettings.HOOK_SETTINGS;
+
+    /**
+     * The table <code>public.hook_stops</code>.
+     */
+    public final HookStops HOOK_STOPS = HookStops.HOOK_STOPS;
 
     /**
      * The table <code>public.sync_files</code>.
@@ -93,6 +123,11 @@ public class Public extends SchemaImpl {
             ApiKeys.API_KEYS,
             AuditLog.AUDIT_LOG,
             Deployment.DEPLOYMENT,
+            HookDeliveries.HOOK_DELIVERIES,
+            HookProgress.HOOK_PROGRESS,
+            HookRequests.HOOK_REQUESTS,
+            HookSettings.HOOK_SETTINGS,
+            HookStops.HOOK_STOPS,
             SyncFiles.SYNC_FILES,
             SyncJobs.SYNC_JOBS,
             UploadEvents.UPLOAD_EVENTS,

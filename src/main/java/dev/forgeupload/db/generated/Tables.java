@@ -7,6 +7,11 @@ package dev.forgeupload.db.generated;
 import dev.forgeupload.db.generated.tables.ApiKeys;
 import dev.forgeupload.db.generated.tables.AuditLog;
 import dev.forgeupload.db.generated.tables.Deployment;
+import dev.forgeupload.db.generated.tables.HookDeliveries;
+import dev.forgeupload.db.generated.tables.HookProgress;
+import dev.forgeupload.db.generated.tables.HookRequests;
+import dev.forgeupload.db.generated.tables.HookSettings;
+import dev.forgeupload.db.generated.tables.HookStops;
 import dev.forgeupload.db.generated.tables.SyncFiles;
 import dev.forgeupload.db.generated.tables.SyncJobs;
 import dev.forgeupload.db.generated.tables.UploadEvents;
@@ -34,6 +39,31 @@ public class Tables {
      * The table <code>public.deployment</code>.
      */
     public static final Deployment DEPLOYMENT = Deployment.DEPLOYMENT;
+
+    /**
+     * The table <code>public.hook_deliveries</code>.
+     */
+    public static final HookDeliveries HOOK_DELIVERIES = HookDeliveries.HOOK_DELIVERIES;
+
+    /**
+     * The table <code>public.hook_progress</code>.
+     */
+    public static final HookProgress HOOK_PROGRESS = HookProgress.HOOK_PROGRESS;
+
+    /**
+     * The table <code>public.hook_requests</code>.
+     */
+    public static final HookRequests HOOK_REQUESTS = HookRequests.HOOK_REQUESTS;
+
+    /**
+     * The table <code>public.hook_settings</code>.
+     */
+    public static final HookSettings HOOK_SETTINGS = HookSettings.HOOK_SETTINGS;
+
+    /**
+     * The table <code>public.hook_stops</code>.
+     */
+    public static final HookStops HOOK_STOPS = HookStops.HOOK_STOPS;
 
     /**
      * The table <code>public.sync_files</code>.
