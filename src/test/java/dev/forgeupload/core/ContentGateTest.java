@@ -147,6 +147,20 @@ class ContentGateTest {
   }
 
   @Test
+  void a_late_length_that_ends_a_part_gets_the_part_check_and_a_final_none() {
+    byte[] bareMz = {'M', 'Z', 1, 2, 3, 4, 5, 6};
+    Upload part = put(UploadKind.PARTIAL, null, 8, ContentPolicy.OCTET_STREAM, Map.of());
+    f.staging.put(part.id(), bareMz);
+    gate().checkDeclaredLength(part, 8);
+    assertThat(f.row(part.id()).state()).isEqualTo(UploadState.UPLOADING);
+    Upload fin = put(UploadKind.FINAL, null, 600, null, Map.of());
+    f.staging.put(fin.id(), Samples.windowsExe(600));
+    gate().checkDeclaredLength(fin, 600);
+    assertThat(f.row(fin.id()).state()).isEqualTo(UploadState.UPLOADING);
+    assertThat(f.row(fin.id()).contentType()).isNull();
+  }
+
+  @Test
   void a_late_length_whose_bytes_cannot_be_read_is_an_io_failure_not_a_rejection() {
     Upload u = put(UploadKind.REGULAR, null, 600, null, Map.of());
     f.staging.put(u.id(), new byte[600]);
@@ -181,6 +195,7 @@ class ContentGateTest {
     assertThat(f.row(fin.id()).contentType()).isEqualTo("image/png");
     // not a final, or not complete: nothing to check
     assertThat(gate().checkFinal(a)).isEmpty();
+    assertThat(f.row(a.id()).contentType()).as("a part is never typed").isNull();
     Upload open = f.repo.put(CoreFixture.row(UUID.randomUUID(), UploadKind.FINAL,
         UploadState.UPLOADING, null, 0, false, List.of(a.id()), null));
     f.staging.failRead = new IOException("must not be read");

@@ -115,6 +115,17 @@ class ContentReaderTest {
       assertThat(again.readNBytes(3)).isEqualTo("abc".getBytes());
       assertThatThrownBy(again::read).hasCauseInstanceOf(NoSuchFileException.class);
     }
+    assertThat(f.staging.opened.get()).isEqualTo(1);
+    assertThat(f.staging.closed.get()).as("each part's file is closed with the final's stream")
+        .isEqualTo(1);
+  }
+
+  @Test
+  void a_row_inserted_with_its_offset_keeps_its_claim() {
+    NewUpload n = f.newUpload(null, 9L, UploadKind.REGULAR, "text/plain", "a.txt");
+    Upload u = f.repo.create(n, 4);
+    assertThat(u.offset()).isEqualTo(4);
+    assertThat(u.contentType()).isEqualTo("text/plain");
   }
 
   @Test

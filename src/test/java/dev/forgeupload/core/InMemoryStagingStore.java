@@ -25,6 +25,9 @@ final class InMemoryStagingStore implements StagingStore {
   /** Whether each fsync ran on a daemon thread (checkpoints must not keep the JVM alive). */
   final List<Boolean> forcedOnDaemon =
       java.util.Collections.synchronizedList(new ArrayList<>());
+  /** Streams opened by {@link #read} and closed again. */
+  final java.util.concurrent.atomic.AtomicInteger opened = new java.util.concurrent.atomic.AtomicInteger();
+  final java.util.concurrent.atomic.AtomicInteger closed = new java.util.concurrent.atomic.AtomicInteger();
   final List<UUID> deleted = java.util.Collections.synchronizedList(new ArrayList<>());
   volatile IOException failDelete;
   volatile IOException failRead;
@@ -99,7 +102,13 @@ final class InMemoryStagingStore implements StagingStore {
     }
     int start = (int) Math.min(from, have.length);
     int n = (int) Math.min(count, have.length - start);
-    return new ByteArrayInputStream(have, start, n);
+    opened.incrementAndGet();
+    return new ByteArrayInputStream(have, start, n) {
+      @Override
+      public void close() {
+        closed.incrementAndGet();
+      }
+    };
   }
 
   @Override

@@ -144,6 +144,15 @@ class WritePathTest {
   }
 
   @Test
+  void creation_with_a_body_of_megabytes_is_kept_whole_without_checkpoints() throws IOException {
+    NewUpload n = big.newUpload(null, 3L << 20, UploadKind.REGULAR, null, null);
+    Upload u = big.writer().createWithBody(n, patch(0), body(random(3 << 20)));
+    assertThat(u.isComplete()).isTrue();
+    assertThat(big.repo.rows.offsetWrites).isEmpty();
+    assertThat(big.events.progress).isEmpty();
+  }
+
+  @Test
   void creation_with_part_of_the_body_is_not_queued() throws IOException {
     NewUpload n = f.newUpload(null, 100L, UploadKind.REGULAR, null, null);
     Upload u = f.writer().createWithBody(n, patch(0), body(random(40)));
