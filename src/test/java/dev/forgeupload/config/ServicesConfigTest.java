@@ -111,6 +111,8 @@ class ServicesConfigTest {
     assertThat(real.s3SecretKey()).isEqualTo("sk");
     assertThat(services(Map.of("FORGE_REDIS_URL", "redis://c")).anyEmbedded()).isTrue();
     assertThat(services(with(S3, "FORGE_REDIS_URL", "redis://c")).anyEmbedded()).isTrue();
+    assertThat(services(Map.of("FORGE_DATABASE_URL", "jdbc:postgresql://db/f",
+        "FORGE_REDIS_URL", "redis://c")).anyEmbedded()).as("S3 alone embedded").isTrue();
   }
 
   @Test
