@@ -200,6 +200,15 @@ class ContentGateTest {
         UploadState.UPLOADING, null, 0, false, List.of(a.id()), null));
     f.staging.failRead = new IOException("must not be read");
     assertThat(gate().checkFinal(open)).isEmpty();
+    assertThat(f.row(open.id()).contentType()).as("an unfinished final is not typed").isNull();
+    f.staging.failRead = null;
+    Upload regular = f.repo.put(new Upload(UUID.randomUUID(), null, "r.png", null,
+        (long) png.length, png.length, UploadState.QUEUED, UploadKind.REGULAR, null,
+        Map.of("filetype", "image/png"), null, null, null, null, null, null, null,
+        a.completedAt(), null, null));
+    f.staging.put(regular.id(), png);
+    assertThat(gate().checkFinal(regular)).isEmpty();
+    assertThat(f.row(regular.id()).contentType()).as("only finals are checked here").isNull();
   }
 
   @Test
