@@ -6,9 +6,10 @@ import { clear } from '../common/dom'
 import { renderDetail } from './detail'
 import { renderList } from './list'
 import { renderStats } from './stats'
+import { renderSyncJob, renderSyncJobs } from './sync'
 
 /**
- * Hash router: #/ (list), #/uploads/{id} (detail), #/stats. Each view renders into <main> and
+ * Hash router: #/ (list), #/uploads/{id} (detail), #/stats, #/sync (sync jobs), #/sync/{id}. Each view renders into <main> and
  * returns a cleanup function that runs before the next view (event listeners, charts).
  */
 export type Cleanup = () => void
@@ -21,10 +22,17 @@ function route(): void {
   clear(view)
   const hash = window.location.hash.replace(/^#/, '') || '/'
   const detail = /^\/uploads\/([^/]+)$/.exec(hash)
+  const syncJob = /^\/sync\/([^/]+)$/.exec(hash)
   let name: string
   if (detail) {
     name = 'list'
     cleanup = renderDetail(view, decodeURIComponent(detail[1]))
+  } else if (hash === '/sync') {
+    name = 'sync'
+    cleanup = renderSyncJobs(view)
+  } else if (syncJob) {
+    name = 'sync'
+    cleanup = renderSyncJob(view, decodeURIComponent(syncJob[1]))
   } else if (hash === '/stats') {
     name = 'stats'
     cleanup = renderStats(view)
@@ -35,7 +43,7 @@ function route(): void {
   document.querySelectorAll<HTMLAnchorElement>('header.site nav a').forEach((a) => {
     a.classList.toggle('active', a.dataset.route === name)
   })
-  view.dataset.route = detail ? 'detail' : name
+  view.dataset.route = detail ? 'detail' : syncJob ? 'sync-job' : name
 }
 
 window.addEventListener('hashchange', route)

@@ -23,6 +23,7 @@ const STATE_COLORS: Record<string, string> = {
   queued: '#7a5af8',
   storing: '#f79009',
   stored: '#12b76a',
+  concatenated: '#a6f4c5',
   failed: '#f04438',
   expired: '#98a2b3',
   deleted: '#d0d5dd',

@@ -1,7 +1,7 @@
 import { askForToken, authHeaders, withToken } from './auth'
 
-export type UploadState = 'uploading' | 'queued' | 'storing' | 'stored' | 'failed' | 'expired' | 'deleted'
-export const STATES: UploadState[] = ['uploading', 'queued', 'storing', 'stored', 'failed', 'expired', 'deleted']
+export type UploadState = 'uploading' | 'queued' | 'storing' | 'stored' | 'concatenated' | 'failed' | 'expired' | 'deleted'
+export const STATES: UploadState[] = ['uploading', 'queued', 'storing', 'stored', 'concatenated', 'failed', 'expired', 'deleted']
 
 export interface Upload {
   id: string
@@ -45,6 +45,37 @@ export interface UploadEvent {
   offset?: number
   length?: number | null
   at?: string
+}
+
+export type SyncJobState = 'pending' | 'in_progress' | 'completed' | 'failed'
+export type SyncFileState = 'pending' | 'in_progress' | 'uploaded' | 'failed'
+
+export interface SyncJob {
+  id: string
+  source_folder: string
+  pattern: string
+  state: SyncJobState
+  progress: number
+  total_files: number
+  completed_files: number
+  failed_files: number
+  total_bytes: number
+  done_bytes: number
+  created_at: string
+  updated_at: string
+  last_scan_at: string | null
+}
+
+export interface SyncFile {
+  path: string
+  size: number
+  mtime: string
+  state: SyncFileState
+  upload_id: string | null
+  sha256: string | null
+  storage_key: string | null
+  error: string | null
+  deleted_at: string | null
 }
 
 export class ApiError extends Error {
@@ -100,6 +131,11 @@ export const endpoints = {
   timeline: (id: string) => `/api/v1/uploads/${enc(id)}/timeline`,
   retry: (id: string) => `/api/v1/uploads/${enc(id)}/retry`,
   stats: () => '/api/v1/stats',
+  syncJobs: (cursor?: string | null) => `/api/v1/sync-jobs?limit=100${cursor ? `&cursor=${enc(cursor)}` : ''}`,
+  syncJob: (id: string) => `/api/v1/sync-jobs/${enc(id)}`,
+  syncFiles: (id: string, cursor?: string | null) =>
+    `/api/v1/sync-jobs/${enc(id)}/files?limit=200${cursor ? `&cursor=${enc(cursor)}` : ''}`,
+  syncScan: (id: string) => `/api/v1/sync-jobs/${enc(id)}/scan`,
   /** For <a href>/<img src>: these can't send headers, so the token rides in the query. */
   content: (id: string, inline = false) => withToken(`/api/v1/uploads/${enc(id)}/content${inline ? '?inline=1' : ''}`),
   events: () => withToken('/api/v1/events'),

@@ -88,6 +88,7 @@ const LABEL: Record<string, string> = {
   queued: 'queued',
   storing: 'storing…',
   stored: 'stored ✓',
+  concatenated: 'in a stored upload',
   failed: 'failed ✗',
   expired: 'expired',
   deleted: 'deleted',

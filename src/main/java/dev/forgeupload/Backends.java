@@ -1,23 +1,29 @@
 package dev.forgeupload;
 
 import dev.forgeupload.config.Config;
+import dev.forgeupload.config.ServicesConfig;
 import dev.forgeupload.core.ContentPolicy;
 import dev.forgeupload.core.OwnerLimits;
 import dev.forgeupload.core.UploadWriter;
 import dev.forgeupload.core.Uploads;
 import dev.forgeupload.db.Database;
+import dev.forgeupload.db.JooqDeploymentId;
 import dev.forgeupload.db.JooqStoringClaims;
 import dev.forgeupload.db.JooqUploadRepository;
 import dev.forgeupload.db.PgUploadLocks;
 import dev.forgeupload.http.Metrics;
 import dev.forgeupload.objectstore.MinioObjectStore;
 import dev.forgeupload.queue.RedisJobQueue;
+import dev.forgeupload.queue.RedisNames;
 import dev.forgeupload.queue.RedisUploadEvents;
 import dev.forgeupload.staging.DiskStagingStore;
 import java.io.IOException;
 import java.net.URI;
+import java.sql.SQLException;
 import java.time.Clock;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.RedisClient;
 
@@ -28,6 +34,7 @@ import redis.clients.jedis.RedisClient;
 record Backends(
     Database db,
     RedisClient redis,
+    RedisNames redisNames,
     RedisJobQueue queue,
     RedisUploadEvents events,
     MinioObjectStore objects,
@@ -37,34 +44,78 @@ record Backends(
     PgUploadLocks locks,
     DiskStagingStore staging,
     Uploads uploads) {
+  // the start-up lines keep the logger they always had
+  private static final Logger log = LoggerFactory.getLogger(ForgeServer.class);
 
+  /** How long a service may take to answer its first use at start-up. */
+  private static final int PROBE_SECONDS = 5;
+
+  /**
+   * Connects to PostgreSQL, Redis and S3 in that order; the first that cannot be used stops
+   * start-up with a {@link StartFailed} naming it, its URL and its variable.
+   */
   static Backends connect(Config config, Services.Endpoints at, Started started)
       throws IOException {
-    Database db = database(at, config.services().databasePoolSize(), started);
+    ServicesConfig sc = config.services();
+    Database db = database(at, sc, sc.databasePoolSize(), started);
+    RedisNames names = redisNames(config, db);
     RedisClient redis = redis(at.redisUrl(), config.worker().concurrency());
-    RedisJobQueue queue = started.add(new RedisJobQueue(redis));
+    RedisJobQueue queue = started.add(new RedisJobQueue(redis, names));
+    probeRedis(redis, at.redisUrl(), sc.embeddedRedis() ? null : "FORGE_REDIS_URL");
     RedisUploadEvents events =
-        started.add(new RedisUploadEvents(redis, config.uploads().progressInterval()));
+        started.add(new RedisUploadEvents(redis, names, config.uploads().progressInterval()));
     MinioObjectStore objects =
         new MinioObjectStore(
             at.s3Endpoint(), at.s3AccessKey(), at.s3SecretKey(), config.services().s3Region(),
             config.services().s3Bucket(), config.services().s3PartBytes());
-    objects.ensureBucket();
+    try {
+      objects.ensureBucket();
+    } catch (IOException | RuntimeException e) {
+      throw StartFailed.service("S3", at.s3Endpoint(),
+          sc.embeddedS3() ? null : "FORGE_S3_ENDPOINT", e);
+    }
     Metrics metrics = started.add(new Metrics());
     JooqUploadRepository repo = new JooqUploadRepository(db.dsl(), config.uploads().lockLease());
     PgUploadLocks locks = started.add(new PgUploadLocks(db.dsl(), config.uploads().lockLease()));
     DiskStagingStore staging = new DiskStagingStore(config.services().stagingDir());
     Uploads uploads = uploads(config, repo, staging, objects, queue, events, metrics);
-    return new Backends(db, redis, queue, events, objects, metrics, repo,
+    return new Backends(db, redis, names, queue, events, objects, metrics, repo,
         new JooqStoringClaims(db.dsl()), locks, staging, uploads);
   }
 
   /** A pool on the resolved database, migrated to the current schema. */
-  static Database database(Services.Endpoints at, int poolSize, Started started) {
+  static Database database(
+      Services.Endpoints at, ServicesConfig sc, int poolSize, Started started) {
+    try {
+      Database.probe(at.databaseUrl(), at.databaseUser(), at.databasePassword(), PROBE_SECONDS);
+    } catch (SQLException e) {
+      throw StartFailed.service("PostgreSQL", at.databaseUrl(),
+          sc.embeddedDatabase() ? null : "FORGE_DATABASE_URL", e);
+    }
     Database db = started.add(
         new Database(at.databaseUrl(), at.databaseUser(), at.databasePassword(), poolSize));
     db.migrate();
     return db;
+  }
+
+  private static void probeRedis(RedisClient redis, String url, String variable) {
+    try {
+      redis.ping();
+    } catch (RuntimeException e) {
+      throw StartFailed.service("Redis", url, variable, e);
+    }
+  }
+
+  /**
+   * This deployment's Redis namespace: {@code FORGE_REDIS_PREFIX}, else derived from the
+   * database's deployment id, so every process on one database (server, workers) agrees.
+   */
+  private static RedisNames redisNames(Config config, Database db) {
+    String explicit = config.services().redisPrefix();
+    RedisNames names = RedisNames.of(explicit, JooqDeploymentId.of(db.dsl()));
+    log.info("RedisNamespace prefix={} deployment={} from={}", names.prefix(),
+        names.deploymentId(), explicit == null ? "database" : "FORGE_REDIS_PREFIX");
+    return names;
   }
 
   /** Each worker thread holds a connection in a blocking read: the pool is sized beyond them. */

@@ -31,7 +31,7 @@ final class CliSession implements ApiKeyCommand.Session {
     Started started = new Started();
     try {
       Services.Endpoints at = Services.database(config.services(), started);
-      return new CliSession(started, Backends.database(at, DB_POOL, started));
+      return new CliSession(started, Backends.database(at, config.services(), DB_POOL, started));
     } catch (IOException | RuntimeException e) {
       started.close();
       throw e;

@@ -18,6 +18,7 @@ import dev.forgeupload.http.EventHub;
 import dev.forgeupload.http.EventsServlet;
 import dev.forgeupload.http.HealthServlet;
 import dev.forgeupload.http.HttpServer;
+import dev.forgeupload.http.Listener;
 import dev.forgeupload.http.MetricsServlet;
 import dev.forgeupload.queue.RedisRateLimiter;
 import dev.forgeupload.queue.RedisUploadEventFeed;
@@ -38,8 +39,9 @@ final class HttpLayer {
 
   private HttpLayer() {}
 
-  /** Builds and starts Jetty; {@code ready} is what /readyz reports besides the services. */
-  static HttpServer start(Config config, Backends b, BooleanSupplier ready, Started started)
+  /** Builds and starts Jetty on the bound {@code listener}; {@code ready} answers /readyz. */
+  static HttpServer start(
+      Config config, Listener listener, Backends b, BooleanSupplier ready, Started started)
       throws Exception {
     ApiKeys apiKeys = new ApiKeys(new JooqApiKeyStore(b.db().dsl()));
     AuditLog audit = new AuditLog(new JooqAuditStore(b.db().dsl()));
@@ -54,16 +56,14 @@ final class HttpLayer {
         "/api/v1/*",
         new ApiServlet(b.uploads(), new JooqUploadQueries(b.db().dsl()), b.locks(), content,
             apiKeys, audit, config.uploads().lockWait(), errors));
+    servlets.putAll(SyncWiring.servlets(config, b, audit, errors, started));
     EventHub hub = eventHub(config, b, apiKeys);
     servlets.put("/api/v1/events", new EventsServlet(hub, errors));
-    HealthServlet health =
-        new HealthServlet(
-            () -> ready.getAsBoolean() && b.db().isReachable() && b.queue().isReachable()
-                && b.objects().isReachable());
+    HealthServlet health = new HealthServlet(ready); // started, and the services answer
     servlets.put("/healthz", health);
     servlets.put("/readyz", health);
     servlets.put("/metrics", new MetricsServlet(b.metrics())); // its own path: admin-only
-    HttpServer server = httpServer(config, auth, servlets);
+    HttpServer server = httpServer(config, listener, auth, servlets);
     server.instrument(b.metrics());
     started.add(server::stop);
     started.add(hub); // closed before the HTTP server stops, so open event streams end at once
@@ -86,7 +86,7 @@ final class HttpLayer {
     LimitsConfig limits = config.limits();
     return new AuthFilter(
         security.tokenAuth() ? new Authenticator(apiKeys, jwt) : null,
-        new RedisRateLimiter(b.redis()),
+        new RedisRateLimiter(b.redis(), b.redisNames()),
         limits.rateOwnerPerMinute(),
         limits.rateAddressPerMinute(),
         errors);
@@ -121,7 +121,7 @@ final class HttpLayer {
   private static EventHub eventHub(Config config, Backends b, ApiKeys apiKeys) {
     EventHub hub =
         new EventHub(
-            new RedisUploadEventFeed(b.redis()), b.repo(), apiKeys,
+            new RedisUploadEventFeed(b.redis(), b.redisNames()), b.repo(), apiKeys,
             EventHub.Settings.defaults(
                 config.limits().maxEventStreamsPerOwner(),
                 config.limits().maxEventStreamsPerAddress(),
@@ -133,10 +133,9 @@ final class HttpLayer {
   }
 
   private static HttpServer httpServer(
-      Config config, AuthFilter auth, Map<String, HttpServlet> servlets) {
+      Config config, Listener listener, AuthFilter auth, Map<String, HttpServlet> servlets) {
     return new HttpServer(
-        config.http().host(),
-        config.http().port(),
+        listener,
         config.http().trustProxy(),
         config.http().readTimeout(),
         config.http().headerTimeout(),

@@ -1,32 +1,55 @@
 package dev.forgeupload;
 
 import dev.forgeupload.cli.ApiKeyCommand;
+import dev.forgeupload.client.UploadCommand;
 import dev.forgeupload.config.Config;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * Entry point: {@code java -jar forgeupload.jar [server|worker|apikey ...]}. Configuration comes
- * from the environment ({@code FORGE_*}); the command line picks what to run. With {@link
+ * Entry point: {@code java -jar forgeupload.jar [server|worker|apikey ...|upload ...]}.
+ * Configuration comes from the environment ({@code FORGE_*}); the command line picks what to
+ * run. {@code upload} is a client: it reads no configuration and starts nothing. With {@link
  * ForgeServer}, {@link Services}, {@link Backends}, {@link HttpLayer} and {@link CliSession} this
  * package is the composition root: the only code that sees every other package.
  */
 @Command(
     name = "forgeupload",
     mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description = "tus resumable-upload server. Configuration: FORGE_* environment variables.",
-    subcommands = {Main.Server.class, Main.Worker.class})
+    subcommands = {Main.Server.class, Main.Worker.class, UploadCommand.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
-    if (args.length > 0 && args[0].equals("apikey")) {
-      // before anything logs: the command's stdout carries only its output (a key, a listing)
+    // FORGE_LOG_*_FILE: logback reads system properties, not our resolved configuration
+    Config.loggingFromFiles(System.getenv()).forEach(System::setProperty);
+    if (args.length > 0 && (args[0].equals("apikey") || args[0].equals("upload"))) {
+      // before anything logs: the command's stdout carries only its output (a key, a listing, URLs)
       System.setProperty("forge.log.target", "System.err");
     }
     CommandLine cli = new CommandLine(new Main());
     cli.addSubcommand(new ApiKeyCommand(() -> CliSession.open(config())));
     System.exit(cli.execute(args));
+  }
+
+  /**
+   * {@code --version}: the version and which build this is. The default build carries the
+   * embedded services; the production build ({@code mvn -Pproduction package}) does not, and
+   * says so (scripts/run and the profile check in scripts/test read this line).
+   */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {
+        "forgeupload " + (v == null ? "(development)" : v) + ", "
+            + (Services.embeddedBuild()
+                ? "embedded services included"
+                : "production build: no embedded services")
+      };
+    }
   }
 
   /** No subcommand: run the server. */
@@ -58,6 +81,9 @@ public final class Main implements Callable<Integer> {
     } catch (Config.ConfigException e) {
       System.err.println("forgeupload: " + e.getMessage());
       return 2;
+    } catch (StartFailed e) {
+      System.err.println("forgeupload: " + e.getMessage());
+      return 1;
     } catch (Exception e) {
       System.err.println("forgeupload: start failed: " + e);
       return 1;

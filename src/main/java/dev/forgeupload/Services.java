@@ -8,6 +8,8 @@ import dev.forgeupload.embedded.EmbeddedEndpoints;
 import dev.forgeupload.embedded.EmbeddedRedis;
 import dev.forgeupload.embedded.EmbeddedS3;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -35,7 +37,7 @@ final class Services {
     if (!c.anyEmbedded()) {
       return configured(c);
     }
-    requireEmbeddedBuild();
+    requireEmbeddedBuild(missing(c));
     started.add(DataDirLock.acquire(c.dataDir()));
     String url = c.databaseUrl();
     String user = c.databaseUser();
@@ -84,7 +86,7 @@ final class Services {
       return configured(joined(c)); // a server runs on this data directory: use its database
     }
     started.add(lock);
-    requireEmbeddedBuild();
+    requireEmbeddedBuild("FORGE_DATABASE_URL"); // the CLI needs the database alone
     EmbeddedDatabase db = started.add(EmbeddedDatabase.start(c.dataDir()));
     return new Endpoints(db.jdbcUrl(), db.user(), c.databasePassword(), null, null, null, null);
   }
@@ -103,8 +105,8 @@ final class Services {
     ServicesConfig joined = c.joining(written);
     if (joined.anyEmbedded()) {
       throw new Config.ConfigException(
-          "worker mode needs FORGE_DATABASE_URL, FORGE_REDIS_URL and FORGE_S3_ENDPOINT, or a "
-              + "running server on FORGE_DATA_DIR " + c.dataDir());
+          "worker mode needs " + missing(joined) + ", or a running server on FORGE_DATA_DIR "
+              + c.dataDir());
     }
     return joined;
   }
@@ -117,14 +119,41 @@ final class Services {
     }
   }
 
-  private static void requireEmbeddedBuild() {
+  /** True when this build carries the embedded services (the default build, not production). */
+  static boolean embeddedBuild() {
     try {
       Class.forName("io.zonky.test.db.postgres.embedded.EmbeddedPostgres");
       Class.forName("redis.embedded.RedisServer");
-    } catch (ClassNotFoundException e) {
-      throw new Config.ConfigException(
-          "this build has no embedded services (it was built for production): set "
-              + "FORGE_DATABASE_URL, FORGE_REDIS_URL and FORGE_S3_ENDPOINT");
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
     }
+  }
+
+  /** Stops start-up naming {@code missing}, the variables to set, in a production build. */
+  private static void requireEmbeddedBuild(String missing) {
+    if (!embeddedBuild()) {
+      throw new Config.ConfigException(
+          "this build has no embedded services (it was built for production): set " + missing);
+    }
+  }
+
+  /** The variables of the services {@code c} leaves to an embedded stand-in, as a phrase. */
+  static String missing(ServicesConfig c) {
+    List<String> names = new ArrayList<>();
+    if (c.embeddedDatabase()) {
+      names.add("FORGE_DATABASE_URL");
+    }
+    if (c.embeddedRedis()) {
+      names.add("FORGE_REDIS_URL");
+    }
+    if (c.embeddedS3()) {
+      names.add("FORGE_S3_ENDPOINT");
+    }
+    if (names.size() <= 1) {
+      return String.join("", names);
+    }
+    return String.join(", ", names.subList(0, names.size() - 1)) + " and "
+        + names.get(names.size() - 1);
   }
 }

@@ -82,6 +82,24 @@ class ArchitectureTest {
           .that().resideOutsideOfPackage("dev.forgeupload.objectstore..")
           .should().dependOnClassesThat().resideInAPackage("io.minio..");
 
+  /**
+   * The upload client ({@code scripts/run upload}) speaks HTTP to a server and nothing else: no
+   * package of ours outside it, no server framework, no database, no Redis, no S3 client, no
+   * logging of ours (it writes its own stdout and stderr).
+   */
+  @ArchTest
+  static final ArchRule the_upload_client_depends_on_no_server_code =
+      noClasses()
+          .that().resideInAPackage("dev.forgeupload.client..")
+          .should().dependOnClassesThat(
+              resideInAPackage("dev.forgeupload..")
+                  .and(not(resideInAPackage("dev.forgeupload.client.."))))
+          .orShould().dependOnClassesThat().resideInAnyPackage(
+              "jakarta.servlet..", "org.eclipse.jetty..", "org.jooq..", "redis.clients..",
+              "io.minio..", "io.micrometer..", "me.desair.tus..", "com.zaxxer..",
+              "org.flywaydb..", "org.postgresql..", "io.zonky..", "org.apache.tika..",
+              "com.nimbusds..", "org.slf4j..", "ch.qos.logback..");
+
   /** Every package's allowed arrows, in one table; a new package must be added to it. */
   @ArchTest
   static final ArchRule packages_depend_only_on_what_they_are_allowed =
@@ -101,16 +119,20 @@ class ArchitectureTest {
           .layer("http").definedBy("dev.forgeupload.http..")
           .layer("tus").definedBy("dev.forgeupload.tus..")
           .layer("cli").definedBy("dev.forgeupload.cli..")
+          .layer("sync").definedBy("dev.forgeupload.sync..")
+          .layer("client").definedBy("dev.forgeupload.client..")
           .whereLayer("core").mayNotAccessAnyLayer()
           .whereLayer("config").mayOnlyAccessLayers("core")
           .whereLayer("auth").mayOnlyAccessLayers("core")
-          .whereLayer("db").mayOnlyAccessLayers("core", "auth")
+          .whereLayer("db").mayOnlyAccessLayers("core", "auth", "sync")
           .whereLayer("queue").mayOnlyAccessLayers("core", "auth")
           .whereLayer("objectstore").mayOnlyAccessLayers("core")
           .whereLayer("staging").mayOnlyAccessLayers("core")
           .whereLayer("worker").mayOnlyAccessLayers("core")
           .whereLayer("embedded").mayNotAccessAnyLayer()
-          .whereLayer("http").mayOnlyAccessLayers("core", "auth")
+          .whereLayer("http").mayOnlyAccessLayers("core", "auth", "sync")
           .whereLayer("tus").mayOnlyAccessLayers("core", "auth", "http")
-          .whereLayer("cli").mayOnlyAccessLayers("auth", "core");
+          .whereLayer("cli").mayOnlyAccessLayers("auth", "core")
+          .whereLayer("sync").mayOnlyAccessLayers("core", "auth")
+          .whereLayer("client").mayNotAccessAnyLayer();
 }

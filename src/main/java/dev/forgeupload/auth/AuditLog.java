@@ -27,7 +27,9 @@ public final class AuditLog {
     UPLOAD_DELETED("upload.deleted"),
     UPLOAD_RETRIED("upload.retried"),
     API_KEY_CREATED("api_key.created"),
-    API_KEY_REVOKED("api_key.revoked");
+    API_KEY_REVOKED("api_key.revoked"),
+    SYNC_JOB_CREATED("sync_job.created"),
+    SYNC_JOB_DELETED("sync_job.deleted");
 
     public final String dbName;
 

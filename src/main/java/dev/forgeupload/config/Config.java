@@ -15,11 +15,12 @@ public record Config(
     WorkerConfig worker,
     LimitsConfig limits,
     SecurityConfig security,
-    ContentConfig content) {
+    ContentConfig content,
+    SyncConfig sync) {
 
   /** Reads the configuration from an environment map (tests pass their own). */
   public static Config fromEnv(Map<String, String> env) {
-    EnvReader r = new EnvReader(env);
+    EnvReader r = EnvReader.of(env);
     HttpConfig http = HttpConfig.read(r);
     ServicesConfig services = ServicesConfig.read(r);
     UploadConfig uploads = UploadConfig.read(r);
@@ -27,9 +28,10 @@ public record Config(
     LimitsConfig limits = LimitsConfig.read(r);
     SecurityConfig security = SecurityConfig.read(r);
     ContentConfig content = ContentConfig.read(r);
+    SyncConfig sync = SyncConfig.read(r);
     checkLogging(r);
     security.checkBinding(http.host());
-    return new Config(http, services, uploads, worker, limits, security, content);
+    return new Config(http, services, uploads, worker, limits, security, content, sync);
   }
 
   /**
@@ -48,9 +50,31 @@ public record Config(
     r.oneOf("FORGE_LOG_LEVEL", "info", "trace", "debug", "info", "warn", "error");
   }
 
+  /**
+   * {@code FORGE_LOG_FORMAT} and {@code FORGE_LOG_LEVEL} as read from {@code _FILE} variables:
+   * logback looks up only the environment and system properties, so the entry point sets these
+   * as system properties before anything logs. Empty when neither came from a file, or when the
+   * files cannot be read ({@link #fromEnv} then reports why).
+   */
+  public static Map<String, String> loggingFromFiles(Map<String, String> env) {
+    Map<String, String> out = new LinkedHashMap<>();
+    try {
+      Map<String, String> resolved = EnvReader.resolveFiles(env);
+      for (String name : new String[] {"FORGE_LOG_FORMAT", "FORGE_LOG_LEVEL"}) {
+        String v = resolved.get(name);
+        if (v != null && !v.equals(env.get(name))) {
+          out.put(name, v);
+        }
+      }
+    } catch (ConfigException e) {
+      // fromEnv reports it with the one-line message
+    }
+    return out;
+  }
+
   /** This configuration with other services (worker mode joining a server's embedded ones). */
   public Config withServices(ServicesConfig joined) {
-    return new Config(http, joined, uploads, worker, limits, security, content);
+    return new Config(http, joined, uploads, worker, limits, security, content, sync);
   }
 
   /** The effective configuration for the start-up log, secrets redacted. */
@@ -71,6 +95,7 @@ public record Config(
     m.put("header_timeout", http.headerTimeout());
     m.put("lock_lease", uploads.lockLease());
     m.put("redis", s.redisUrl() == null ? "embedded" : redactUrl(s.redisUrl()));
+    m.put("redis_prefix", s.redisPrefix() == null ? "(from the database)" : s.redisPrefix());
     m.put("s3", s.s3Endpoint() == null ? "embedded" : s.s3Endpoint());
     m.put("s3_bucket", s.s3Bucket());
     m.put("s3_access_key", s.s3AccessKey() == null ? null : "***");
@@ -80,6 +105,9 @@ public record Config(
     m.put("denied_types", content.deniedTypes());
     m.put("allowed_types", content.allowedTypes());
     m.put("type_max_bytes", content.typeMaxBytes());
+    m.put("sync_roots", sync.roots());
+    m.put("sync_concurrency", sync.concurrency());
+    m.put("sync_scan_interval", sync.scanInterval());
     return m;
   }
 
@@ -97,7 +125,8 @@ public record Config(
     m.put("max_connections_per_address", limits.effectiveConnectionsPerAddress());
   }
 
-  private static String redactUrl(String url) {
+  /** A service URL for logs and messages: passwords and user info replaced by {@code ***}. */
+  public static String redactUrl(String url) {
     return url.replaceAll("(?i)(password=)[^&]*", "$1***").replaceAll("//[^/@]*@", "//***@");
   }
 

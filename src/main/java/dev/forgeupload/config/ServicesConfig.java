@@ -4,8 +4,9 @@ import java.nio.file.Path;
 
 /**
  * The data directory and the three services: PostgreSQL ({@code FORGE_DATABASE_*}), Redis
- * ({@code FORGE_REDIS_URL}) and S3 ({@code FORGE_S3_*}). A service without its URL or endpoint is
- * the embedded stand-in.
+ * ({@code FORGE_REDIS_URL}, {@code FORGE_REDIS_PREFIX}) and S3 ({@code FORGE_S3_*}). A service
+ * without its URL or endpoint is the embedded stand-in. {@code redisPrefix} is null unless set:
+ * the namespace is then derived from the database (its deployment id).
  */
 public record ServicesConfig(
     Path dataDir,
@@ -14,6 +15,7 @@ public record ServicesConfig(
     String databasePassword,
     int databasePoolSize,
     String redisUrl,
+    String redisPrefix,
     String s3Endpoint,
     String s3AccessKey,
     String s3SecretKey,
@@ -30,6 +32,7 @@ public record ServicesConfig(
             r.optional("FORGE_DATABASE_PASSWORD"),
             (int) r.longValue("FORGE_DATABASE_POOL_SIZE", 20, 2, 1000),
             r.optional("FORGE_REDIS_URL"),
+            r.optional("FORGE_REDIS_PREFIX"),
             r.optional("FORGE_S3_ENDPOINT"),
             r.optional("FORGE_S3_ACCESS_KEY"),
             r.optional("FORGE_S3_SECRET_KEY"),
@@ -44,6 +47,13 @@ public record ServicesConfig(
     if (redisUrl != null && !redisUrl.matches("rediss?://.+")) {
       throw new Config.ConfigException(
           "FORGE_REDIS_URL must be a redis:// or rediss:// URL, got '" + redisUrl + "'");
+    }
+    // no ':' inside: a key's deployment is everything before its first ':'
+    if (redisPrefix != null && !redisPrefix.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+      throw new Config.ConfigException(
+          "FORGE_REDIS_PREFIX must be 1 to 64 letters, digits, '.', '_' or '-', starting with a "
+              + "letter or digit (Redis names become <prefix>:jobs, ...), got '" + redisPrefix
+              + "'");
     }
     if (s3Endpoint != null) {
       if (!s3Endpoint.matches("https?://.+")) {
@@ -101,6 +111,7 @@ public record ServicesConfig(
             databasePassword,
             databasePoolSize,
             or(redisUrl, endpoints.get("FORGE_REDIS_URL")),
+            redisPrefix,
             or(s3Endpoint, endpoints.get("FORGE_S3_ENDPOINT")),
             or(s3AccessKey, endpoints.get("FORGE_S3_ACCESS_KEY")),
             or(s3SecretKey, endpoints.get("FORGE_S3_SECRET_KEY")),

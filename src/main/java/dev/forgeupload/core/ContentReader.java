@@ -36,6 +36,9 @@ public final class ContentReader {
     if (u.state() == UploadState.STORED && u.storageKey() != null) {
       return objects.get(u.storageKey(), from, count);
     }
+    if (u.state() == UploadState.CONCATENATED) {
+      return fromFinal(u, from, count);
+    }
     if (u.kind() == UploadKind.FINAL) {
       return parts(u, from, count);
     }
@@ -47,6 +50,9 @@ public final class ContentReader {
       if (now.state() == UploadState.STORED && now.storageKey() != null) {
         return objects.get(now.storageKey(), from, count);
       }
+      if (now.state() == UploadState.CONCATENATED) {
+        return fromFinal(now, from, count);
+      }
       if (now.state().isGone()) {
         throw UploadException.gone(now.state());
       }
@@ -54,37 +60,87 @@ public final class ContentReader {
     }
   }
 
+  /** A concatenated part's bytes: its stretch of the object of a stored final that lists it. */
+  private InputStream fromFinal(Upload part, long from, long count) throws IOException {
+    Upload fin =
+        ConcatParts.holder(repo.finalsListing(part.id()))
+            .orElseThrow(() -> UploadException.gone(UploadState.CONCATENATED));
+    long start = 0;
+    for (UUID p : fin.concatParts()) {
+      if (p.equals(part.id())) {
+        return objects.get(fin.storageKey(), start + from, count);
+      }
+      start += repo.find(p).map(Upload::offset).orElseThrow(UploadException::notFound);
+    }
+    throw UploadException.gone(UploadState.CONCATENATED);
+  }
+
   private InputStream parts(Upload u, long from, long count) {
     List<InputStream> streams = new ArrayList<>();
     long skip = from;
     long remaining = count;
+    long start = 0;
     for (UUID partId : u.concatParts()) {
       Upload part = repo.find(partId).orElseThrow(UploadException::notFound);
       long len = part.offset();
       if (skip >= len) {
         skip -= len;
+        start += len;
         continue;
       }
       long take = Math.min(len - skip, remaining);
       if (take <= 0) {
         break;
       }
-      streams.add(lazy(partId, skip, take));
+      long partFrom = skip;
+      long at = start + skip;
+      streams.add(lazy(() -> openPart(u.id(), part, partFrom, take, at)));
       remaining -= take;
+      start += len;
       skip = 0;
     }
     return new SequenceInputStream(Collections.enumeration(streams));
   }
 
-  /** A part's bytes, opened when first read (a long final opens one file at a time). */
-  private InputStream lazy(UUID id, long from, long count) {
+  /**
+   * {@code count} bytes from {@code from} of one part of final {@code finalId}, at {@code at} in
+   * the final: staged, or (a concatenated part) in the stored final that holds it, or (the
+   * worker stored this final meanwhile and its parts' staged files are gone) in this final's
+   * object.
+   */
+  private InputStream openPart(UUID finalId, Upload part, long from, long count, long at)
+      throws IOException {
+    if (part.state() == UploadState.CONCATENATED) {
+      return fromFinal(part, from, count);
+    }
+    try {
+      return staging.read(part.id(), from, count);
+    } catch (NoSuchFileException e) {
+      Upload fin = repo.find(finalId).orElseThrow(() -> e);
+      if (fin.state() == UploadState.STORED && fin.storageKey() != null) {
+        return objects.get(fin.storageKey(), at, count);
+      }
+      Upload now = repo.find(part.id()).orElseThrow(() -> e);
+      if (now.state() == UploadState.CONCATENATED) {
+        return fromFinal(now, from, count);
+      }
+      throw e;
+    }
+  }
+
+  private interface Opener {
+    InputStream open() throws IOException;
+  }
+
+  /** A part's bytes, opened when first read (a long final opens one part at a time). */
+  private static InputStream lazy(Opener opener) {
     return new InputStream() {
       private InputStream in;
 
       private InputStream in() {
         if (in == null) {
           try {
-            in = staging.read(id, from, count);
+            in = opener.open();
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }

@@ -23,8 +23,21 @@ public interface JobQueue extends AutoCloseable {
   /** Jobs another consumer took but has not acknowledged for {@code minIdle} (it died). */
   List<Job> claimStale(String consumer, Duration minIdle, int count);
 
+  /**
+   * The consumer is still working on the job: it must not look abandoned to {@link #claimStale}
+   * (its idle time starts again). A worker calls this while it stores, as often as it renews its
+   * claim in PostgreSQL.
+   */
+  void touch(Job job, String consumer);
+
   /** The job is done (or given up): it leaves the queue and the upload is no longer pending. */
   void ack(Job job);
+
+  /**
+   * The job's upload is not in this deployment's database (another deployment shares the queue):
+   * this deployment is not handed the job again, and the job stays, still pending, for its owner.
+   */
+  void leave(Job job);
 
   boolean isReachable();
 

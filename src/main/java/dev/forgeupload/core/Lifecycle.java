@@ -1,8 +1,10 @@
 package dev.forgeupload.core;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -113,10 +115,79 @@ public final class Lifecycle {
     return after;
   }
 
-  /** After the object store has the bytes: staging is no longer needed. */
+  /**
+   * After the object store has the bytes: staging is no longer needed. A final has none of its
+   * own; its parts that no other final needs become {@code concatenated} and lose theirs.
+   */
   public void dropStaged(Upload u) throws IOException {
-    if (u.kind() != UploadKind.FINAL) {
+    if (u.kind() == UploadKind.FINAL) {
+      settleParts(u.id(), false);
+    } else {
       staging.delete(u.id());
+    }
+  }
+
+  /**
+   * The parts of a final that was stored or deleted: those no other final needs become {@code
+   * concatenated} (a stored final holds their bytes) or, with {@code dropUnused}, {@code
+   * deleted}; either way their staged bytes go. A failure here leaves the parts as they were
+   * (complete, staged): the reconciler never expires a complete part, so nothing is lost.
+   */
+  private void settleParts(UUID finalId, boolean dropUnused) {
+    List<Upload> changed;
+    try {
+      changed = repo.settleParts(finalId, dropUnused);
+    } catch (RuntimeException e) {
+      log.warn("PartsSettleFailed final={} error={}", finalId, e.toString());
+      return;
+    }
+    for (Upload part : changed) {
+      try {
+        staging.delete(part.id());
+      } catch (IOException e) {
+        // the reconciler collects staged bytes of concatenated and deleted uploads
+        log.warn("StagingDeleteFailed id={} error={}", part.id(), e.toString());
+      }
+      events.state(part.id(), part.state(), part.offset(), part.length());
+    }
+    if (!changed.isEmpty()) {
+      log.info("PartsSettled final={} parts={} state={}", finalId, changed.size(),
+          changed.get(0).state().dbName());
+    }
+  }
+
+  /**
+   * Before a stored final's object goes: its concatenated parts that another final still needs
+   * (one built from them again, not stored yet) and no other stored final holds are staged
+   * again from the object, so that final can still be stored.
+   */
+  private void restoreNeededParts(Upload fin) throws IOException {
+    long start = 0;
+    for (UUID partId : fin.concatParts()) {
+      Upload part = repo.find(partId).orElse(null);
+      if (part == null) {
+        continue;
+      }
+      List<Upload> others =
+          repo.finalsListing(partId).stream().filter(f -> !f.id().equals(fin.id())).toList();
+      if (ConcatParts.needsRestore(part, others)) {
+        try (InputStream in = objects.get(fin.storageKey(), start, part.offset());
+            StagingStore.Writer w = staging.openWriter(partId, 0)) {
+          byte[] buf = new byte[64 * 1024];
+          long written = 0;
+          for (int n; (n = in.read(buf)) > 0; written += n) {
+            w.write(buf, 0, n);
+          }
+          if (written != part.offset()) {
+            throw new IOException("the object of " + fin.id() + " ended before part " + partId);
+          }
+          w.force();
+        }
+        repo.markState(partId, UploadState.UPLOADING, null);
+        events.state(partId, UploadState.UPLOADING, part.offset(), part.length());
+        log.info("PartRestored id={} final={} bytes={}", partId, fin.id(), part.offset());
+      }
+      start += part.offset();
     }
   }
 
@@ -126,6 +197,9 @@ public final class Lifecycle {
     if (u.state() == UploadState.DELETED) {
       return;
     }
+    if (u.kind() == UploadKind.FINAL && u.storageKey() != null) {
+      restoreNeededParts(u);
+    }
     repo.markState(id, UploadState.DELETED, null);
     staging.delete(id);
     if (u.storageKey() != null) {
@@ -134,5 +208,8 @@ public final class Lifecycle {
     events.state(id, UploadState.DELETED, u.offset(), u.length());
     metrics.terminated();
     log.info("UploadTerminated id={}", id);
+    if (u.kind() == UploadKind.FINAL) {
+      settleParts(id, true); // its parts go with it, unless another final needs or holds them
+    }
   }
 }

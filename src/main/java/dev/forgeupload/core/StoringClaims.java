@@ -15,8 +15,14 @@ public interface StoringClaims {
    */
   Optional<Upload> claimForStoring(UUID id, String worker, Duration staleAfter);
 
-  /** Keeps a claim alive while the transfer runs. */
-  void renewClaim(UUID id, String worker);
+  /** Keeps a claim alive while the transfer runs; false when it is no longer this worker's. */
+  boolean renewClaim(UUID id, String worker);
+
+  /**
+   * Gives a claim back unfinished (the worker is stopping): {@code queued} again, due now, and the
+   * attempt not counted. False when the claim was no longer this worker's.
+   */
+  boolean releaseClaim(UUID id, String worker);
 
   /** Records the stored object; false when the claim was lost (deleted, or taken over). */
   boolean markStored(UUID id, String worker, String storageKey, String sha256);

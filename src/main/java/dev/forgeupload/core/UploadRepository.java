@@ -19,7 +19,9 @@ public interface UploadRepository {
   /**
    * Inserts a new upload storing {@code contentType} (the type detected from its bytes), after
    * checking the owner's {@code limits} atomically with the insert (two creations by one owner
-   * cannot both take the last of a quota).
+   * cannot both take the last of a quota). A final upload's parts are checked with {@link
+   * ConcatParts#checkUsable} under a shared lock on their rows, so {@link #settleParts} cannot
+   * change them while a final naming them is being created.
    */
   Upload create(NewUpload upload, long offset, String contentType, OwnerLimits limits);
 
@@ -75,8 +77,19 @@ public interface UploadRepository {
    */
   boolean rejectFinal(UUID id, String error);
 
-  /** Final uploads that list {@code partId} among their parts. */
+  /** Final uploads that list {@code partId} among their parts and are not complete. */
   List<UUID> finalsContaining(UUID partId);
+
+  /** Every final upload that lists {@code partId}, oldest first. */
+  List<Upload> finalsListing(UUID partId);
+
+  /**
+   * After final upload {@code finalId} was stored or deleted: moves each of its parts to the
+   * state {@link ConcatParts#next} gives, given every final that lists it, under an exclusive
+   * lock on the parts' rows (so no final naming them is created meanwhile). Returns the parts
+   * that changed, as they are now.
+   */
+  List<Upload> settleParts(UUID finalId, boolean dropUnused);
 
   boolean markState(UUID id, UploadState state, String error);
 

@@ -8,6 +8,11 @@ public enum UploadState {
   QUEUED,
   STORING,
   STORED,
+  /**
+   * A partial upload whose bytes live on in a stored final upload: its staged bytes are gone,
+   * it is complete and counts neither as unfinished nor in the statistics.
+   */
+  CONCATENATED,
   FAILED,
   EXPIRED,
   DELETED;

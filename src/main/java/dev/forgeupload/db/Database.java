@@ -39,6 +39,28 @@ public final class Database implements AutoCloseable {
             new Settings().withExecuteLogging(false).withRenderSchema(false));
   }
 
+  /**
+   * One plain connection, opened and closed, before any pool exists: a database that cannot be
+   * reached or refuses the login fails here with the driver's reason, within {@code
+   * timeoutSeconds}, instead of in the pool's retries.
+   */
+  public static void probe(String jdbcUrl, String user, String password, int timeoutSeconds)
+      throws SQLException {
+    java.util.Properties p = new java.util.Properties();
+    if (user != null) {
+      p.setProperty("user", user);
+    }
+    if (password != null) {
+      p.setProperty("password", password);
+    }
+    p.setProperty("connectTimeout", Integer.toString(timeoutSeconds));
+    p.setProperty("loginTimeout", Integer.toString(timeoutSeconds));
+    p.setProperty("ApplicationName", "forgeupload");
+    try (Connection c = java.sql.DriverManager.getConnection(jdbcUrl, p)) {
+      c.isValid(timeoutSeconds);
+    }
+  }
+
   /** Applies the Flyway migrations (safe to run concurrently from several processes). */
   public void migrate() {
     Flyway.configure()

@@ -55,12 +55,29 @@ public final class JooqStoringClaims implements StoringClaims {
   }
 
   @Override
-  public void renewClaim(UUID id, String worker) {
-    dsl.update(UPLOADS)
-        .set(UPLOADS.CLAIMED_AT, DSL.currentOffsetDateTime())
-        .where(UPLOADS.ID.eq(id).and(UPLOADS.CLAIMED_BY.eq(worker)))
-        .and(UPLOADS.STATE.eq(UploadState.STORING.dbName()))
-        .execute();
+  public boolean renewClaim(UUID id, String worker) {
+    return dsl.update(UPLOADS)
+            .set(UPLOADS.CLAIMED_AT, DSL.currentOffsetDateTime())
+            .where(UPLOADS.ID.eq(id).and(UPLOADS.CLAIMED_BY.eq(worker)))
+            .and(UPLOADS.STATE.eq(UploadState.STORING.dbName()))
+            .execute()
+        == 1;
+  }
+
+  @Override
+  public boolean releaseClaim(UUID id, String worker) {
+    return dsl.update(UPLOADS)
+            .set(UPLOADS.STATE, UploadState.QUEUED.dbName())
+            .set(UPLOADS.CLAIMED_BY, (String) null)
+            .set(UPLOADS.CLAIMED_AT, (OffsetDateTime) null)
+            .set(UPLOADS.NEXT_ATTEMPT_AT, (OffsetDateTime) null)
+            .set(UPLOADS.ATTEMPTS, DSL.greatest(UPLOADS.ATTEMPTS.minus(1), DSL.inline(0)))
+            .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
+            .where(UPLOADS.ID.eq(id))
+            .and(UPLOADS.STATE.eq(UploadState.STORING.dbName()))
+            .and(UPLOADS.CLAIMED_BY.eq(worker))
+            .execute()
+        == 1;
   }
 
   @Override

@@ -93,8 +93,27 @@ public final class JooqUploadQueries implements UploadQueries {
         .fetch(r -> new StateChange(UploadState.fromDb(r.value1()), r.value2(), r.value3()));
   }
 
+  /**
+   * What the statistics count: every upload but deleted ones, and each file once. A part whose
+   * final is complete (or stored: the part is then concatenated) counts through that final; a
+   * part still on its way counts on its own, as its final has no bytes yet.
+   */
+  private static Condition counted() {
+    return UPLOADS.STATE.ne(UploadState.DELETED.dbName())
+        .andNot(
+            DSL.condition(
+                """
+                {0} = 'partial' AND ({1} = 'concatenated' OR EXISTS (
+                  SELECT 1 FROM uploads f
+                  WHERE f.upload_type = 'final' AND f.concat_parts @> ARRAY[{2}]
+                    AND f.completed_at IS NOT NULL AND f.state NOT IN ('deleted', 'expired')))
+                """,
+                UPLOADS.UPLOAD_TYPE, UPLOADS.STATE, UPLOADS.ID));
+  }
+
   @Override
   public Stats stats(int days) {
+    Condition counted = counted();
     Field<java.time.LocalDate> day =
         DSL.field("({0} at time zone 'UTC')::date", java.time.LocalDate.class, UPLOADS.CREATED_AT);
     Field<Long> bytes = DSL.coalesce(DSL.sum(UPLOADS.OFFSET), DSL.inline(java.math.BigDecimal.ZERO)).cast(Long.class);
@@ -104,6 +123,7 @@ public final class JooqUploadQueries implements UploadQueries {
             .where(
                 DSL.condition(
                     "{0} > now() - make_interval(days => {1})", UPLOADS.CREATED_AT, DSL.val(days)))
+            .and(counted)
             .groupBy(day)
             .orderBy(day)
             .fetch(r -> new DayCount(r.value1().toString(), r.value2(), r.value3()));
@@ -111,6 +131,7 @@ public final class JooqUploadQueries implements UploadQueries {
     List<TypeCount> byType =
         dsl.select(type, DSL.count(), bytes)
             .from(UPLOADS)
+            .where(counted)
             .groupBy(type)
             .orderBy(DSL.count().desc())
             .limit(20)
@@ -118,6 +139,7 @@ public final class JooqUploadQueries implements UploadQueries {
     Map<String, Long> byState = new java.util.LinkedHashMap<>();
     dsl.select(UPLOADS.STATE, DSL.count())
         .from(UPLOADS)
+        .where(counted)
         .groupBy(UPLOADS.STATE)
         .orderBy(UPLOADS.STATE)
         .forEach(r -> byState.put(r.value1(), r.value2().longValue()));

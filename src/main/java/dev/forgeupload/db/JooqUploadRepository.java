@@ -4,6 +4,7 @@ import static dev.forgeupload.db.generated.Tables.UPLOADS;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.forgeupload.core.ConcatParts;
 import dev.forgeupload.core.NewUpload;
 import dev.forgeupload.core.OwnerLimits;
 import dev.forgeupload.core.Upload;
@@ -13,6 +14,7 @@ import dev.forgeupload.core.UploadState;
 import dev.forgeupload.db.generated.tables.records.UploadsRecord;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,12 +41,19 @@ public final class JooqUploadRepository implements UploadRepository {
 
   @Override
   public Upload create(NewUpload n, long offset, String contentType, OwnerLimits limits) {
-    if (n.owner() == null || !limits.any()) {
+    boolean limited = n.owner() != null && limits.any();
+    if (!limited && n.kind() != UploadKind.FINAL) {
       return insert(dsl, n, offset, contentType);
     }
     return dsl.transactionResult(
         cfg -> {
+          if (!limited) {
+            DSLContext tx = DSL.using(cfg);
+            lockUsableParts(tx, n);
+            return insert(tx, n, offset, contentType);
+          }
           DSLContext tx = lockOwner(DSL.using(cfg), n.owner());
+          lockUsableParts(tx, n);
           OwnerLimits.Usage before = usage(tx, n.owner(), null, 0);
           limits.check(n.owner(), before, 0, true);
           Upload u = insert(tx, n, offset, contentType);
@@ -57,6 +66,23 @@ public final class JooqUploadRepository implements UploadRepository {
           }
           return u;
         });
+  }
+
+  /**
+   * A final's parts, share-locked until the insert commits: {@link #settleParts} (which locks
+   * them exclusively) either ran before and this sees what it decided, or runs after and sees
+   * this final.
+   */
+  private static void lockUsableParts(DSLContext tx, NewUpload n) {
+    if (n.kind() != UploadKind.FINAL || n.concatParts() == null || n.concatParts().isEmpty()) {
+      return;
+    }
+    tx.selectFrom(UPLOADS)
+        .where(UPLOADS.ID.in(n.concatParts()))
+        .orderBy(UPLOADS.ID)
+        .forShare()
+        .fetch()
+        .forEach(r -> ConcatParts.checkUsable(UploadRows.toUpload(r)));
   }
 
   /** One owner's quota decisions queue up here, so checks and writes don't interleave. */
@@ -334,9 +360,69 @@ public final class JooqUploadRepository implements UploadRepository {
     return dsl.select(UPLOADS.ID)
         .from(UPLOADS)
         .where(UPLOADS.UPLOAD_TYPE.eq(UploadKind.FINAL.dbName()))
-        .and(DSL.condition("{0} = any({1})", DSL.val(partId), UPLOADS.CONCAT_PARTS))
+        .and(lists(partId))
         .and(UPLOADS.COMPLETED_AT.isNull())
         .fetch(UPLOADS.ID);
+  }
+
+  @Override
+  public List<Upload> finalsListing(UUID partId) {
+    return dsl.selectFrom(UPLOADS)
+        .where(UPLOADS.UPLOAD_TYPE.eq(UploadKind.FINAL.dbName()))
+        .and(lists(partId))
+        .orderBy(UPLOADS.CREATED_AT, UPLOADS.ID)
+        .fetch(UploadRows::toUpload);
+  }
+
+  /** The final's concat_parts hold the part (uses the GIN index on finals' parts). */
+  private static Condition lists(UUID partId) {
+    return DSL.condition("{0} @> ARRAY[{1}]", UPLOADS.CONCAT_PARTS, DSL.val(partId));
+  }
+
+  @Override
+  public List<Upload> settleParts(UUID finalId, boolean dropUnused) {
+    return dsl.transactionResult(
+        cfg -> {
+          DSLContext tx = DSL.using(cfg);
+          Upload fin =
+              tx.selectFrom(UPLOADS).where(UPLOADS.ID.eq(finalId)).fetchOptional()
+                  .map(UploadRows::toUpload).orElse(null);
+          if (fin == null || fin.kind() != UploadKind.FINAL || fin.concatParts() == null
+              || fin.concatParts().isEmpty()) {
+            return List.of();
+          }
+          List<Upload> parts =
+              tx.selectFrom(UPLOADS)
+                  .where(UPLOADS.ID.in(fin.concatParts()))
+                  .orderBy(UPLOADS.ID)
+                  .forUpdate()
+                  .fetch(UploadRows::toUpload);
+          // a later statement sees every final committed while this one waited for the locks
+          List<Upload> finals =
+              tx.selectFrom(UPLOADS)
+                  .where(UPLOADS.UPLOAD_TYPE.eq(UploadKind.FINAL.dbName()))
+                  .and(DSL.condition("{0} && {1}", UPLOADS.CONCAT_PARTS,
+                      DSL.val(fin.concatParts().toArray(UUID[]::new),
+                          UPLOADS.CONCAT_PARTS.getDataType())))
+                  .fetch(UploadRows::toUpload);
+          List<Upload> changed = new ArrayList<>();
+          for (Upload part : parts) {
+            List<Upload> listing =
+                finals.stream().filter(f -> f.concatParts().contains(part.id())).toList();
+            Optional<UploadState> next = ConcatParts.next(part, listing, dropUnused);
+            if (next.isPresent()) {
+              tx.update(UPLOADS)
+                  .set(UPLOADS.STATE, next.get().dbName())
+                  .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
+                  .where(UPLOADS.ID.eq(part.id()))
+                  .returning()
+                  .fetchOptional()
+                  .map(UploadRows::toUpload)
+                  .ifPresent(changed::add);
+            }
+          }
+          return changed;
+        });
   }
 
   @Override

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The default mode's S3: S3Proxy (a real S3 API server) as its own JVM with the filesystem
  * backend under {@code <data>/s3}. Its jar is {@code target/embedded/s3proxy.jar}, copied there by
- * the build (or {@code FORGE_S3PROXY_JAR}).
+ * the build (or {@code FORGE_S3PROXY_JAR}). It runs detached from the terminal ({@link Detached})
+ * and stops when ForgeServer stops it, after the workers.
  */
 public final class EmbeddedS3 implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedS3.class);
@@ -68,9 +69,10 @@ public final class EmbeddedS3 implements AutoCloseable {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process proc =
         new ProcessBuilder(
-                List.of(
-                    java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString(),
-                    "--properties", props.toString()))
+                Detached.command(
+                    List.of(
+                        java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString(),
+                        "--properties", props.toString())))
             .redirectErrorStream(true)
             .redirectOutput(run.resolve("s3proxy.log").toFile())
             .start();
@@ -161,14 +163,6 @@ public final class EmbeddedS3 implements AutoCloseable {
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      process.destroyForcibly();
-    }
+    Detached.stop(process, 10);
   }
 }

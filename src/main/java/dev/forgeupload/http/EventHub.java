@@ -216,17 +216,17 @@ public final class EventHub implements AutoCloseable {
 
   private void dispatch(String json) {
     byte[] frame = null;
-    String owner = null;
-    boolean ownerKnown = false;
+    Subject subject = null; // looked up once per event, not per stream
     for (EventStream s : streams) {
-      if (!s.principal.admin()) {
-        if (!ownerKnown) {
-          owner = ownerOf(json); // once per event, not per stream
-          ownerKnown = true;
+      if (subject == null) {
+        subject = subjectOf(json);
+        if (subject.foreign()) {
+          return; // another deployment's upload (same Redis namespace): shown to no one here
         }
-        if (owner == null || !owner.equals(s.owner())) {
-          continue;
-        }
+      }
+      if (!s.principal.admin()
+          && (subject.owner() == null || !subject.owner().equals(s.owner()))) {
+        continue;
       }
       if (frame == null) {
         frame = ("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8);
@@ -235,11 +235,17 @@ public final class EventHub implements AutoCloseable {
     }
   }
 
-  /** The owner of the event's upload ("" for none), null when it has no upload id or row. */
-  private String ownerOf(String json) {
+  /**
+   * Whose upload an event is about: {@code owner} is the owner ("" for none), null when the event
+   * names no upload or the lookup failed; {@code foreign} when it names an upload that is not in
+   * this database. Rows are written before their events are published, so no row means foreign.
+   */
+  private record Subject(String owner, boolean foreign) {}
+
+  private Subject subjectOf(String json) {
     Matcher m = EVENT_ID.matcher(json);
     if (!m.find()) {
-      return null;
+      return new Subject(null, false);
     }
     UUID id = UUID.fromString(m.group(1));
     String owner = owners.get(id);
@@ -248,14 +254,14 @@ public final class EventHub implements AutoCloseable {
         owner = repo.find(id).map(u -> u.owner() == null ? "" : u.owner()).orElse(null);
       } catch (RuntimeException e) {
         log.warn("EventOwnerLookupFailed error={}", e.toString());
-        return null;
+        return new Subject(null, false);
       }
       if (owner == null) {
-        return null;
+        return new Subject(null, true);
       }
       owners.put(id, owner);
     }
-    return owner;
+    return new Subject(owner, false);
   }
 
   // ---- the scheduler

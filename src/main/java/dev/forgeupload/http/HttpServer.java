@@ -1,7 +1,14 @@
 package dev.forgeupload.http;
 
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServlet;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -29,16 +36,25 @@ import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.VirtualThreads;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Jetty wiring in one place: connector, timeouts, graceful stop, servlets by path. */
+/**
+ * Jetty wiring in one place: connector, timeouts, graceful stop, servlets by path. It serves the
+ * socket a {@link Listener} bound earlier.
+ */
 public final class HttpServer {
+  private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+  /** After the graceful wait the connections are closed; their handlers end within this. */
+  private static final Duration DRAIN = Duration.ofSeconds(10);
+
   private final Server server;
   private final ServerConnector connector;
   private final ServletContextHandler context;
+  private final InFlight inFlight = new InFlight();
 
   public HttpServer(
-      String host,
-      int port,
+      Listener listener,
       boolean trustProxy,
       Duration readTimeout,
       Duration headerTimeout,
@@ -53,12 +69,17 @@ public final class HttpServer {
       pool.setVirtualThreadsExecutor(VirtualThreads.getDefaultVirtualThreadsExecutor());
     }
     server = new Server(pool);
-    connector = connector(server, host, port, trustProxy, readTimeout);
+    connector = connector(server, trustProxy, readTimeout);
+    try {
+      connector.open(listener.channel());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     // the idle timeout restarts with every byte: a deadline for the whole request head, and a
     // cap on connections per client address (both closed before a request reaches a servlet)
     connector.addBean(new ConnectionGuard(connector, headerTimeout, maxConnectionsPerAddress));
     server.addConnector(connector);
-    context = context(auth, servlets);
+    context = context(inFlight, auth, servlets);
     ErrorHandler errors = new ErrorHandler();
     errors.setShowStacks(false);
     errors.setShowMessageInTitle(false);
@@ -75,7 +96,7 @@ public final class HttpServer {
   }
 
   private static ServerConnector connector(
-      Server server, String host, int port, boolean trustProxy, Duration readTimeout) {
+      Server server, boolean trustProxy, Duration readTimeout) {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendDateHeader(true);
@@ -87,8 +108,6 @@ public final class HttpServer {
       http.addCustomizer(new ForwardedRequestCustomizer());
     }
     ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
-    connector.setHost(host);
-    connector.setPort(port);
     connector.setIdleTimeout(readTimeout.toMillis());
     return connector;
   }
@@ -98,8 +117,12 @@ public final class HttpServer {
    * stream is an asynchronous response (it holds no request thread), and async needs the whole
    * chain to allow it.
    */
-  private static ServletContextHandler context(Filter auth, Map<String, HttpServlet> servlets) {
+  private static ServletContextHandler context(
+      InFlight inFlight, Filter auth, Map<String, HttpServlet> servlets) {
     ServletContextHandler context = new ServletContextHandler("/");
+    FilterHolder counting = new FilterHolder(inFlight);
+    counting.setAsyncSupported(true);
+    context.addFilter(counting, "/*", EnumSet.of(DispatcherType.REQUEST));
     context.addFilter(RequestIdFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST))
         .setAsyncSupported(true);
     context.addFilter(SecurityHeadersFilter.class, "/*", EnumSet.of(DispatcherType.REQUEST))
@@ -183,8 +206,59 @@ public final class HttpServer {
     return connector.getLocalPort();
   }
 
+  /**
+   * Graceful stop: no new connections or requests; requests in flight get the stop timeout to
+   * finish, then their connections are closed. Returns once every request handler has returned
+   * (a PATCH cut off keeps and records what it received), so nothing it still needs is stopped
+   * under it.
+   */
   public void stop() throws Exception {
-    server.stop();
+    try {
+      server.stop();
+    } finally {
+      if (!inFlight.awaitIdle(DRAIN)) {
+        log.warn("HttpStopIncomplete requests_running={} after {} s", inFlight.count(),
+            DRAIN.toSeconds());
+      }
+    }
+  }
+
+  /** Requests inside a servlet right now (an asynchronous event stream leaves at once). */
+  private static final class InFlight extends HttpFilter {
+    private static final long serialVersionUID = 1L;
+    private int count;
+
+    @Override
+    protected void doFilter(HttpServletRequest req, HttpServletResponse resp, FilterChain chain)
+        throws IOException, ServletException {
+      synchronized (this) {
+        count++;
+      }
+      try {
+        chain.doFilter(req, resp);
+      } finally {
+        synchronized (this) {
+          count--;
+          notifyAll();
+        }
+      }
+    }
+
+    synchronized int count() {
+      return count;
+    }
+
+    synchronized boolean awaitIdle(Duration timeout) throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (count > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        wait(Math.max(1, left / 1_000_000));
+      }
+      return true;
+    }
   }
 
   public void join() throws InterruptedException {

@@ -13,6 +13,7 @@ import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.XAutoClaimParams;
+import redis.clients.jedis.params.XClaimParams;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntry;
 
@@ -20,13 +21,11 @@ import redis.clients.jedis.resps.StreamEntry;
  * Jobs in a Redis Stream read by a consumer group. A marker key per upload says a job is pending,
  * set together with the stream entry and removed together with the acknowledgement (Lua scripts,
  * atomic in Redis); the marker expires after a while so that a marker whose entry was somehow lost
- * only delays the reconciler, never blocks it.
+ * only delays the reconciler, never blocks it. Every name comes from {@link RedisNames}: the
+ * stream and markers are the namespace's, the group is this database's ({@link #leave}).
  */
 public final class RedisJobQueue implements JobQueue {
   private static final Logger log = LoggerFactory.getLogger(RedisJobQueue.class);
-  static final String STREAM = "forge:jobs";
-  static final String GROUP = "forge-workers";
-  private static final String MARKER = "forge:pending:";
   private static final long MARKER_TTL_SECONDS = 600;
   private static final String ENQUEUE =
       "if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then "
@@ -37,14 +36,20 @@ public final class RedisJobQueue implements JobQueue {
           + "return redis.call('DEL', KEYS[1])";
 
   private final RedisClient redis;
+  private final RedisNames names;
+  private final String stream;
+  private final String group;
 
-  public RedisJobQueue(RedisClient redis) {
+  public RedisJobQueue(RedisClient redis, RedisNames names) {
     this.redis = redis;
+    this.names = names;
+    this.stream = names.jobs();
+    this.group = names.workers();
   }
 
   private void ensureGroup() {
     try {
-      redis.xgroupCreate(STREAM, GROUP, new StreamEntryID(0, 0), true);
+      redis.xgroupCreate(stream, group, new StreamEntryID(0, 0), true);
     } catch (JedisDataException e) {
       if (!String.valueOf(e.getMessage()).startsWith("BUSYGROUP")) {
         throw e;
@@ -56,13 +61,13 @@ public final class RedisJobQueue implements JobQueue {
   public void enqueue(UUID uploadId) {
     redis.eval(
         ENQUEUE,
-        List.of(MARKER + uploadId, STREAM),
+        List.of(names.pending(uploadId), stream),
         List.of(uploadId.toString(), Long.toString(MARKER_TTL_SECONDS)));
   }
 
   @Override
   public boolean isPending(UUID uploadId) {
-    return redis.exists(MARKER + uploadId);
+    return redis.exists(names.pending(uploadId));
   }
 
   @Override
@@ -91,10 +96,10 @@ public final class RedisJobQueue implements JobQueue {
 
   private List<Map.Entry<String, List<StreamEntry>>> read(String consumer, Duration block) {
     return redis.xreadGroup(
-        GROUP,
+        group,
         consumer,
         XReadGroupParams.xReadGroupParams().count(1).block((int) block.toMillis()),
-        Map.of(STREAM, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
+        Map.of(stream, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
   }
 
   @Override
@@ -103,8 +108,8 @@ public final class RedisJobQueue implements JobQueue {
     try {
       Map.Entry<StreamEntryID, List<StreamEntry>> res =
           redis.xautoclaim(
-              STREAM,
-              GROUP,
+              stream,
+              group,
               consumer,
               minIdle.toMillis(),
               new StreamEntryID(0, 0),
@@ -134,12 +139,28 @@ public final class RedisJobQueue implements JobQueue {
     return new Job(e.getID().toString(), id);
   }
 
+  /** XCLAIM by the owner with no minimum idle time: only the entry's idle time changes. */
+  @Override
+  public void touch(Job job, String consumer) {
+    redis.xclaimJustId(
+        stream, group, consumer, 0, XClaimParams.xClaimParams(), new StreamEntryID(job.messageId()));
+  }
+
   @Override
   public void ack(Job job) {
     redis.eval(
         ACK,
-        List.of(MARKER + job.uploadId(), STREAM),
-        List.of(GROUP, job.messageId()));
+        List.of(names.pending(job.uploadId()), stream),
+        List.of(group, job.messageId()));
+  }
+
+  /**
+   * Acknowledged in this database's group only: the entry and the upload's marker stay, and the
+   * owner's group (its own deployment id) still delivers the job to the owner's workers.
+   */
+  @Override
+  public void leave(Job job) {
+    redis.xack(stream, group, new StreamEntryID(job.messageId()));
   }
 
   @Override

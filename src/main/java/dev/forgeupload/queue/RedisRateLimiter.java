@@ -16,7 +16,6 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  */
 public final class RedisRateLimiter implements RateLimiter {
   private static final Logger log = LoggerFactory.getLogger(RedisRateLimiter.class);
-  static final String KEY_PREFIX = "forge:rate:";
 
   // KEYS[1] bucket; ARGV[1] capacity; ARGV[2] tokens per millisecond.
   // Returns 0 when a token was taken, else milliseconds until one is available.
@@ -38,12 +37,14 @@ public final class RedisRateLimiter implements RateLimiter {
       """;
 
   private final RedisClient redis;
+  private final RedisNames names;
   private final AtomicLong lastWarning = new AtomicLong();
   /** SHA-1 of the loaded script: every request sends 40 bytes, not the script. */
   private volatile String sha;
 
-  public RedisRateLimiter(RedisClient redis) {
+  public RedisRateLimiter(RedisClient redis, RedisNames names) {
     this.redis = redis;
+    this.names = names;
   }
 
   @Override
@@ -54,7 +55,7 @@ public final class RedisRateLimiter implements RateLimiter {
     double capacity = Math.max(1, perMinute / 4.0);
     double perMilli = perMinute / 60_000.0;
     try {
-      List<String> keys = List.of(KEY_PREFIX + key);
+      List<String> keys = List.of(names.rate(key));
       List<String> args = List.of(Double.toString(capacity), Double.toString(perMilli));
       Object waitMillis;
       try {

@@ -18,16 +18,17 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.RedisClient;
 
 /**
- * Progress and state changes published on the Redis channel {@code forge:events} as JSON, so every
- * node's live view sees every upload. Offsets are throttled per upload; publishing happens off the
- * request thread and is dropped when Redis cannot keep up: uploads never wait for it.
+ * Progress and state changes published as JSON on the deployment's Redis channel ({@link
+ * RedisNames#events()}), so every node's live view sees every upload. Offsets are throttled per
+ * upload; publishing happens off the request thread and is dropped when Redis cannot keep up:
+ * uploads never wait for it.
  */
 public final class RedisUploadEvents implements UploadEvents, AutoCloseable {
-  public static final String CHANNEL = "forge:events";
   private static final Logger log = LoggerFactory.getLogger(RedisUploadEvents.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final RedisClient redis;
+  private final String channel;
   private final long intervalNanos;
   private final Map<UUID, Long> lastProgress = new ConcurrentHashMap<>();
   private final ThreadPoolExecutor publisher =
@@ -40,8 +41,9 @@ public final class RedisUploadEvents implements UploadEvents, AutoCloseable {
           },
           new ThreadPoolExecutor.DiscardPolicy());
 
-  public RedisUploadEvents(RedisClient redis, Duration interval) {
+  public RedisUploadEvents(RedisClient redis, RedisNames names, Duration interval) {
     this.redis = redis;
+    this.channel = names.events();
     this.intervalNanos = interval.toNanos();
   }
 
@@ -79,7 +81,7 @@ public final class RedisUploadEvents implements UploadEvents, AutoCloseable {
     publisher.execute(
         () -> {
           try {
-            redis.publish(CHANNEL, json);
+            redis.publish(channel, json);
           } catch (RuntimeException e) {
             log.debug("EventPublishFailed error={}", e.toString());
           }

@@ -36,6 +36,7 @@ public final class Reconciler implements AutoCloseable {
             return t;
           });
   private long runs;
+  private int failures; // consecutive failed passes (the timer's thread only)
 
   public Reconciler(
       StoringClaims repo, JobQueue queue, StagingStore staging, Duration claimIdle) {
@@ -53,8 +54,17 @@ public final class Reconciler implements AutoCloseable {
   private void runQuietly() {
     try {
       runOnce();
+      if (failures > 0) {
+        log.info("ReconcileRecovered after={} failed passes", failures);
+        failures = 0;
+      }
     } catch (RuntimeException e) {
-      log.warn("ReconcileFailed error={}", e.toString());
+      // one line per outage (readiness logs it too), the repeats at debug
+      if (failures++ == 0) {
+        log.warn("ReconcileFailed error={} (retrying quietly)", e.toString());
+      } else {
+        log.debug("ReconcileFailed error={}", e.toString());
+      }
     }
   }
 
@@ -80,7 +90,7 @@ public final class Reconciler implements AutoCloseable {
     return enqueued;
   }
 
-  /** Staged files whose upload is stored, deleted, expired, or gone (and old). */
+  /** Staged files whose upload is stored, concatenated, deleted, expired, or gone (and old). */
   private void collectStaging() {
     List<StagingStore.Entry> entries = staging.list();
     for (int i = 0; i < entries.size(); i += 500) {
@@ -88,8 +98,11 @@ public final class Reconciler implements AutoCloseable {
       Map<UUID, UploadState> states = repo.states(batch.stream().map(StagingStore.Entry::id).toList());
       for (StagingStore.Entry e : batch) {
         UploadState s = states.get(e.id());
+        // a concatenated part's file is normally deleted when it is settled; a recent one may be
+        // being staged again for another final (Lifecycle restores it, then marks it uploading)
         boolean unneeded =
-            s == UploadState.STORED || s == UploadState.DELETED || s == UploadState.EXPIRED;
+            s == UploadState.STORED || s == UploadState.DELETED || s == UploadState.EXPIRED
+                || s == UploadState.CONCATENATED && e.age().compareTo(ORPHAN_AGE) > 0;
         boolean orphan = s == null && e.age().compareTo(ORPHAN_AGE) > 0;
         if (unneeded || orphan) {
           deleteStaged(e.id());

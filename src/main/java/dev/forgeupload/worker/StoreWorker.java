@@ -26,6 +26,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.commons.io.input.CountingInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,10 +37,13 @@ import org.slf4j.MDC;
  * Takes jobs from the queue and stores finished uploads: claim in PostgreSQL ({@code storing}),
  * stream staging to the object store while hashing (SHA-256) and counting, record key and digest
  * ({@code stored}), drop the staged bytes. Redelivery is harmless: the claim decides who works, the
- * key is derived from the upload, and a stored upload is not stored again.
+ * key is derived from the upload, and a stored upload is not stored again. A job whose upload is
+ * not in this database belongs to another deployment on the same Redis: it is left for it.
  */
 public final class StoreWorker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StoreWorker.class);
+  /** At stop, how long a store in progress may go on before it is cut off and given back. */
+  static final Duration STOP_GRACE = Duration.ofSeconds(5);
 
   /** Tuning of the worker pool. */
   public record Settings(
@@ -61,6 +66,9 @@ public final class StoreWorker implements AutoCloseable {
             return t;
           });
   private volatile boolean running = true;
+  private volatile boolean aborting;
+  private final AtomicLong lastLeftWarning = new AtomicLong(System.nanoTime() - 120_000_000_000L);
+  private final AtomicInteger leftSinceWarning = new AtomicInteger();
 
   public StoreWorker(
       StoringClaims repo,
@@ -102,6 +110,7 @@ public final class StoreWorker implements AutoCloseable {
 
   private void loop(String consumer) {
     long lastClaim = 0;
+    int failures = 0;
     while (running) {
       try {
         if (System.nanoTime() - lastClaim > settings.claimIdle().toNanos() / 2) {
@@ -112,6 +121,10 @@ public final class StoreWorker implements AutoCloseable {
           }
         }
         Optional<JobQueue.Job> job = queue.next(consumer, Duration.ofSeconds(1));
+        if (failures > 0) {
+          log.info("WorkerLoopRecovered consumer={} after={} errors", consumer, failures);
+          failures = 0;
+        }
         if (job.isPresent()) {
           process(consumer, job.get());
         }
@@ -119,8 +132,14 @@ public final class StoreWorker implements AutoCloseable {
         if (!running) {
           return;
         }
-        log.warn("WorkerLoopError consumer={} error={}", consumer, e.toString());
-        sleep(1000);
+        // one line per outage, not one a second: readiness logs the outage too
+        if (failures++ == 0) {
+          log.warn("WorkerLoopError consumer={} error={} (retrying quietly)", consumer,
+              e.toString());
+        } else {
+          log.debug("WorkerLoopError consumer={} error={}", consumer, e.toString());
+        }
+        pause(Math.min(5000, 1000L * failures));
       }
     }
   }
@@ -135,19 +154,31 @@ public final class StoreWorker implements AutoCloseable {
     try {
       Optional<Upload> claimed = repo.claimForStoring(id, consumer, settings.claimIdle());
       if (claimed.isEmpty()) {
+        if (!repo.states(List.of(id)).containsKey(id)) {
+          // another deployment's upload (same Redis namespace, other database): its job
+          queue.leave(job);
+          logLeft(id, job);
+          return;
+        }
         log.debug("JobSkipped id={}: not due, already stored, deleted, or stored elsewhere", id);
         queue.ack(job);
         return;
       }
       Upload u = claimed.get();
       events.state(id, UploadState.STORING, u.offset(), u.length());
-      long period = Math.max(1000, settings.claimIdle().toMillis() / 3);
+      // three renewals per claim interval: a live worker is never taken for a silent one
+      long period = Math.max(100, settings.claimIdle().toMillis() / 3);
       ScheduledFuture<?> renewal =
           renewals.scheduleAtFixedRate(
-              () -> renewQuietly(id, consumer), period, period, TimeUnit.MILLISECONDS);
+              () -> renewQuietly(job, consumer), period, period, TimeUnit.MILLISECONDS);
       try {
         store(consumer, u);
       } catch (Exception e) {
+        if (aborting) {
+          renewal.cancel(false);
+          giveBack(consumer, job, u);
+          return;
+        }
         String error = e.getMessage() == null ? e.toString() : e.getMessage();
         if (error.length() > 500) {
           error = error.substring(0, 500);
@@ -190,7 +221,7 @@ public final class StoreWorker implements AutoCloseable {
     MessageDigest sha = sha256();
     CountingInputStream counted;
     try (InputStream in = uploads.reader().open(u, 0, length)) {
-      counted = new CountingInputStream(new DigestInputStream(in, sha));
+      counted = new CountingInputStream(new DigestInputStream(new Abortable(in), sha));
       store.put(key, counted, length, contentType(u));
     }
     if (counted.getByteCount() != length) {
@@ -223,11 +254,81 @@ public final class StoreWorker implements AutoCloseable {
         : t;
   }
 
-  private void renewQuietly(UUID id, String consumer) {
+  /** At warning level once a minute (it means a shared FORGE_REDIS_PREFIX), else debug. */
+  private void logLeft(UUID id, JobQueue.Job job) {
+    long now = System.nanoTime();
+    long last = lastLeftWarning.get();
+    int n = leftSinceWarning.incrementAndGet();
+    if (now - last > 60_000_000_000L && lastLeftWarning.compareAndSet(last, now)) {
+      leftSinceWarning.set(0);
+      log.warn("JobLeftForOwner id={} message={} left_since_last_warning={}: the upload is not "
+          + "in this database; another deployment with the same FORGE_REDIS_PREFIX owns it",
+          id, job.messageId(), n);
+    } else {
+      log.debug("JobLeftForOwner id={} message={}", id, job.messageId());
+    }
+  }
+
+  /**
+   * The claim in PostgreSQL (what the reconciler and other workers' claims look at) and the job's
+   * idle time in Redis (what {@link JobQueue#claimStale} looks at): both stay fresh while this
+   * worker stores, so only a worker that went silent loses its job.
+   */
+  private void renewQuietly(JobQueue.Job job, String consumer) {
     try {
-      repo.renewClaim(id, consumer);
+      if (repo.renewClaim(job.uploadId(), consumer)) {
+        queue.touch(job, consumer);
+      }
     } catch (RuntimeException e) {
-      log.warn("ClaimRenewalFailed id={} error={}", id, e.toString());
+      log.warn("ClaimRenewalFailed id={} error={}", job.uploadId(), e.toString());
+    }
+  }
+
+  /**
+   * Stopping cut this store off: the claim goes back ({@code queued}, the attempt not counted)
+   * and the job goes back to the queue, so the next worker (here after a restart, or elsewhere)
+   * takes it at once instead of after the claim interval.
+   */
+  private void giveBack(String consumer, JobQueue.Job job, Upload u) {
+    UUID id = job.uploadId();
+    try {
+      if (repo.releaseClaim(id, consumer)) {
+        events.state(id, UploadState.QUEUED, u.offset(), u.length());
+        queue.ack(job);
+        queue.enqueue(id);
+        log.info("StoreInterrupted id={}: worker stopping, queued again for the next worker", id);
+      } else {
+        queue.ack(job);
+      }
+    } catch (RuntimeException e) {
+      // the claim goes stale and is taken over after the claim interval
+      log.info("StoreInterrupted id={}: worker stopping, could not give it back: {}", id,
+          e.toString());
+    }
+  }
+
+  /** The staged bytes, until the worker is told to stop. */
+  private final class Abortable extends java.io.FilterInputStream {
+    Abortable(InputStream in) {
+      super(in);
+    }
+
+    private void check() throws IOException {
+      if (aborting) {
+        throw new IOException("worker stopping");
+      }
+    }
+
+    @Override
+    public int read() throws IOException {
+      check();
+      return super.read();
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      check();
+      return super.read(b, off, len);
     }
   }
 
@@ -239,24 +340,43 @@ public final class StoreWorker implements AutoCloseable {
     }
   }
 
-  private static void sleep(long ms) {
+  /** Sleeps up to {@code ms}, less when the worker is told to stop. */
+  private void pause(long ms) {
+    long until = System.nanoTime() + ms * 1_000_000;
     try {
-      Thread.sleep(ms);
+      while (running && System.nanoTime() < until) {
+        Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
   }
 
+  /**
+   * Takes no new job; a store in progress gets {@link #STOP_GRACE} to finish, then is cut off and
+   * given back ({@link #giveBack}). Returns once the worker threads ended (or after another
+   * grace), before the services they use are stopped.
+   */
   @Override
   public void close() {
     running = false;
-    for (Thread t : threads) {
-      try {
-        t.join(5000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    if (!joinAll(STOP_GRACE)) {
+      aborting = true;
+      joinAll(STOP_GRACE);
     }
     renewals.shutdownNow();
+  }
+
+  private boolean joinAll(Duration grace) {
+    long deadline = System.nanoTime() + grace.toNanos();
+    for (Thread t : threads) {
+      try {
+        t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return threads.stream().noneMatch(Thread::isAlive);
   }
 }

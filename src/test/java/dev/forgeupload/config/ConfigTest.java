@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -77,12 +78,59 @@ class ConfigTest {
         .containsExactly(
             "http", "data_dir", "database", "database_user", "database_password",
             "database_pool_size", "max_upload_bytes", "max_concat_parts", "trust_proxy", "upload_expiry",
-            "read_timeout", "header_timeout", "lock_lease", "redis", "s3", "s3_bucket",
-            "s3_access_key", "worker_concurrency", "worker_max_attempts", "auth", "auth_jwt",
-            "cors_origins", "quota_bytes", "max_active_uploads", "rate_owner_per_minute",
+            "read_timeout", "header_timeout", "lock_lease", "redis", "redis_prefix", "s3",
+            "s3_bucket", "s3_access_key", "worker_concurrency", "worker_max_attempts", "auth",
+            "auth_jwt", "cors_origins", "quota_bytes", "max_active_uploads", "rate_owner_per_minute",
             "rate_address_per_minute", "min_body_bytes_per_second",
             "max_event_streams_per_owner", "max_event_streams_per_address",
-            "max_connections_per_address", "denied_types", "allowed_types", "type_max_bytes");
+            "max_connections_per_address", "denied_types", "allowed_types", "type_max_bytes",
+            "sync_roots", "sync_concurrency", "sync_scan_interval");
+  }
+
+  @Test
+  void sync_jobs_are_off_without_roots_and_roots_must_be_absolute_existing_folders(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+    SyncConfig off = Config.fromEnv(Map.of()).sync();
+    assertThat(off.enabled()).isFalse();
+    assertThat(off.concurrency()).isEqualTo(5);
+    assertThat(off.scanInterval()).isEqualTo(java.time.Duration.ofSeconds(300));
+    SyncConfig on =
+        Config.fromEnv(Map.of("FORGE_SYNC_ROOTS", tmp + " , " + tmp + "/./", "FORGE_SYNC_CONCURRENCY", "2"))
+            .sync();
+    assertThat(on.roots()).containsExactly(tmp, tmp);
+    assertThat(on.concurrency()).isEqualTo(2);
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_SYNC_ROOTS", "relative/dir")))
+        .isInstanceOf(Config.ConfigException.class)
+        .hasMessageStartingWith("FORGE_SYNC_ROOTS");
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_SYNC_ROOTS", tmp + "/missing")))
+        .hasMessageStartingWith("FORGE_SYNC_ROOTS");
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_SYNC_CONCURRENCY", "0")))
+        .hasMessageStartingWith("FORGE_SYNC_CONCURRENCY");
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_SYNC_SCAN_SECONDS", "0")))
+        .hasMessageStartingWith("FORGE_SYNC_SCAN_SECONDS");
+  }
+
+  @Test
+  void the_redis_prefix_is_derived_unless_set_and_a_set_one_is_checked() {
+    assertThat(Config.fromEnv(Map.of()).services().redisPrefix()).isNull(); // from the database
+    assertThat(Config.fromEnv(Map.of("FORGE_REDIS_PREFIX", "prod-eu.1_a")).services().redisPrefix())
+        .isEqualTo("prod-eu.1_a");
+    assertThat(Config.fromEnv(Map.of("FORGE_REDIS_PREFIX", "x".repeat(64))).services()
+        .redisPrefix()).hasSize(64);
+    for (String bad :
+        List.of("a:b", "prod eu", "-prod", ".x", "_x", "x".repeat(65), "k*", "{tag}", "a/b",
+            "caf\u00e9", "a\nb")) {
+      assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_REDIS_PREFIX", bad)))
+          .as("FORGE_REDIS_PREFIX=%s", bad)
+          .isInstanceOf(Config.ConfigException.class)
+          .hasMessageStartingWith("FORGE_REDIS_PREFIX must be")
+          .hasMessageContaining("'" + bad + "'");
+    }
+    // worker mode joining a server's embedded services keeps its own prefix
+    ServicesConfig joined =
+        Config.fromEnv(Map.of("FORGE_REDIS_PREFIX", "blue")).services()
+            .joining(Map.of("FORGE_REDIS_URL", "redis://127.0.0.1:1"));
+    assertThat(joined.redisPrefix()).isEqualTo("blue");
   }
 
   @Test

@@ -110,14 +110,17 @@ final class ConcatUploadRepository implements UploadRepository {
 
   @Override
   public List<UUID> finalsContaining(UUID partId) {
-    List<UUID> out = new ArrayList<>();
-    for (Upload u : rows.rows.values()) {
-      if (u.kind() == UploadKind.FINAL && u.concatParts() != null
-          && u.concatParts().contains(partId)) {
-        out.add(u.id());
-      }
-    }
-    return out;
+    return rows.finalsContaining(partId);
+  }
+
+  @Override
+  public List<Upload> finalsListing(UUID partId) {
+    return rows.finalsListing(partId);
+  }
+
+  @Override
+  public List<Upload> settleParts(UUID finalId, boolean dropUnused) {
+    return rows.settleParts(finalId, dropUnused);
   }
 
   @Override

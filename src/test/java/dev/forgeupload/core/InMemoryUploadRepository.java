@@ -9,7 +9,11 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A fake {@link UploadRepository} for fast tests of its callers (regular uploads only; the write path's port, not the claims or queries). */
+/**
+ * A fake {@link UploadRepository} for fast tests of its callers (the write path's port, not the
+ * claims or queries). Final uploads take their length from their parts; the quota counts parts
+ * instead of finals.
+ */
 final class InMemoryUploadRepository implements UploadRepository {
   final Map<UUID, Upload> rows = new ConcurrentHashMap<>();
   final List<Long> offsetWrites = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -22,6 +26,10 @@ final class InMemoryUploadRepository implements UploadRepository {
 
   @Override
   public Upload create(NewUpload n, long offset, String contentType, OwnerLimits limits) {
+    if (n.kind() == UploadKind.FINAL && n.concatParts() != null) {
+      n.concatParts().stream().map(rows::get).filter(java.util.Objects::nonNull)
+          .forEach(ConcatParts::checkUsable);
+    }
     if (n.owner() != null && limits.any()) {
       limits.check(n.owner(), usage(n.owner()), n.length() == null ? offset : n.length(), true);
     }
@@ -130,8 +138,26 @@ final class InMemoryUploadRepository implements UploadRepository {
   }
 
   @Override
-  public Optional<Upload> refreshFinal(UUID id) {
-    return find(id);
+  public synchronized Optional<Upload> refreshFinal(UUID id) {
+    Upload f = rows.get(id);
+    if (f == null || f.kind() != UploadKind.FINAL || f.isComplete()
+        || f.state() == UploadState.FAILED || f.concatParts() == null) {
+      return Optional.ofNullable(f);
+    }
+    long total = 0;
+    boolean complete = true;
+    for (UUID p : f.concatParts()) {
+      Upload part = rows.get(p);
+      if (part == null || part.length() == null) {
+        return Optional.of(f);
+      }
+      total += part.length();
+      complete &= part.isComplete();
+    }
+    Upload v = with(f, total, complete ? total : 0, complete ? now() : null,
+        complete ? UploadState.QUEUED : UploadState.UPLOADING);
+    rows.put(id, v);
+    return Optional.of(v);
   }
 
   @Override
@@ -149,7 +175,39 @@ final class InMemoryUploadRepository implements UploadRepository {
 
   @Override
   public List<UUID> finalsContaining(UUID partId) {
-    return List.of();
+    return finalsListing(partId).stream().filter(f -> !f.isComplete()).map(Upload::id).toList();
+  }
+
+
+  @Override
+  public synchronized List<Upload> settleParts(UUID finalId, boolean dropUnused) {
+    Upload fin = rows.get(finalId);
+    if (fin == null || fin.kind() != UploadKind.FINAL || fin.concatParts() == null) {
+      return List.of();
+    }
+    List<Upload> changed = new ArrayList<>();
+    for (UUID p : fin.concatParts()) {
+      Upload part = rows.get(p);
+      if (part == null) {
+        continue;
+      }
+      Optional<UploadState> next = ConcatParts.next(part, finalsListing(p), dropUnused);
+      if (next.isPresent()) {
+        Upload v = with(part, part.length(), part.offset(), part.completedAt(), next.get());
+        rows.put(p, v);
+        changed.add(v);
+      }
+    }
+    return changed;
+  }
+
+  @Override
+  public List<Upload> finalsListing(UUID partId) {
+    return rows.values().stream()
+        .filter(f -> f.kind() == UploadKind.FINAL && f.concatParts() != null
+            && f.concatParts().contains(partId))
+        .sorted(java.util.Comparator.comparing(Upload::createdAt))
+        .toList();
   }
 
   @Override

@@ -94,6 +94,12 @@ final class Recorders {
     public void ack(Job job) {}
 
     @Override
+    public void touch(Job job, String consumer) {}
+
+    @Override
+    public void leave(Job job) {}
+
+    @Override
     public boolean isReachable() {
       return !fail;
     }

@@ -413,8 +413,8 @@ class UploadWriterTest {
     }
   }
 
-  private static final class MemoryObjects implements ObjectStore {
-    private final Map<String, byte[]> objects = new java.util.HashMap<>();
+  static final class MemoryObjects implements ObjectStore {
+    final Map<String, byte[]> objects = new java.util.HashMap<>();
 
     @Override
     public void put(String key, InputStream in, long size, String contentType)
@@ -472,7 +472,13 @@ class UploadWriterTest {
     }
 
     @Override
+    public void touch(Job job, String consumer) {}
+
+    @Override
     public void ack(Job job) {}
+
+    @Override
+    public void leave(Job job) {}
 
     @Override
     public boolean isReachable() {

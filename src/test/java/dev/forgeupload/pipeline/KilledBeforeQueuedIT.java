@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.forgeupload.embedded.EmbeddedS3;
 import dev.forgeupload.testing.ServerProcess;
 import dev.forgeupload.testing.TestDatabase;
+import dev.forgeupload.queue.RedisNames;
 import dev.forgeupload.testing.TestRedis;
 import dev.forgeupload.testing.TestS3;
 import dev.forgeupload.testing.TestServer;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
@@ -45,6 +47,7 @@ class KilledBeforeQueuedIT {
       String bucket;
       Path dataDir;
       String id;
+      RedisNames names;
       // A server without workers takes the upload: it ends queued with a job in Redis.
       try (TestServer first =
           TestServer.start(
@@ -55,12 +58,14 @@ class KilledBeforeQueuedIT {
         db = first.databaseUrl();
         bucket = first.bucket();
         dataDir = first.dataDir();
+        names = first.redisNames();
       }
       // The crash window: PostgreSQL committed `queued`, Redis never saw the job.
       try (RedisClient jedis = RedisClient.create(URI.create(redis.url()))) {
-        assertThat(jedis.exists("forge:pending:" + id)).as("the job existed").isTrue();
-        jedis.del("forge:jobs", "forge:pending:" + id);
-        assertThat(jedis.exists("forge:jobs")).isFalse();
+        String pending = names.pending(UUID.fromString(id));
+        assertThat(jedis.exists(pending)).as("the job existed").isTrue();
+        jedis.del(names.jobs(), pending);
+        assertThat(jedis.exists(names.jobs())).isFalse();
       }
       assertThat(Backends.dbState(db, id)).isEqualTo("queued");
 

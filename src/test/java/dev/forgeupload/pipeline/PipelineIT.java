@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.forgeupload.queue.RedisUploadEvents;
 import dev.forgeupload.testing.TestS3;
 import dev.forgeupload.testing.TestServer;
 import dev.forgeupload.testing.TusHttp;
@@ -324,7 +323,8 @@ class PipelineIT {
           }
         };
     try (RedisClient redis = RedisClient.create(URI.create(server.redis().url()))) {
-      Thread t = new Thread(() -> redis.subscribe(sub, RedisUploadEvents.CHANNEL), "subscriber");
+      String channel = server.redisNames().events();
+      Thread t = new Thread(() -> redis.subscribe(sub, channel), "subscriber");
       t.setDaemon(true);
       t.start();
       assertThat(subscribed.await(10, TimeUnit.SECONDS)).as("subscribed").isTrue();

@@ -47,14 +47,15 @@ class RedisFlushIT {
         assertThat(tus.state(id)).as(id).isEqualTo("queued");
       }
       try (RedisClient jedis = RedisClient.create(URI.create(redis.url()))) {
-        assertThat(jedis.xlen("forge:jobs")).as("jobs in the stream").isEqualTo(UPLOADS);
+        assertThat(jedis.xlen(http.redisNames().jobs())).as("jobs in the stream")
+            .isEqualTo(UPLOADS);
         jedis.flushAll();
         assertThat(jedis.dbSize()).isZero();
       }
       redis.stop();
       redis.restart();
       try (RedisClient jedis = RedisClient.create(URI.create(redis.url()))) {
-        assertThat(jedis.exists("forge:jobs")).as("Redis came back empty").isFalse();
+        assertThat(jedis.exists(http.redisNames().jobs())).as("Redis came back empty").isFalse();
       }
 
       // Workers on the same PostgreSQL, Redis, bucket and staging directory.

@@ -942,8 +942,9 @@ class HostileInputPropertiesIT {
             || row.state.equals("failed")) {
           problems.add(id + " is still " + row.state + " (" + row.offset + " bytes)");
         }
-        if ((row.state.equals("deleted") || row.state.equals("stored")
-                && !row.type.equals("partial")) && staged != -1) {
+        if ((row.state.equals("deleted") || row.state.equals("concatenated")
+                || row.state.equals("stored") && !row.type.equals("partial"))
+            && staged != -1) {
           problems.add(id + " is " + row.state + " but " + staged + " bytes are still staged");
         }
       }

@@ -317,14 +317,15 @@ class EventStreamLimitsIT {
       // 2000 events of 8 KiB (16 MiB): far more than the stalled client's socket buffers
       String pad = "x".repeat(8192);
       int burst = 2000;
+      String channel = server.redisNames().events();
       for (int i = 0; i < burst; i++) {
-        redis.publish("forge:events", "{\"type\":\"test\",\"n\":" + i + ",\"pad\":\"" + pad + "\"}");
+        redis.publish(channel, "{\"type\":\"test\",\"n\":" + i + ",\"pad\":\"" + pad + "\"}");
       }
       // then a marker, repeated until the reader has it (its own queue may drop under the burst)
       long start = System.nanoTime();
       boolean seen = false;
       while (!seen && System.nanoTime() - start < Duration.ofSeconds(20).toNanos()) {
-        redis.publish("forge:events", "{\"type\":\"test\",\"marker\":\"after-burst\"}");
+        redis.publish(channel, "{\"type\":\"test\",\"marker\":\"after-burst\"}");
         seen = reader.awaitLine("after-burst", Duration.ofMillis(500));
       }
       double seconds = (System.nanoTime() - start) / 1e9;

@@ -92,9 +92,10 @@ class LimitsIT {
   @Test
   void request_rates_per_owner_and_per_address_are_shared_by_every_node() {
     String secret = "rate-limit-secret-rate-limit-secret-0123";
+    // two nodes of one deployment: one database (and so one Redis namespace), one Redis
     try (TestRedis redis = TestRedis.start();
         TestServer a = TestServer.start(rateEnv(secret, redis));
-        TestServer b = TestServer.start(rateEnv(secret, redis))) {
+        TestServer b = TestServer.start(withDatabase(rateEnv(secret, redis), a))) {
       TusHttp ha = new TusHttp(a.baseUrl());
       TusHttp hb = new TusHttp(b.baseUrl());
       String frank = Tokens.hs256(secret, "frank");
@@ -136,6 +137,12 @@ class LimitsIT {
       assertThat(ha.as(gina).get("/api/v1/me").statusCode()).isEqualTo(429);
       assertThat(ha.get("/healthz").statusCode()).isEqualTo(200);
     }
+  }
+
+  private static Map<String, String> withDatabase(Map<String, String> env, TestServer of) {
+    Map<String, String> e = new java.util.HashMap<>(env);
+    e.put("FORGE_DATABASE_URL", of.databaseUrl());
+    return e;
   }
 
   private static Map<String, String> rateEnv(String secret, TestRedis redis) {

@@ -117,6 +117,19 @@ public final class ServerProcess implements AutoCloseable {
     return p;
   }
 
+  /**
+   * Starts {@code Main} (server mode) without waiting for anything: for start-ups that are meant
+   * to fail. {@code env} may set {@code FORGE_HTTP_PORT} (then {@link #port()} is not the port).
+   */
+  public static ServerProcess spawn(String name, Path dataDir, Map<String, String> env) {
+    try {
+      Files.createDirectories(dataDir);
+      return new ServerProcess(name, dataDir, env, false);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Environment for an external (shared) database, e.g. one from {@link TestDatabase}. */
   public static Map<String, String> externalDb(String jdbcUrl) {
     Map<String, String> m = new HashMap<>();
@@ -221,6 +234,15 @@ public final class ServerProcess implements AutoCloseable {
 
   public int exitValue() {
     return process.exitValue();
+  }
+
+  /** The whole log (stdout and stderr) so far. */
+  public String logText() {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** The last lines of the server's log, for assertion messages. */

@@ -2,6 +2,7 @@ package dev.forgeupload.testing;
 
 import dev.forgeupload.ForgeServer;
 import dev.forgeupload.config.Config;
+import dev.forgeupload.queue.RedisNames;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -95,6 +96,11 @@ public final class TestServer implements AutoCloseable {
 
   public String bucket() {
     return bucket;
+  }
+
+  /** The names this server's deployment uses in Redis (under its namespace). */
+  public RedisNames redisNames() {
+    return server.redisNames();
   }
 
   @Override

@@ -5,6 +5,8 @@ package dev.forgeupload.db.generated;
 
 
 import dev.forgeupload.db.generated.tables.AuditLog;
+import dev.forgeupload.db.generated.tables.SyncFiles;
+import dev.forgeupload.db.generated.tables.SyncJobs;
 import dev.forgeupload.db.generated.tables.UploadEvents;
 import dev.forgeupload.db.generated.tables.Uploads;
 
@@ -26,9 +28,14 @@ public class Indexes {
 
     public static final Index AUDIT_LOG_ACTOR_IDX = Internal.createIndex(DSL.name("audit_log_actor_idx"), AuditLog.AUDIT_LOG, new OrderField[] { AuditLog.AUDIT_LOG.ACTOR, AuditLog.AUDIT_LOG.ID.desc() }, false);
     public static final Index AUDIT_LOG_UPLOAD_IDX = Internal.createIndex(DSL.name("audit_log_upload_idx"), AuditLog.AUDIT_LOG, new OrderField[] { AuditLog.AUDIT_LOG.UPLOAD_ID, AuditLog.AUDIT_LOG.ID.desc() }, false);
+    public static final Index SYNC_FILES_UPLOAD_IDX = Internal.createIndex(DSL.name("sync_files_upload_idx"), SyncFiles.SYNC_FILES, new OrderField[] { SyncFiles.SYNC_FILES.UPLOAD_ID }, false);
+    public static final Index SYNC_FILES_WORK_IDX = Internal.createIndex(DSL.name("sync_files_work_idx"), SyncFiles.SYNC_FILES, new OrderField[] { SyncFiles.SYNC_FILES.NEXT_ATTEMPT_AT }, false);
+    public static final Index SYNC_JOBS_CREATED_IDX = Internal.createIndex(DSL.name("sync_jobs_created_idx"), SyncJobs.SYNC_JOBS, new OrderField[] { SyncJobs.SYNC_JOBS.CREATED_AT.desc(), SyncJobs.SYNC_JOBS.ID.desc() }, false);
+    public static final Index SYNC_JOBS_DUE_IDX = Internal.createIndex(DSL.name("sync_jobs_due_idx"), SyncJobs.SYNC_JOBS, new OrderField[] { SyncJobs.SYNC_JOBS.NEXT_SCAN_AT }, false);
     public static final Index UPLOAD_EVENTS_UPLOAD_IDX = Internal.createIndex(DSL.name("upload_events_upload_idx"), UploadEvents.UPLOAD_EVENTS, new OrderField[] { UploadEvents.UPLOAD_EVENTS.UPLOAD_ID, UploadEvents.UPLOAD_EVENTS.ID }, false);
     public static final Index UPLOADS_CREATED_IDX = Internal.createIndex(DSL.name("uploads_created_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.CREATED_AT.desc(), Uploads.UPLOADS.ID.desc() }, false);
     public static final Index UPLOADS_EXPIRING_IDX = Internal.createIndex(DSL.name("uploads_expiring_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.EXPIRES_AT }, false);
+    public static final Index UPLOADS_FINAL_PARTS_IDX = Internal.createIndex(DSL.name("uploads_final_parts_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.CONCAT_PARTS }, false);
     public static final Index UPLOADS_OWNER_IDX = Internal.createIndex(DSL.name("uploads_owner_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.OWNER, Uploads.UPLOADS.CREATED_AT.desc(), Uploads.UPLOADS.ID.desc() }, false);
     public static final Index UPLOADS_PIPELINE_IDX = Internal.createIndex(DSL.name("uploads_pipeline_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.NEXT_ATTEMPT_AT }, false);
     public static final Index UPLOADS_STATE_IDX = Internal.createIndex(DSL.name("uploads_state_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.STATE, Uploads.UPLOADS.CREATED_AT.desc() }, false);

@@ -6,15 +6,22 @@ package dev.forgeupload.db.generated;
 
 import dev.forgeupload.db.generated.tables.ApiKeys;
 import dev.forgeupload.db.generated.tables.AuditLog;
+import dev.forgeupload.db.generated.tables.Deployment;
+import dev.forgeupload.db.generated.tables.SyncFiles;
+import dev.forgeupload.db.generated.tables.SyncJobs;
 import dev.forgeupload.db.generated.tables.UploadEvents;
 import dev.forgeupload.db.generated.tables.UploadLocks;
 import dev.forgeupload.db.generated.tables.Uploads;
 import dev.forgeupload.db.generated.tables.records.ApiKeysRecord;
 import dev.forgeupload.db.generated.tables.records.AuditLogRecord;
+import dev.forgeupload.db.generated.tables.records.DeploymentRecord;
+import dev.forgeupload.db.generated.tables.records.SyncFilesRecord;
+import dev.forgeupload.db.generated.tables.records.SyncJobsRecord;
 import dev.forgeupload.db.generated.tables.records.UploadEventsRecord;
 import dev.forgeupload.db.generated.tables.records.UploadLocksRecord;
 import dev.forgeupload.db.generated.tables.records.UploadsRecord;
 
+import org.jooq.ForeignKey;
 import org.jooq.TableField;
 import org.jooq.UniqueKey;
 import org.jooq.impl.DSL;
@@ -35,7 +42,16 @@ public class Keys {
     public static final UniqueKey<ApiKeysRecord> API_KEYS_KEY_HASH_KEY = Internal.createUniqueKey(ApiKeys.API_KEYS, DSL.name("api_keys_key_hash_key"), new TableField[] { ApiKeys.API_KEYS.KEY_HASH }, true);
     public static final UniqueKey<ApiKeysRecord> API_KEYS_PKEY = Internal.createUniqueKey(ApiKeys.API_KEYS, DSL.name("api_keys_pkey"), new TableField[] { ApiKeys.API_KEYS.ID }, true);
     public static final UniqueKey<AuditLogRecord> AUDIT_LOG_PKEY = Internal.createUniqueKey(AuditLog.AUDIT_LOG, DSL.name("audit_log_pkey"), new TableField[] { AuditLog.AUDIT_LOG.ID }, true);
+    public static final UniqueKey<DeploymentRecord> DEPLOYMENT_PKEY = Internal.createUniqueKey(Deployment.DEPLOYMENT, DSL.name("deployment_pkey"), new TableField[] { Deployment.DEPLOYMENT.SINGLETON }, true);
+    public static final UniqueKey<SyncFilesRecord> SYNC_FILES_PKEY = Internal.createUniqueKey(SyncFiles.SYNC_FILES, DSL.name("sync_files_pkey"), new TableField[] { SyncFiles.SYNC_FILES.JOB_ID, SyncFiles.SYNC_FILES.PATH }, true);
+    public static final UniqueKey<SyncJobsRecord> SYNC_JOBS_PKEY = Internal.createUniqueKey(SyncJobs.SYNC_JOBS, DSL.name("sync_jobs_pkey"), new TableField[] { SyncJobs.SYNC_JOBS.ID }, true);
     public static final UniqueKey<UploadEventsRecord> UPLOAD_EVENTS_PKEY = Internal.createUniqueKey(UploadEvents.UPLOAD_EVENTS, DSL.name("upload_events_pkey"), new TableField[] { UploadEvents.UPLOAD_EVENTS.ID }, true);
     public static final UniqueKey<UploadLocksRecord> UPLOAD_LOCKS_PKEY = Internal.createUniqueKey(UploadLocks.UPLOAD_LOCKS, DSL.name("upload_locks_pkey"), new TableField[] { UploadLocks.UPLOAD_LOCKS.UPLOAD_ID }, true);
     public static final UniqueKey<UploadsRecord> UPLOADS_PKEY = Internal.createUniqueKey(Uploads.UPLOADS, DSL.name("uploads_pkey"), new TableField[] { Uploads.UPLOADS.ID }, true);
+
+    // -------------------------------------------------------------------------
+    // FOREIGN KEY definitions
+    // -------------------------------------------------------------------------
+
+    public static final ForeignKey<SyncFilesRecord, SyncJobsRecord> SYNC_FILES__SYNC_FILES_JOB_ID_FKEY = Internal.createForeignKey(SyncFiles.SYNC_FILES, DSL.name("sync_files_job_id_fkey"), new TableField[] { SyncFiles.SYNC_FILES.JOB_ID }, Keys.SYNC_JOBS_PKEY, new TableField[] { SyncJobs.SYNC_JOBS.ID }, true);
 }

@@ -6,6 +6,9 @@ package dev.forgeupload.db.generated;
 
 import dev.forgeupload.db.generated.tables.ApiKeys;
 import dev.forgeupload.db.generated.tables.AuditLog;
+import dev.forgeupload.db.generated.tables.Deployment;
+import dev.forgeupload.db.generated.tables.SyncFiles;
+import dev.forgeupload.db.generated.tables.SyncJobs;
 import dev.forgeupload.db.generated.tables.UploadEvents;
 import dev.forgeupload.db.generated.tables.UploadLocks;
 import dev.forgeupload.db.generated.tables.Uploads;
@@ -42,6 +45,21 @@ public class Public extends SchemaImpl {
     public final AuditLog AUDIT_LOG = AuditLog.AUDIT_LOG;
 
     /**
+     * The table <code>public.deployment</code>.
+     */
+    public final Deployment DEPLOYMENT = Deployment.DEPLOYMENT;
+
+    /**
+     * The table <code>public.sync_files</code>.
+     */
+    public final SyncFiles SYNC_FILES = SyncFiles.SYNC_FILES;
+
+    /**
+     * The table <code>public.sync_jobs</code>.
+     */
+    public final SyncJobs SYNC_JOBS = SyncJobs.SYNC_JOBS;
+
+    /**
      * The table <code>public.upload_events</code>.
      */
     public final UploadEvents UPLOAD_EVENTS = UploadEvents.UPLOAD_EVENTS;
@@ -74,6 +92,9 @@ public class Public extends SchemaImpl {
         return Arrays.asList(
             ApiKeys.API_KEYS,
             AuditLog.AUDIT_LOG,
+            Deployment.DEPLOYMENT,
+            SyncFiles.SYNC_FILES,
+            SyncJobs.SYNC_JOBS,
             UploadEvents.UPLOAD_EVENTS,
             UploadLocks.UPLOAD_LOCKS,
             Uploads.UPLOADS

@@ -6,6 +6,9 @@ package dev.forgeupload.db.generated;
 
 import dev.forgeupload.db.generated.tables.ApiKeys;
 import dev.forgeupload.db.generated.tables.AuditLog;
+import dev.forgeupload.db.generated.tables.Deployment;
+import dev.forgeupload.db.generated.tables.SyncFiles;
+import dev.forgeupload.db.generated.tables.SyncJobs;
 import dev.forgeupload.db.generated.tables.UploadEvents;
 import dev.forgeupload.db.generated.tables.UploadLocks;
 import dev.forgeupload.db.generated.tables.Uploads;
@@ -26,6 +29,21 @@ public class Tables {
      * The table <code>public.audit_log</code>.
      */
     public static final AuditLog AUDIT_LOG = AuditLog.AUDIT_LOG;
+
+    /**
+     * The table <code>public.deployment</code>.
+     */
+    public static final Deployment DEPLOYMENT = Deployment.DEPLOYMENT;
+
+    /**
+     * The table <code>public.sync_files</code>.
+     */
+    public static final SyncFiles SYNC_FILES = SyncFiles.SYNC_FILES;
+
+    /**
+     * The table <code>public.sync_jobs</code>.
+     */
+    public static final SyncJobs SYNC_JOBS = SyncJobs.SYNC_JOBS;
 
     /**
      * The table <code>public.upload_events</code>.

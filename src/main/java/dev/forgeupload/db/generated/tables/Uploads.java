@@ -224,7 +224,7 @@ public class Uploads extends TableImpl<UploadsRecord> {
 
     @Override
     public List<Index> getIndexes() {
-        return Arrays.asList(Indexes.UPLOADS_CREATED_IDX, Indexes.UPLOADS_EXPIRING_IDX, Indexes.UPLOADS_OWNER_IDX, Indexes.UPLOADS_PIPELINE_IDX, Indexes.UPLOADS_STATE_IDX);
+        return Arrays.asList(Indexes.UPLOADS_CREATED_IDX, Indexes.UPLOADS_EXPIRING_IDX, Indexes.UPLOADS_FINAL_PARTS_IDX, Indexes.UPLOADS_OWNER_IDX, Indexes.UPLOADS_PIPELINE_IDX, Indexes.UPLOADS_STATE_IDX);
     }
 
     @Override
@@ -239,7 +239,7 @@ public class Uploads extends TableImpl<UploadsRecord> {
             Internal.createCheck(this, DSL.name("uploads_offset_check"), "((\"offset\" >= 0))", true),
             Internal.createCheck(this, DSL.name("uploads_offset_within_length"), "(((length IS NULL) OR (\"offset\" <= length)))", true),
             Internal.createCheck(this, DSL.name("uploads_reserved_end_check"), "((reserved_end >= 0))", true),
-            Internal.createCheck(this, DSL.name("uploads_state_check"), "((state = ANY (ARRAY['uploading'::text, 'queued'::text, 'storing'::text, 'stored'::text, 'failed'::text, 'expired'::text, 'deleted'::text])))", true),
+            Internal.createCheck(this, DSL.name("uploads_state_check"), "((state = ANY (ARRAY['uploading'::text, 'queued'::text, 'storing'::text, 'stored'::text, 'concatenated'::text, 'failed'::text, 'expired'::text, 'deleted'::text])))", true),
             Internal.createCheck(this, DSL.name("uploads_upload_type_check"), "((upload_type = ANY (ARRAY['regular'::text, 'partial'::text, 'final'::text])))", true)
         );
     }
