@@ -109,8 +109,11 @@ class SlowStoreIT {
     String db = TestDatabase.freshDatabaseUrl();
     EmbeddedS3 s3 = TestS3.get();
     URI s3Url = URI.create(s3.endpoint());
+    // half the link: ~12 s of transfer, so 1 s in plus the 5 s a stopping worker grants a store
+    // leave it well short of the end even when the machine is slow to act on the signal
     try (TestRedis redis = TestRedis.start();
-        ThrottledProxy slowS3 = ThrottledProxy.start(s3Url.getHost(), s3Url.getPort(), LINK)) {
+        ThrottledProxy slowS3 =
+            ThrottledProxy.start(s3Url.getHost(), s3Url.getPort(), LINK / 2)) {
       Map<String, String> env = new HashMap<>(ServerProcess.externalDb(db));
       env.put("FORGE_REDIS_URL", redis.url());
       env.put("FORGE_S3_ENDPOINT", slowS3.url());
@@ -131,7 +134,7 @@ class SlowStoreIT {
         TusHttp tus = new TusHttp(server.baseUrl());
         String id = TusHttp.id(tus.upload(data, meta("stopped.bin", null)));
         tus.awaitState(id, "storing", Duration.ofSeconds(30));
-        Thread.sleep(1000); // well into the transfer (~6 s at this link)
+        Thread.sleep(1000); // well into the transfer (~12 s at this link)
 
         long termAt = System.nanoTime();
         w1.sigterm();
