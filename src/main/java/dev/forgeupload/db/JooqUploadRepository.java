@@ -4,7 +4,6 @@ import static dev.forgeupload.db.generated.Tables.UPLOADS;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.forgeupload.core.ConcatParts;
 import dev.forgeupload.core.NewUpload;
 import dev.forgeupload.core.OwnerLimits;
 import dev.forgeupload.core.Upload;
@@ -14,7 +13,6 @@ import dev.forgeupload.core.UploadState;
 import dev.forgeupload.db.generated.tables.records.UploadsRecord;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,12 +29,11 @@ public final class JooqUploadRepository implements UploadRepository {
   private static final TypeReference<Map<String, String>> MAP = new TypeReference<>() {};
 
   private final DSLContext dsl;
-  /** A reservation counts while its upload's lock was renewed within this lease. */
-  private final Duration lockLease;
+  private final OwnerUsage owners;
 
   public JooqUploadRepository(DSLContext dsl, Duration lockLease) {
     this.dsl = dsl;
-    this.lockLease = lockLease;
+    this.owners = new OwnerUsage(lockLease);
   }
 
   @Override
@@ -49,51 +46,28 @@ public final class JooqUploadRepository implements UploadRepository {
         cfg -> {
           if (!limited) {
             DSLContext tx = DSL.using(cfg);
-            lockUsableParts(tx, n);
+            PartSettling.lockUsable(tx, n);
             return insert(tx, n, offset, contentType);
           }
-          DSLContext tx = lockOwner(DSL.using(cfg), n.owner());
-          lockUsableParts(tx, n);
-          OwnerLimits.Usage before = usage(tx, n.owner(), null, 0);
+          DSLContext tx = OwnerUsage.lock(DSL.using(cfg), n.owner());
+          PartSettling.lockUsable(tx, n);
+          OwnerLimits.Usage before = owners.of(tx, n.owner(), null, 0);
           limits.check(n.owner(), before, 0, true);
           Upload u = insert(tx, n, offset, contentType);
           if (limits.quotaBytes() > 0) {
             // What the new row adds, measured rather than predicted: a final upload takes over
             // its parts' bytes (a part no final lists counts on its own), so only the database
             // knows.
-            long added = usage(tx, n.owner(), null, 0).bytes() - before.bytes();
+            long added = owners.of(tx, n.owner(), null, 0).bytes() - before.bytes();
             limits.check(n.owner(), before, added, false); // throws: the insert rolls back
           }
           return u;
         });
   }
 
-  /**
-   * A final's parts, share-locked until the insert commits: {@link #settleParts} (which locks
-   * them exclusively) either ran before and this sees what it decided, or runs after and sees
-   * this final.
-   */
-  private static void lockUsableParts(DSLContext tx, NewUpload n) {
-    if (n.kind() != UploadKind.FINAL || n.concatParts() == null || n.concatParts().isEmpty()) {
-      return;
-    }
-    tx.selectFrom(UPLOADS)
-        .where(UPLOADS.ID.in(n.concatParts()))
-        .orderBy(UPLOADS.ID)
-        .forShare()
-        .fetch()
-        .forEach(r -> ConcatParts.checkUsable(UploadRows.toUpload(r)));
-  }
-
-  /** One owner's quota decisions queue up here, so checks and writes don't interleave. */
-  private static DSLContext lockOwner(DSLContext tx, String owner) {
-    tx.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 7))", owner)).fetch();
-    return tx;
-  }
-
   @Override
   public OwnerLimits.Usage usage(String owner) {
-    return usage(dsl, owner, null, 0);
+    return owners.of(dsl, owner, null, 0);
   }
 
   @Override
@@ -103,10 +77,10 @@ public final class JooqUploadRepository implements UploadRepository {
     }
     return dsl.transactionResult(
         cfg -> {
-          DSLContext tx = lockOwner(DSL.using(cfg), owner);
+          DSLContext tx = OwnerUsage.lock(DSL.using(cfg), owner);
           long current = currentOffset(tx, id);
-          OwnerLimits.Usage now = usage(tx, owner, id, current);
-          long after = usage(tx, owner, id, length).bytes();
+          OwnerLimits.Usage now = owners.of(tx, owner, id, current);
+          long after = owners.of(tx, owner, id, length).bytes();
           new OwnerLimits(limits.quotaBytes(), 0).check(owner, now, after - now.bytes(), false);
           return declareLength(tx, id, length);
         });
@@ -116,11 +90,11 @@ public final class JooqUploadRepository implements UploadRepository {
   public long reserve(UUID id, String owner, long quotaBytes, long wantEnd) {
     return dsl.transactionResult(
         cfg -> {
-          DSLContext tx = lockOwner(DSL.using(cfg), owner);
+          DSLContext tx = OwnerUsage.lock(DSL.using(cfg), owner);
           long offset = currentOffset(tx, id);
-          long here = usage(tx, owner, id, offset).bytes();
+          long here = owners.of(tx, owner, id, offset).bytes();
           // a part listed by finals counts once per final: each byte may cost more than one
-          long perByte = Math.max(1, usage(tx, owner, id, offset + 1).bytes() - here);
+          long perByte = Math.max(1, owners.of(tx, owner, id, offset + 1).bytes() - here);
           long end = Math.min(wantEnd, offset + Math.max(0, quotaBytes - here) / perByte);
           end = Math.max(end, offset);
           tx.update(UPLOADS).set(UPLOADS.RESERVED_END, end).where(UPLOADS.ID.eq(id)).execute();
@@ -140,57 +114,6 @@ public final class JooqUploadRepository implements UploadRepository {
   private static long currentOffset(DSLContext tx, UUID id) {
     Long o = tx.select(UPLOADS.OFFSET).from(UPLOADS).where(UPLOADS.ID.eq(id)).fetchOne(UPLOADS.OFFSET);
     return o == null ? 0 : o;
-  }
-
-  /**
-   * What {@code owner} holds: every upload in a held state counts its declared length, or while
-   * its length is deferred its offset (or the end a running PATCH reserved, while the upload's
-   * lock lease is alive); a final counts its parts' bytes, and a part that a final lists counts
-   * through that final only (so a part listed by two finals counts twice: two objects will be
-   * stored). Uploads rejected before completion hold nothing (their bytes are gone). Unfinished
-   * = not yet complete (a complete part waiting for its final is not unfinished). With {@code
-   * what} set, that upload is counted as if it reached {@code reach} bytes.
-   */
-  private OwnerLimits.Usage usage(DSLContext ctx, String owner, UUID what, long reach) {
-    var r =
-        ctx.fetchOne(
-            """
-            WITH held AS (
-              SELECT u.id, u.upload_type, u.length, u.concat_parts, u.state, u.completed_at,
-                     CASE
-                       WHEN u.id = {0} THEN {1}
-                       WHEN u.reserved_end > u."offset" AND EXISTS (
-                         SELECT 1 FROM upload_locks l WHERE l.upload_id = u.id
-                           AND l.heartbeat_at > now() - make_interval(secs => {2}))
-                         THEN u.reserved_end
-                       ELSE u."offset"
-                     END AS reach
-              FROM uploads u
-              WHERE u.owner = {3}
-                AND u.state IN ('uploading', 'queued', 'storing', 'stored', 'failed')
-                AND (u.state <> 'failed' OR u.completed_at IS NOT NULL)
-            )
-            SELECT
-              coalesce(sum(
-                CASE
-                  WHEN h.upload_type = 'final' THEN coalesce(
-                    CASE WHEN h.id = {0} THEN h.reach END, h.length,
-                    (SELECT sum(coalesce(p.length, p.reach)) FROM held p
-                      WHERE p.id = ANY(h.concat_parts)), 0)
-                  WHEN h.upload_type = 'partial' AND EXISTS (
-                    SELECT 1 FROM held f
-                    WHERE f.upload_type = 'final' AND f.concat_parts @> ARRAY[h.id]) THEN 0
-                  WHEN h.id = {0} THEN h.reach
-                  ELSE coalesce(h.length, h.reach)
-                END), 0)::bigint AS bytes,
-              count(*) FILTER (WHERE h.state = 'uploading' AND h.completed_at IS NULL) AS active
-            FROM held h
-            """,
-            DSL.val(what, UUID.class),
-            DSL.val(reach),
-            DSL.val(lockLease.toMillis() / 1000.0),
-            DSL.val(owner));
-    return new OwnerLimits.Usage(r.get(0, Long.class), r.get(1, Integer.class));
   }
 
   private Upload insert(DSLContext dsl, NewUpload n, long offset, String contentType) {
@@ -381,48 +304,7 @@ public final class JooqUploadRepository implements UploadRepository {
 
   @Override
   public List<Upload> settleParts(UUID finalId, boolean dropUnused) {
-    return dsl.transactionResult(
-        cfg -> {
-          DSLContext tx = DSL.using(cfg);
-          Upload fin =
-              tx.selectFrom(UPLOADS).where(UPLOADS.ID.eq(finalId)).fetchOptional()
-                  .map(UploadRows::toUpload).orElse(null);
-          if (fin == null || fin.kind() != UploadKind.FINAL || fin.concatParts() == null
-              || fin.concatParts().isEmpty()) {
-            return List.of();
-          }
-          List<Upload> parts =
-              tx.selectFrom(UPLOADS)
-                  .where(UPLOADS.ID.in(fin.concatParts()))
-                  .orderBy(UPLOADS.ID)
-                  .forUpdate()
-                  .fetch(UploadRows::toUpload);
-          // a later statement sees every final committed while this one waited for the locks
-          List<Upload> finals =
-              tx.selectFrom(UPLOADS)
-                  .where(UPLOADS.UPLOAD_TYPE.eq(UploadKind.FINAL.dbName()))
-                  .and(DSL.condition("{0} && {1}", UPLOADS.CONCAT_PARTS,
-                      DSL.val(fin.concatParts().toArray(UUID[]::new),
-                          UPLOADS.CONCAT_PARTS.getDataType())))
-                  .fetch(UploadRows::toUpload);
-          List<Upload> changed = new ArrayList<>();
-          for (Upload part : parts) {
-            List<Upload> listing =
-                finals.stream().filter(f -> f.concatParts().contains(part.id())).toList();
-            Optional<UploadState> next = ConcatParts.next(part, listing, dropUnused);
-            if (next.isPresent()) {
-              tx.update(UPLOADS)
-                  .set(UPLOADS.STATE, next.get().dbName())
-                  .set(UPLOADS.UPDATED_AT, DSL.currentOffsetDateTime())
-                  .where(UPLOADS.ID.eq(part.id()))
-                  .returning()
-                  .fetchOptional()
-                  .map(UploadRows::toUpload)
-                  .ifPresent(changed::add);
-            }
-          }
-          return changed;
-        });
+    return dsl.transactionResult(cfg -> PartSettling.settle(DSL.using(cfg), finalId, dropUnused));
   }
 
   @Override
