@@ -20,8 +20,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -44,6 +46,8 @@ public final class StoreWorker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StoreWorker.class);
   /** At stop, how long a store in progress may go on before it is cut off and given back. */
   static final Duration STOP_GRACE = Duration.ofSeconds(5);
+  /** After the cut-off, how long a store may take to notice it before its job is given back. */
+  static final Duration CUT_OFF_WAIT = Duration.ofSeconds(1);
 
   /** Tuning of the worker pool. */
   public record Settings(
@@ -58,6 +62,8 @@ public final class StoreWorker implements AutoCloseable {
   private final UploadMetrics metrics;
   private final String node = "w-" + UUID.randomUUID().toString().substring(0, 8);
   private final List<Thread> threads = new ArrayList<>();
+  /** Stores in progress by consumer: whoever removes one at a stop gives its job back. */
+  private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
   private final ScheduledExecutorService renewals =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -171,12 +177,16 @@ public final class StoreWorker implements AutoCloseable {
       ScheduledFuture<?> renewal =
           renewals.scheduleAtFixedRate(
               () -> renewQuietly(job, consumer), period, period, TimeUnit.MILLISECONDS);
+      InFlight mine = new InFlight(consumer, job, u);
+      inFlight.put(consumer, mine);
       try {
         store(consumer, u);
       } catch (Exception e) {
         if (aborting) {
           renewal.cancel(false);
-          giveBack(consumer, job, u);
+          if (inFlight.remove(consumer, mine)) {
+            giveBack(consumer, job, u);
+          }
           return;
         }
         String error = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -196,6 +206,7 @@ public final class StoreWorker implements AutoCloseable {
             after.map(a -> a.state().dbName()).orElse("claim lost"),
             error);
       } finally {
+        inFlight.remove(consumer, mine);
         renewal.cancel(false);
       }
       queue.ack(job);
@@ -307,6 +318,8 @@ public final class StoreWorker implements AutoCloseable {
     }
   }
 
+  private record InFlight(String consumer, JobQueue.Job job, Upload upload) {}
+
   /** The staged bytes, until the worker is told to stop. */
   private final class Abortable extends java.io.FilterInputStream {
     Abortable(InputStream in) {
@@ -355,14 +368,22 @@ public final class StoreWorker implements AutoCloseable {
   /**
    * Takes no new job; a store in progress gets {@link #STOP_GRACE} to finish, then is cut off and
    * given back ({@link #giveBack}). Returns once the worker threads ended (or after another
-   * grace), before the services they use are stopped.
+   * grace), before the services they use are stopped. A store blocked in a slow write to S3
+   * does not see the cut-off until its part is sent; its job is given back from here, so the
+   * claim is released while the database and Redis are still open (the blocked thread then finds
+   * its claim gone and records nothing).
    */
   @Override
   public void close() {
     running = false;
     if (!joinAll(STOP_GRACE)) {
       aborting = true;
-      joinAll(STOP_GRACE);
+      joinAll(CUT_OFF_WAIT);
+      for (InFlight f : List.copyOf(inFlight.values())) {
+        if (inFlight.remove(f.consumer(), f)) {
+          giveBack(f.consumer(), f.job(), f.upload());
+        }
+      }
     }
     renewals.shutdownNow();
   }

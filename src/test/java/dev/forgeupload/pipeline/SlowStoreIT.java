@@ -135,10 +135,15 @@ class SlowStoreIT {
         String id = TusHttp.id(tus.upload(data, meta("stopped.bin", null)));
         tus.awaitState(id, "storing", Duration.ofSeconds(30));
         Thread.sleep(1000); // well into the transfer (~12 s at this link)
+        // the link goes quiet: the store is stuck in a write to S3 and never sees the cut-off
+        // between two reads, so the stopping worker itself must give the job back
+        slowS3.stall(true);
+        Thread.sleep(500);
 
         long termAt = System.nanoTime();
         w1.sigterm();
         assertThat(w1.waitFor(Duration.ofSeconds(30))).as("w1 exited").isTrue();
+        slowS3.stall(false);
         double exitSeconds = (System.nanoTime() - termAt) / 1e9;
         String w1Log = w1.logText();
         assertThat(w1Log)

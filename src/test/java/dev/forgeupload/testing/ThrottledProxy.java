@@ -26,6 +26,7 @@ public final class ThrottledProxy implements AutoCloseable {
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private long nextFree = System.nanoTime(); // guarded by this: when the link is free again
   private volatile boolean closed;
+  private volatile boolean stalled;
 
   private ThrottledProxy(InetSocketAddress target, long bytesPerSecond) throws IOException {
     this.target = target;
@@ -94,8 +95,19 @@ public final class ThrottledProxy implements AutoCloseable {
     t.start();
   }
 
+  /**
+   * Stops (or restarts) carrying bytes upstream: a writer on the other side blocks once the
+   * socket buffers are full, as it would on a link that went quiet.
+   */
+  public void stall(boolean on) {
+    stalled = on;
+  }
+
   /** Holds {@code n} bytes for as long as the link takes to carry them (no bursts after idling). */
   private void pace(int n) throws InterruptedException {
+    while (stalled && !closed) {
+      TimeUnit.MILLISECONDS.sleep(20);
+    }
     long due;
     synchronized (this) {
       nextFree = Math.max(nextFree, System.nanoTime()) + (long) (n * 1e9 / bytesPerSecond);
