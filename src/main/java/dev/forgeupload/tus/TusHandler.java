@@ -111,8 +111,10 @@ public final class TusHandler {
     } catch (BodyReadException e) {
       // The body could not be read: the client went away (nobody to answer), sent a malformed
       // body, or stalled past the read timeout. Answer if the connection still can.
+      // the cause as text: a Throwable as the last argument would be taken for the exception
+      // (a stack trace for every client that went away, and error={} left unfilled)
       log.info("BodyUnreadable method={} uri={} error={}", method, req.getRequestURI(),
-          e.getCause());
+          String.valueOf(e.getCause()));
       errors.tus(resp, Problem.BODY_UNREADABLE, "the request body could not be read");
     }
   }

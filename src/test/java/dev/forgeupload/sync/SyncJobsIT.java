@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.forgeupload.embedded.EmbeddedS3;
 import dev.forgeupload.testing.Poll;
-import dev.forgeupload.testing.SlowProxy;
+import dev.forgeupload.testing.ThrottledProxy;
 import dev.forgeupload.testing.TestData;
 import dev.forgeupload.testing.TestS3;
 import dev.forgeupload.testing.TestServer;
@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * Sync jobs end to end against a real server (Jetty, PostgreSQL, Redis, S3Proxy): a nested folder
  * is mirrored with the right counts and bytes, a file changed while it is read is read again, a
  * rescan uploads exactly what changed, and folders and patterns that try to escape are refused.
- * S3 is reached through a {@link SlowProxy} (16 MiB/s) so that a read takes long enough to change
+ * S3 is reached through a {@link ThrottledProxy} (16 MiB/s) so that a read takes long enough to change
  * the file in the middle of it.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
@@ -45,7 +45,7 @@ class SyncJobsIT {
 
   private static Path root;
   private static Path outside;
-  private static SlowProxy proxy;
+  private static ThrottledProxy proxy;
   private static TestServer server;
   private static SyncApi api;
   private static MinioClient minio;
@@ -55,7 +55,7 @@ class SyncJobsIT {
     root = Files.createTempDirectory("sync-root").toRealPath();
     outside = Files.createTempDirectory("sync-outside").toRealPath();
     EmbeddedS3 s3 = TestS3.get();
-    proxy = SlowProxy.to(s3.endpoint(), 16L * MIB);
+    proxy = ThrottledProxy.to(s3.endpoint(), 16L * MIB);
     Map<String, String> env = new HashMap<>();
     env.put("FORGE_SYNC_ROOTS", root.toString());
     env.put("FORGE_SYNC_CONCURRENCY", "3");

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.forgeupload.embedded.EmbeddedS3;
 import dev.forgeupload.testing.Poll;
 import dev.forgeupload.testing.ServerProcess;
-import dev.forgeupload.testing.SlowProxy;
+import dev.forgeupload.testing.ThrottledProxy;
 import dev.forgeupload.testing.TestData;
 import dev.forgeupload.testing.TestDatabase;
 import dev.forgeupload.testing.TestRedis;
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Crash recovery: a real server process is killed with SIGKILL in the middle of a sync job (30
- * files of 2 MiB, S3 behind a {@link SlowProxy} at 8 MiB/s so the job takes seconds). The
+ * files of 2 MiB, S3 behind a {@link ThrottledProxy} at 8 MiB/s so the job takes seconds). The
  * restarted server (same PostgreSQL, Redis, S3) takes the dead node's leases over once they are
  * stale and finishes the job: files finished before the kill keep their uploads (never read or
  * uploaded again), files in flight continue in the upload they had, every object equals its file.
@@ -55,7 +55,7 @@ class SyncKillIT {
     }
     EmbeddedS3 s3 = TestS3.get();
     try (TestRedis redis = TestRedis.start();
-        SlowProxy proxy = SlowProxy.to(s3.endpoint(), 8L * MIB)) {
+        ThrottledProxy proxy = ThrottledProxy.to(s3.endpoint(), 8L * MIB)) {
       Map<String, String> env = new HashMap<>(ServerProcess.externalDb(TestDatabase.freshDatabaseUrl()));
       env.put("FORGE_REDIS_URL", redis.url());
       env.put("FORGE_S3_ENDPOINT", proxy.url());

@@ -46,6 +46,12 @@ public final class ThrottledProxy implements AutoCloseable {
     }
   }
 
+  /** Forwards to {@code target} ({@code http://host:port}), upstream at {@code bytesPerSecond}. */
+  public static ThrottledProxy to(String target, long bytesPerSecond) {
+    java.net.URI uri = java.net.URI.create(target);
+    return start(uri.getHost(), uri.getPort(), bytesPerSecond);
+  }
+
   /** {@code http://127.0.0.1:<port>}. */
   public String url() {
     return "http://127.0.0.1:" + server.getLocalPort();
@@ -114,7 +120,7 @@ public final class ThrottledProxy implements AutoCloseable {
       due = nextFree;
     }
     long wait = due - System.nanoTime();
-    if (wait > 0) {
+    if (wait >= 2_000_000) { // sleeps are coarse: short waits are owed until they add up
       TimeUnit.NANOSECONDS.sleep(wait);
     }
   }
