@@ -4,8 +4,6 @@ import dev.forgeupload.auth.ApiKeys;
 import dev.forgeupload.auth.AuditLog;
 import dev.forgeupload.auth.Principal;
 import dev.forgeupload.core.HookDeliveries;
-import dev.forgeupload.core.Problem;
-import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadLocks;
 import dev.forgeupload.core.UploadQueries;
 import dev.forgeupload.core.Uploads;
@@ -75,35 +73,8 @@ public final class ApiServlet extends HttpServlet {
 
   @Override
   protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    resp.setHeader("X-Content-Type-Options", "nosniff");
-    resp.setHeader("Cache-Control", "no-store");
-    try {
-      route(req, resp);
-    } catch (UploadException e) {
-      errors.api(resp, e);
-    } catch (IllegalArgumentException e) {
-      errors.api(resp, Problem.BAD_REQUEST, e.getMessage());
-    }
-  }
-
-  private void route(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     String path = req.getPathInfo() == null ? "/" : req.getPathInfo();
-    boolean pathMatched = false;
-    for (Route r : routes) {
-      Matcher m = r.pattern().matcher(path);
-      if (m.matches()) {
-        pathMatched = true;
-        if (r.method().equals(req.getMethod())) {
-          r.handler().handle(m, req, resp);
-          return;
-        }
-      }
-    }
-    if (pathMatched) {
-      throw new UploadException(
-          Problem.METHOD_NOT_ALLOWED, req.getMethod() + " is not allowed here");
-    }
-    throw new UploadException(Problem.NOT_FOUND, "no such endpoint");
+    RouteDispatch.serve(routes, path, req, resp, errors);
   }
 
   private static void me(HttpServletRequest req, HttpServletResponse resp) throws IOException {
