@@ -4,7 +4,7 @@
 // each linking to its upload, whose bytes equal the file.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { BASE_URL, RUN, apiJson, download, expectAttribute, expectCount, expectText, launch, scratch, screenshot } from './helpers.mjs'
@@ -70,5 +70,32 @@ test('a folder added on the sync page is mirrored, with live progress and its fi
   await page.getByTestId('sync-file-top.csv').locator('a').click()
   await page.getByTestId('detail-filename').waitFor()
   await expectText(page.getByTestId('detail-filename'), 'top.csv', 10_000)
+  browser.assertClean()
+})
+
+test('a job whose folder went away says so on its page', { timeout: 60_000, skip: !SYNC_ROOT && 'SYNC_ROOT is not set' }, async () => {
+  const folder = join(SYNC_ROOT, `ui-gone-${RUN}`)
+  mkdirSync(folder, { recursive: true })
+  writeFileSync(join(folder, 'one.txt'), 'one')
+  const job = await apiJson('/api/v1/sync-jobs', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ source_folder: folder }),
+  })
+  const page = await browser.page()
+  await page.goto(`${BASE_URL}/admin/#/sync/${job.id}`)
+  await expectAttribute(page.getByTestId('sync-job-state'), 'data-state', 'completed', 30_000)
+  assert.equal(await page.getByTestId('sync-job-scan-error').count(), 0, 'no error while the folder is there')
+
+  renameSync(folder, `${folder}-moved`)
+  await apiJson(`/api/v1/sync-jobs/${job.id}/scan`, { method: 'POST' })
+  for (let i = 0; ; i++) {
+    const j = await apiJson(`/api/v1/sync-jobs/${job.id}`)
+    if (j.last_scan_error != null) break
+    assert.ok(i < 100, 'the failed scan shows in the API within 10 s')
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  await page.reload()
+  await expectText(page.getByTestId('sync-job-scan-error'), 'last scan failed: the folder does not exist', 10_000)
   browser.assertClean()
 })

@@ -257,6 +257,12 @@ export function renderSyncJob(root: HTMLElement, id: string): () => void {
       h('span', {}, 'pattern ', h('code', { text: j.pattern })),
       h('span', { text: `last scan ${formatTime(j.last_scan_at)}` }),
     )
+    if (j.last_scan_error != null) {
+      summary.append(
+        h('span', { class: 'error', testid: 'sync-job-scan-error', role: 'alert',
+          text: `last scan failed: ${j.last_scan_error}` }),
+      )
+    }
   }
 
   function fillState(r: FileRow, offset?: number): void {

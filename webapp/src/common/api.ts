@@ -79,6 +79,7 @@ export interface SyncJob {
   created_at: string
   updated_at: string
   last_scan_at: string | null
+  last_scan_error: string | null
 }
 
 export interface SyncFile {

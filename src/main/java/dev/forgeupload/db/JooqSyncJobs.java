@@ -40,6 +40,7 @@ public final class JooqSyncJobs implements SyncJobStore {
       """
       j.id, j.source_folder, j.pattern, j.owner, j.created_at,
       greatest(j.updated_at, max(f.updated_at)) AS updated_at, j.last_scan_at,
+      j.last_scan_error,
       count(f.path) FILTER (WHERE f.deleted_at IS NULL) AS total_files,
       count(f.path) FILTER (WHERE f.deleted_at IS NULL AND f.state = 'uploaded') AS completed,
       count(f.path) FILTER (WHERE f.deleted_at IS NULL AND f.state = 'failed') AS failed,
@@ -95,7 +96,7 @@ public final class JooqSyncJobs implements SyncJobStore {
             + " LEFT JOIN sync_files f ON f.job_id = j.id"
             + " LEFT JOIN uploads u ON u.id = f.upload_id AND f.state = 'in_progress'"
             + " GROUP BY j.id, j.source_folder, j.pattern, j.owner, j.created_at, j.updated_at,"
-            + " j.last_scan_at ORDER BY j.created_at DESC, j.id DESC";
+            + " j.last_scan_at, j.last_scan_error ORDER BY j.created_at DESC, j.id DESC";
     return dsl.fetch(sql, args.toArray(new QueryPart[0])).map(JooqSyncJobs::job);
   }
 
@@ -108,6 +109,7 @@ public final class JooqSyncJobs implements SyncJobStore {
         r.get("created_at", OffsetDateTime.class),
         r.get("updated_at", OffsetDateTime.class),
         r.get("last_scan_at", OffsetDateTime.class),
+        r.get("last_scan_error", String.class),
         r.get("total_files", Long.class),
         r.get("completed", Long.class),
         r.get("failed", Long.class),
@@ -290,13 +292,15 @@ public final class JooqSyncJobs implements SyncJobStore {
   }
 
   @Override
-  public void finishScan(UUID jobId, String node, boolean scanned, Duration interval) {
+  public void finishScan(UUID jobId, String node, String error, Duration interval) {
+    boolean scanned = error == null;
     Duration next = scanned ? interval : min(interval, Duration.ofSeconds(60));
     var u =
         dsl.update(SYNC_JOBS)
             .set(SYNC_JOBS.SCAN_BY, (String) null)
             .set(SYNC_JOBS.SCAN_AT, (OffsetDateTime) null)
-            .set(SYNC_JOBS.NEXT_SCAN_AT, in(next));
+            .set(SYNC_JOBS.NEXT_SCAN_AT, in(next))
+            .set(SYNC_JOBS.LAST_SCAN_ERROR, error);
     if (scanned) {
       u = u.set(SYNC_JOBS.LAST_SCAN_AT, DSL.currentOffsetDateTime())
           .set(SYNC_JOBS.UPDATED_AT, DSL.currentOffsetDateTime());

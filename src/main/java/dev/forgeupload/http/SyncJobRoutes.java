@@ -126,6 +126,7 @@ final class SyncJobRoutes {
     m.put("created_at", time(j.createdAt()));
     m.put("updated_at", time(j.updatedAt()));
     m.put("last_scan_at", time(j.lastScanAt()));
+    m.put("last_scan_error", j.lastScanError());
     return m;
   }
 

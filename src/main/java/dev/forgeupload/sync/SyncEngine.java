@@ -127,23 +127,35 @@ public final class SyncEngine implements AutoCloseable {
     }
   }
 
+  /** Why a scan failed, as the job shows it: the reason, not the exception's class. */
+  static String scanError(Exception e) {
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "the folder does not exist";
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "the folder cannot be read (permission denied)";
+    }
+    String m = e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
+    return m.length() > 500 ? m.substring(0, 500) : m;
+  }
+
   /** One scan under the lease: walk, compare, record; nothing is read but directory entries. */
   private void scan(SyncJobStore.ScanTarget t) {
     long started = System.nanoTime();
-    boolean scanned = false;
+    String error = null;
     try {
       FolderScanner.Result seen =
           scanner.scan(Path.of(t.sourceFolder()), Glob.compile(t.pattern()));
       ScanPlan plan = ScanPlan.of(seen, jobs.known(t.id()));
       jobs.applyScan(t.id(), plan.due(), plan.back(), plan.gone());
-      scanned = true;
       log.info("SyncScanned job={} files={} due={} back={} gone={} seconds={}", t.id(),
           seen.files().size(), plan.due().size(), plan.back().size(), plan.gone().size(),
           String.format("%.3f", (System.nanoTime() - started) / 1e9));
     } catch (IOException | RuntimeException e) {
+      error = scanError(e);
       log.warn("SyncScanFailed job={} error={}", t.id(), e.toString());
     } finally {
-      jobs.finishScan(t.id(), node, scanned, settings.scanInterval());
+      jobs.finishScan(t.id(), node, error, settings.scanInterval());
     }
     wakeWork();
   }

@@ -15,6 +15,7 @@ public record SyncJob(
     OffsetDateTime createdAt,
     OffsetDateTime updatedAt,
     OffsetDateTime lastScanAt,
+    String lastScanError,
     long totalFiles,
     long completedFiles,
     long failedFiles,

@@ -70,6 +70,9 @@ public interface SyncJobStore {
   /** Renews the scan leases {@code node} holds. */
   void renewScans(String node);
 
-  /** The scan ended (or failed: {@code scanned} false); the next is due after {@code interval}. */
-  void finishScan(UUID jobId, String node, boolean scanned, Duration interval);
+  /**
+   * The scan ended: {@code error} null when it succeeded, else why it failed (shown as the job's
+   * {@code last_scan_error}); the next is due after {@code interval} (sooner after a failure).
+   */
+  void finishScan(UUID jobId, String node, String error, Duration interval);
 }

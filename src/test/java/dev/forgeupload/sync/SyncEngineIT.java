@@ -228,7 +228,7 @@ class SyncEngineIT {
         .scan(Path.of(t.sourceFolder()), Glob.compile(t.pattern()));
     ScanPlan plan = ScanPlan.of(seen, store.known(job.id()));
     store.applyScan(job.id(), plan.due(), plan.back(), plan.gone());
-    store.finishScan(job.id(), "test", true, Duration.ofHours(1));
+    store.finishScan(job.id(), "test", null, Duration.ofHours(1));
     Files.delete(file);
     Files.createSymbolicLink(file, outside.resolve("secret.txt"));
     try (SyncEngine engine = engine(1, 3)) {

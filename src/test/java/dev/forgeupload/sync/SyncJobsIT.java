@@ -247,6 +247,34 @@ class SyncJobsIT {
   }
 
   @Test
+  void a_scan_that_cannot_read_the_folder_says_why_until_a_scan_succeeds() throws Exception {
+    Path dir = root.resolve("vanishing");
+    write(dir, "a.bin", TestData.randomBytes(10_000, 400));
+    String id = api.create(dir.toString(), null).path("id").asText();
+    JsonNode done = api.awaitState(id, "completed", Duration.ofSeconds(60));
+    assertThat(done.path("last_scan_error").isNull()).as("%s", done).isTrue();
+
+    Path away = root.resolve("vanishing-moved");
+    Files.move(dir, away);
+    api.scan(id);
+    JsonNode failed = awaitScanError(id, true);
+    assertThat(failed.path("last_scan_error").asText()).isEqualTo("the folder does not exist");
+    assertThat(api.files(id)).as("a failed scan marks no file gone").hasSize(1);
+    assertThat(api.files(id).get("a.bin").path("deleted_at").isNull()).isTrue();
+
+    Files.move(away, dir);
+    api.scan(id);
+    JsonNode back = awaitScanError(id, false);
+    assertThat(back.path("state").asText()).isEqualTo("completed");
+  }
+
+  /** The job once its last scan failed ({@code failed}), or succeeded after a failure. */
+  private static JsonNode awaitScanError(String id, boolean failed) {
+    return Poll.until("last_scan_error " + (failed ? "set" : "cleared"), Duration.ofSeconds(30),
+        () -> api.job(id), j -> j.path("last_scan_error").isNull() != failed);
+  }
+
+  @Test
   void folders_and_patterns_that_try_to_escape_are_refused_with_a_reason() throws Exception {
     Path inside = Files.createDirectories(root.resolve("ok"));
     write(root, "a-file.txt", "x".getBytes());

@@ -115,6 +115,11 @@ public class SyncJobs extends TableImpl<SyncJobsRecord> {
      */
     public final TableField<SyncJobsRecord, OffsetDateTime> DELETED_AT = createField(DSL.name("deleted_at"), SQLDataType.TIMESTAMPWITHTIMEZONE(6), this, "");
 
+    /**
+     * The column <code>public.sync_jobs.last_scan_error</code>.
+     */
+    public final TableField<SyncJobsRecord, String> LAST_SCAN_ERROR = createField(DSL.name("last_scan_error"), SQLDataType.CLOB, this, "");
+
     private SyncJobs(Name alias, Table<SyncJobsRecord> aliased) {
         this(alias, aliased, (Field<?>[]) null, null);
     }

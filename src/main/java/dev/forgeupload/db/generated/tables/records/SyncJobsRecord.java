@@ -175,6 +175,20 @@ public class SyncJobsRecord extends UpdatableRecordImpl<SyncJobsRecord> {
         return (OffsetDateTime) get(10);
     }
 
+    /**
+     * Setter for <code>public.sync_jobs.last_scan_error</code>.
+     */
+    public void setLastScanError(String value) {
+        set(11, value);
+    }
+
+    /**
+     * Getter for <code>public.sync_jobs.last_scan_error</code>.
+     */
+    public String getLastScanError() {
+        return (String) get(11);
+    }
+
     // -------------------------------------------------------------------------
     // Primary key information
     // -------------------------------------------------------------------------
@@ -198,7 +212,7 @@ public class SyncJobsRecord extends UpdatableRecordImpl<SyncJobsRecord> {
     /**
      * Create a detached, initialised SyncJobsRecord
      */
-    public SyncJobsRecord(UUID id, String sourceFolder, String pattern, String owner, OffsetDateTime createdAt, OffsetDateTime updatedAt, OffsetDateTime lastScanAt, OffsetDateTime nextScanAt, String scanBy, OffsetDateTime scanAt, OffsetDateTime deletedAt) {
+    public SyncJobsRecord(UUID id, String sourceFolder, String pattern, String owner, OffsetDateTime createdAt, OffsetDateTime updatedAt, OffsetDateTime lastScanAt, OffsetDateTime nextScanAt, String scanBy, OffsetDateTime scanAt, OffsetDateTime deletedAt, String lastScanError) {
         super(SyncJobs.SYNC_JOBS);
 
         setId(id);
@@ -212,6 +226,7 @@ public class SyncJobsRecord extends UpdatableRecordImpl<SyncJobsRecord> {
         setScanBy(scanBy);
         setScanAt(scanAt);
         setDeletedAt(deletedAt);
+        setLastScanError(lastScanError);
         resetChangedOnNotNull();
     }
 }
