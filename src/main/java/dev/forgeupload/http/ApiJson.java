@@ -30,7 +30,15 @@ final class ApiJson {
   }
 
   static JsonNode readJson(HttpServletRequest req) throws IOException {
+    return readJson(req, false);
+  }
+
+  /** {@code emptyIsObject}: no body (or only white space) reads as {@code {}}. */
+  static JsonNode readJson(HttpServletRequest req, boolean emptyIsObject) throws IOException {
     byte[] bytes = req.getInputStream().readNBytes(MAX_JSON_BYTES + 1);
+    if (emptyIsObject && new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+      return JSON.createObjectNode();
+    }
     if (bytes.length > MAX_JSON_BYTES) {
       throw new UploadException(Problem.TOO_LARGE, "the JSON body is larger than 16 KiB");
     }

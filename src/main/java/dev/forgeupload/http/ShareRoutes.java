@@ -47,7 +47,7 @@ final class ShareRoutes {
 
   private void create(UUID id, HttpServletRequest req, HttpServletResponse resp)
       throws IOException {
-    JsonNode body = emptyBody(req) ? ApiJson.JSON.createObjectNode() : ApiJson.readJson(req);
+    JsonNode body = ApiJson.readJson(req, true);
     for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (!FIELDS.contains(f)) {
@@ -64,10 +64,6 @@ final class ShareRoutes {
     out.put("url", url(req, c.token()));
     resp.setHeader("Location", "/api/v1/uploads/" + id + "/shares");
     write(resp, 201, out);
-  }
-
-  private static boolean emptyBody(HttpServletRequest req) {
-    return req.getContentLengthLong() == 0;
   }
 
   /** A whole number field, or null when absent or null. */
