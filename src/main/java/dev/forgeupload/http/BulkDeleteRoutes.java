@@ -29,6 +29,8 @@ import java.util.UUID;
  */
 final class BulkDeleteRoutes {
   static final int MAX_IDS = 1000;
+  /** 1,000 quoted canonical ids with commas and some white space fit. */
+  private static final int MAX_BODY_BYTES = 64 * 1024;
   /** Each id waits this long at most for its lock: one busy upload must not stall the batch. */
   private static final Duration LOCK_WAIT = Duration.ofMillis(200);
 
@@ -65,7 +67,7 @@ final class BulkDeleteRoutes {
   }
 
   private void delete(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    List<String> ids = ids(ApiJson.readJson(req));
+    List<String> ids = ids(ApiJson.readJson(req, false, MAX_BODY_BYTES));
     Principal p = RequestPrincipal.of(req);
     List<Map<String, Object>> results = new ArrayList<>(ids.size());
     for (String raw : ids) {
