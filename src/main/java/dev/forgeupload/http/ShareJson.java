@@ -1,7 +1,6 @@
 package dev.forgeupload.http;
 
 import dev.forgeupload.shares.Share;
-import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -10,7 +9,7 @@ import java.util.Map;
 final class ShareJson {
   private ShareJson() {}
 
-  static Map<String, Object> of(Share s, OffsetDateTime now) {
+  static Map<String, Object> of(Share s, Share.Status status) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", s.id().toString());
     m.put("upload_id", s.uploadId().toString());
@@ -20,7 +19,7 @@ final class ShareJson {
     m.put("created_at", s.createdAt().toInstant().toString());
     m.put("created_by", s.createdBy());
     m.put("revoked_at", s.revokedAt() == null ? null : s.revokedAt().toInstant().toString());
-    m.put("status", s.status(now).name().toLowerCase(Locale.ROOT));
+    m.put("status", status.name().toLowerCase(Locale.ROOT));
     return m;
   }
 }

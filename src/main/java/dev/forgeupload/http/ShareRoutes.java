@@ -7,12 +7,12 @@ import static dev.forgeupload.http.ApiServlet.route;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadIds;
+import dev.forgeupload.shares.Share;
 import dev.forgeupload.shares.ShareLinks;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
-import java.time.OffsetDateTime;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +60,7 @@ final class ShareRoutes {
             new ShareLinks.Request(
                 whole(body, "expires_in_seconds"), whole(body, "max_downloads")),
             req.getRemoteAddr());
-    Map<String, Object> out = ShareJson.of(c.share(), OffsetDateTime.now());
+    Map<String, Object> out = ShareJson.of(c.share(), shares.status(c.share()));
     out.put("url", url(req, c.token()));
     resp.setHeader("Location", "/api/v1/uploads/" + id + "/shares");
     write(resp, 201, out);
@@ -85,15 +85,14 @@ final class ShareRoutes {
 
   private void list(UUID id, HttpServletRequest req, HttpServletResponse resp)
       throws IOException {
-    OffsetDateTime now = OffsetDateTime.now();
     write(resp, 200, Map.of("items",
-        shares.list(RequestPrincipal.of(req), id).stream().map(s -> ShareJson.of(s, now))
-            .toList()));
+        shares.list(RequestPrincipal.of(req), id).stream()
+            .map(s -> ShareJson.of(s, shares.status(s))).toList()));
   }
 
   private void revoke(UUID id, HttpServletRequest req, HttpServletResponse resp)
       throws IOException {
-    write(resp, 200, ShareJson.of(
-        shares.revoke(RequestPrincipal.of(req), id, req.getRemoteAddr()), OffsetDateTime.now()));
+    Share s = shares.revoke(RequestPrincipal.of(req), id, req.getRemoteAddr());
+    write(resp, 200, ShareJson.of(s, shares.status(s)));
   }
 }

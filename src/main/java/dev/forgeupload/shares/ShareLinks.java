@@ -147,6 +147,11 @@ public final class ShareLinks {
     return s;
   }
 
+  /** The link's status now, by this service's clock. */
+  public Share.Status status(Share s) {
+    return s.status(now());
+  }
+
   private static void check(Share.Status status) {
     switch (status) {
       case ACTIVE -> {}
