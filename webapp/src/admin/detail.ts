@@ -2,6 +2,7 @@ import { ApiError, api, endpoints, getJson, type TimelineEntry, type Upload, typ
 import { clear, h } from '../common/dom'
 import { onOpen, subscribe } from '../common/events'
 import { formatBytes, formatTime, percent } from '../common/format'
+import { sharesCard, versionsCard } from './files'
 import { stateBadge } from './widgets'
 
 const PREVIEW_TEXT_BYTES = 64 * 1024
@@ -24,6 +25,8 @@ export function renderDetail(root: HTMLElement, id: string): () => void {
   const timeline = h('ol', { class: 'timeline', testid: 'timeline' })
   const preview = h('div', { class: 'preview', testid: 'preview' })
   const progress = h('progress', { max: 100, testid: 'detail-progress', hidden: true })
+  const shares = sharesCard(id)
+  const versions = versionsCard(id)
 
   root.append(
     h('p', { class: 'crumbs' }, h('a', { href: '#/', testid: 'back', text: '← Uploads' })),
@@ -46,6 +49,8 @@ export function renderDetail(root: HTMLElement, id: string): () => void {
         { class: 'side' },
         h('section', { class: 'card' }, h('h2', { text: 'Preview' }), preview),
         h('section', { class: 'card' }, h('h2', { text: 'Timeline' }), timeline),
+        shares.el,
+        versions.el,
       ),
     ),
   )
@@ -215,6 +220,8 @@ export function renderDetail(root: HTMLElement, id: string): () => void {
       message.hidden = true
       render(u)
       renderTimeline(tl.items ?? [])
+      shares.update(u)
+      versions.update(u)
     } catch (err) {
       if (disposed) return
       if (err instanceof ApiError && err.status === 404) {

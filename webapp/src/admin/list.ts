@@ -1,4 +1,4 @@
-import { ApiError, endpoints, getJson, STATES, type Page, type Upload, type UploadEvent } from '../common/api'
+import { ApiError, api, endpoints, getJson, STATES, type BulkResult, type Page, type Upload, type UploadEvent } from '../common/api'
 import { clear, debounce, h } from '../common/dom'
 import { onOpen, subscribe } from '../common/events'
 import { formatBytes, formatTime, percent } from '../common/format'
@@ -35,6 +35,7 @@ interface Row {
 
 export function renderList(root: HTMLElement): () => void {
   const rows = new Map<string, Row>()
+  const selected = new Set<string>()
   const pending = new Map<string, UploadEvent | null>() // ids being fetched -> latest event seen meanwhile
   let nextCursor: string | null = null
   let generation = 0
@@ -62,6 +63,9 @@ export function renderList(root: HTMLElement): () => void {
   )
   sortSelect.value = `${filters.sort}:${filters.order}`
   const count = h('span', { class: 'muted', testid: 'uploads-count' })
+  const selectAll = h('input', { type: 'checkbox', testid: 'select-all', 'aria-label': 'Select all shown uploads' })
+  const bulkDelete = h('button', { class: 'btn danger', type: 'button', testid: 'bulk-delete', text: 'Delete selected', disabled: true })
+  const bulkNote = h('span', { class: 'muted', testid: 'bulk-result' })
 
   const tbody = h('tbody', { testid: 'uploads-body' })
   const table = h(
@@ -73,6 +77,7 @@ export function renderList(root: HTMLElement): () => void {
       h(
         'tr',
         {},
+        h('th', { class: 'select' }, selectAll),
         h('th', { text: 'Filename' }),
         h('th', { class: 'num', text: 'Size' }),
         h('th', { class: 'col-type', text: 'Type' }),
@@ -90,6 +95,7 @@ export function renderList(root: HTMLElement): () => void {
   root.append(
     h('div', { class: 'toolbar' }, h('h1', { text: 'Uploads' }), count),
     h('div', { class: 'filters' }, search, stateSelect, sortSelect),
+    h('div', { class: 'bulk-bar' }, bulkDelete, bulkNote),
     message,
     h('div', { class: 'table-wrap' }, table),
     empty,
@@ -125,7 +131,15 @@ export function renderList(root: HTMLElement): () => void {
       storedCell: h('td', { class: 'col-stored' }),
     }
     r.tr.dataset.id = u.id
+    const box = h('input', { type: 'checkbox', testid: `select-${u.id}`, 'aria-label': `Select ${u.filename || u.id}` })
+    box.checked = selected.has(u.id)
+    box.addEventListener('change', () => {
+      if (box.checked) selected.add(u.id)
+      else selected.delete(u.id)
+      updateSelection()
+    })
     r.tr.append(
+      h('td', { class: 'select' }, box),
       h('td', { class: 'filename' }, link),
       r.sizeCell,
       h('td', { class: 'col-type', text: u.content_type || '—' }),
@@ -135,6 +149,20 @@ export function renderList(root: HTMLElement): () => void {
     )
     fillState(r)
     return r
+  }
+
+  function updateSelection(): void {
+    for (const id of selected) if (!rows.has(id)) selected.delete(id)
+    bulkDelete.disabled = selected.size === 0
+    bulkDelete.textContent = selected.size ? `Delete selected (${selected.size})` : 'Delete selected'
+    selectAll.checked = rows.size > 0 && selected.size === rows.size
+    selectAll.indeterminate = selected.size > 0 && selected.size < rows.size
+  }
+
+  function removeRow(id: string): void {
+    rows.get(id)?.tr.remove()
+    rows.delete(id)
+    selected.delete(id)
   }
 
   function updateCount(): void {
@@ -199,9 +227,9 @@ export function renderList(root: HTMLElement): () => void {
       u.updated_at = e.at ?? u.updated_at
     }
     if (u.state === 'deleted' && filters.state !== 'deleted') {
-      r.tr.remove()
-      rows.delete(e.id)
+      removeRow(e.id)
       updateCount()
+      updateSelection()
       return
     }
     fillState(r)
@@ -233,6 +261,7 @@ export function renderList(root: HTMLElement): () => void {
       generation++
       nextCursor = null
       rows.clear()
+      selected.clear()
       clear(tbody)
     }
     const gen = generation
@@ -255,6 +284,7 @@ export function renderList(root: HTMLElement): () => void {
         loadMore.disabled = false
         root.removeAttribute('aria-busy')
         updateCount()
+        updateSelection()
       }
     }
   }
@@ -297,6 +327,58 @@ export function renderList(root: HTMLElement): () => void {
   })
   loadMore.addEventListener('click', () => void load(false))
 
+  /* ---- multi-select delete, confirmed in a <dialog> ---- */
+  const dialogText = h('p')
+  const cancel = h('button', { class: 'btn', type: 'button', testid: 'cancel-bulk-delete', text: 'Cancel' })
+  const confirm = h('button', { class: 'btn danger solid', type: 'button', testid: 'confirm-bulk-delete', text: 'Delete' })
+  const dialog = h(
+    'dialog',
+    { testid: 'bulk-delete-dialog', 'aria-labelledby': 'bulk-delete-title' },
+    h('h2', { id: 'bulk-delete-title', text: 'Delete uploads?' }),
+    dialogText,
+    h('div', { class: 'dialog-actions' }, cancel, confirm),
+  )
+  root.append(dialog)
+  selectAll.addEventListener('change', () => {
+    for (const [id, r] of rows) {
+      if (selectAll.checked) selected.add(id)
+      else selected.delete(id)
+      const box = r.tr.querySelector<HTMLInputElement>('td.select input')
+      if (box) box.checked = selectAll.checked
+    }
+    updateSelection()
+  })
+  bulkDelete.addEventListener('click', () => {
+    dialogText.textContent = `${selected.size} upload(s) will be removed from storage and the database. This cannot be undone.`
+    dialog.showModal()
+  })
+  cancel.addEventListener('click', () => dialog.close())
+  confirm.addEventListener('click', async () => {
+    const ids = [...selected].slice(0, 1000)
+    confirm.disabled = true
+    try {
+      const res = await api(endpoints.bulkDelete(), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ids }),
+      })
+      const { results } = (await res.json()) as { results: BulkResult[] }
+      let failed = 0
+      for (const r of results) {
+        if (r.status === 204) removeRow(r.id)
+        else failed++
+      }
+      bulkNote.textContent = `Deleted ${results.length - failed}${failed ? `; ${failed} could not be deleted` : ''}.`
+    } catch (err) {
+      bulkNote.textContent = `Delete failed: ${err instanceof ApiError ? err.message : 'the server could not be reached'}`
+    } finally {
+      confirm.disabled = false
+      dialog.close()
+      updateCount()
+      updateSelection()
+    }
+  })
+
   const unsubscribe = subscribe(onEvent)
   const unOpen = onOpen(() => void catchUp())
   void load(true)
@@ -305,5 +387,6 @@ export function renderList(root: HTMLElement): () => void {
     disposed = true
     unsubscribe()
     unOpen()
+    if (dialog.open) dialog.close()
   }
 }

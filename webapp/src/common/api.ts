@@ -19,6 +19,29 @@ export interface Upload {
   error: string | null
 }
 
+/** A share link (GET /api/v1/uploads/{id}/shares); only a new one carries its url. */
+export interface ShareLink {
+  id: string
+  upload_id: string
+  expires_at: string
+  max_downloads: number | null
+  downloads: number
+  created_at: string
+  created_by: string | null
+  revoked_at: string | null
+  status: 'active' | 'revoked' | 'expired' | 'used_up'
+  url?: string
+}
+
+/** One version of a file (GET /api/v1/uploads/{id}/versions). */
+export type Version = Upload & { version: number }
+
+export interface BulkResult {
+  id: string
+  status: number
+  code: string | null
+}
+
 export interface Page<T> {
   items: T[]
   next_cursor: string | null
@@ -146,6 +169,10 @@ export const endpoints = {
   upload: (id: string) => `/api/v1/uploads/${enc(id)}`,
   timeline: (id: string) => `/api/v1/uploads/${enc(id)}/timeline`,
   retry: (id: string) => `/api/v1/uploads/${enc(id)}/retry`,
+  shares: (id: string) => `/api/v1/uploads/${enc(id)}/shares`,
+  share: (id: string) => `/api/v1/shares/${enc(id)}`,
+  versions: (id: string) => `/api/v1/uploads/${enc(id)}/versions`,
+  bulkDelete: () => '/api/v1/uploads/delete',
   stats: () => '/api/v1/stats',
   syncJobs: (cursor?: string | null) => `/api/v1/sync-jobs?limit=100${cursor ? `&cursor=${enc(cursor)}` : ''}`,
   syncJob: (id: string) => `/api/v1/sync-jobs/${enc(id)}`,

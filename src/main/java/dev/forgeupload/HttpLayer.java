@@ -22,6 +22,8 @@ import dev.forgeupload.http.HealthServlet;
 import dev.forgeupload.http.HttpServer;
 import dev.forgeupload.http.Listener;
 import dev.forgeupload.http.MetricsServlet;
+import dev.forgeupload.http.ShareServlet;
+import dev.forgeupload.shares.ShareLinks;
 import dev.forgeupload.queue.RedisRateLimiter;
 import dev.forgeupload.queue.RedisUploadEventFeed;
 import dev.forgeupload.tus.TusHandler;
@@ -55,11 +57,13 @@ final class HttpLayer {
     TusHandler tus = tusHandler(config, b, content, audit, errors, hooks);
     servlets.put("/files/*", new TusServlet(tus));
     servlets.put("/files", new TusServlet(tus));
+    ShareLinks shares = SharesWiring.links(config, b, audit);
     servlets.put(
         "/api/v1/*",
         new ApiServlet(b.uploads(), new JooqUploadQueries(b.db().dsl()), b.locks(), content,
             apiKeys, audit, new JooqHookOutbox(b.db().dsl()), config.uploads().lockWait(),
-            errors));
+            errors, SharesWiring.routes(shares, b, audit)));
+    servlets.put(ShareServlet.PATH, new ShareServlet(shares, content, errors));
     servlets.putAll(SyncWiring.servlets(config, b, audit, errors, started));
     EventHub hub = eventHub(config, b, apiKeys);
     servlets.put("/api/v1/events", new EventsServlet(hub, errors));

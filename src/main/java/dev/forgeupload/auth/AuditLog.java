@@ -28,6 +28,9 @@ public final class AuditLog {
     UPLOAD_RETRIED("upload.retried"),
     API_KEY_CREATED("api_key.created"),
     API_KEY_REVOKED("api_key.revoked"),
+    SHARE_CREATED("share.created"),
+    SHARE_DOWNLOADED("share.downloaded"),
+    SHARE_REVOKED("share.revoked"),
     SYNC_JOB_CREATED("sync_job.created"),
     SYNC_JOB_DELETED("sync_job.deleted");
 

@@ -21,6 +21,8 @@ public enum Problem {
   NOT_FINISHED(409, "not_finished"),
   NOT_FAILED(409, "not_failed"),
   NOT_RETRYABLE(409, "not_retryable"),
+  /** A share link asked for an upload that is not stored (yet). */
+  NOT_STORED(409, "not_stored"),
   GONE(410, "gone"),
   UNSUPPORTED_VERSION(412, "unsupported_version"),
   TOO_LARGE(413, "too_large"),

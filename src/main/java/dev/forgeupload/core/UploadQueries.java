@@ -10,10 +10,13 @@ public interface UploadQueries {
   /** One page of uploads, newest first, after the cursor (exclusive). */
   Page list(ListQuery query);
 
-  /** {@code owner} null lists everyone's uploads. */
+  /**
+   * {@code owner} null lists everyone's uploads; {@code latestOnly} lists one row per file, its
+   * newest version (see {@code versions/UploadVersions}).
+   */
   record ListQuery(
       String owner, UploadState state, String filenameContains, String cursor, int limit,
-      Sort sort, boolean ascending) {}
+      Sort sort, boolean ascending, boolean latestOnly) {}
 
   /** List orders; each is a keyset (sort key, id), so pages stay stable while uploads arrive. */
   enum Sort {

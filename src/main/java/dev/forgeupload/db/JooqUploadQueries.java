@@ -49,6 +49,9 @@ public final class JooqUploadQueries implements UploadQueries {
     if (q.filenameContains() != null && !q.filenameContains().isBlank()) {
       where = where.and(UPLOADS.FILENAME.containsIgnoreCase(q.filenameContains()));
     }
+    if (q.latestOnly()) {
+      where = where.and(JooqUploadVersions.isLatest());
+    }
     boolean bySize = q.sort() == Sort.SIZE;
     Field<Long> size = DSL.coalesce(UPLOADS.LENGTH, DSL.inline(-1L));
     if (q.cursor() != null) {

@@ -30,9 +30,24 @@ final class ApiJson {
   }
 
   static JsonNode readJson(HttpServletRequest req) throws IOException {
-    byte[] bytes = req.getInputStream().readNBytes(MAX_JSON_BYTES + 1);
-    if (bytes.length > MAX_JSON_BYTES) {
-      throw new UploadException(Problem.TOO_LARGE, "the JSON body is larger than 16 KiB");
+    return readJson(req, false);
+  }
+
+  /** {@code emptyIsObject}: no body (or only white space) reads as {@code {}}. */
+  static JsonNode readJson(HttpServletRequest req, boolean emptyIsObject) throws IOException {
+    return readJson(req, emptyIsObject, MAX_JSON_BYTES);
+  }
+
+  /** With another size limit ({@code maxBytes}, a whole number of KiB). */
+  static JsonNode readJson(HttpServletRequest req, boolean emptyIsObject, int maxBytes)
+      throws IOException {
+    byte[] bytes = req.getInputStream().readNBytes(maxBytes + 1);
+    if (emptyIsObject && new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+      return JSON.createObjectNode();
+    }
+    if (bytes.length > maxBytes) {
+      throw new UploadException(
+          Problem.TOO_LARGE, "the JSON body is larger than " + maxBytes / 1024 + " KiB");
     }
     try {
       JsonNode n = JSON.readTree(bytes);

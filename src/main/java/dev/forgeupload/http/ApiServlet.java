@@ -51,9 +51,26 @@ public final class ApiServlet extends HttpServlet {
       HookDeliveries hookDeliveries,
       Duration lockWait,
       ErrorWriter errors) {
+    this(uploads, queries, locks, content, apiKeys, audit, hookDeliveries, lockWait, errors,
+        List.of());
+  }
+
+  /** With more routes: {@link FileRoutes} (share links, versions, bulk delete). */
+  public ApiServlet(
+      Uploads uploads,
+      UploadQueries queries,
+      UploadLocks locks,
+      ContentResponder content,
+      ApiKeys apiKeys,
+      AuditLog audit,
+      HookDeliveries hookDeliveries,
+      Duration lockWait,
+      ErrorWriter errors,
+      List<Route> more) {
     this.errors = errors;
     List<Route> all = new ArrayList<>();
     all.addAll(new UploadRoutes(uploads, queries, locks, content, audit, lockWait).routes());
+    all.addAll(more);
     all.addAll(new AdminRoutes(queries, audit).routes());
     all.add(route("GET", "/me", "/me", (m, q, r) -> me(q, r)));
     all.addAll(new ApiKeyRoutes(apiKeys, audit).routes());

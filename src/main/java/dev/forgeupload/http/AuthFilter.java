@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
 /**
  * Every request to the tus endpoint, the API and /metrics passes here: the client address's rate
  * budget, then the bearer credential (API key or JWT; with {@code FORGE_AUTH=none} everyone is
- * {@link Principal#OPEN}), then the owner's rate budget. The UI's static files, /healthz and
+ * {@link Principal#OPEN}), then the owner's rate budget. Share links ({@code /s/<token>}) spend
+ * the address's budget but need no credential (the token is one). The UI's static files, /healthz and
  * /readyz are public (they hold no data). tus {@code OPTIONS} (capability discovery) needs no
  * credential.
  */
@@ -51,6 +52,8 @@ public final class AuthFilter extends HttpFilter {
     TUS,
     API,
     METRICS,
+    /** Share links: no credential (the token is one), but the address's rate budget. */
+    SHARE,
     PUBLIC
   }
 
@@ -63,6 +66,9 @@ public final class AuthFilter extends HttpFilter {
     }
     if (path.equals("/metrics")) {
       return Area.METRICS;
+    }
+    if (path.startsWith("/s/")) {
+      return Area.SHARE;
     }
     return Area.PUBLIC;
   }
@@ -86,6 +92,10 @@ public final class AuthFilter extends HttpFilter {
     long wait = limiter.acquire("a:" + req.getRemoteAddr(), addressPerMinute);
     if (wait > 0) {
       tooMany(area, resp, wait, "too many requests from this address");
+      return;
+    }
+    if (area == Area.SHARE) {
+      chain.doFilter(req, resp); // no principal: the share servlet needs none
       return;
     }
     Principal principal;

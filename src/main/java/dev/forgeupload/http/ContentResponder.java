@@ -55,6 +55,31 @@ public final class ContentResponder {
    * send no content.
    */
   public void send(Upload u, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    send(u, req, resp, true, null);
+  }
+
+  /** Told just before a shared download's bytes go out; throws to refuse them. */
+  @FunctionalInterface
+  public interface BeforeBody {
+    void sending(long from, long count);
+  }
+
+  /**
+   * A share link's download ({@code /s/<token>}): the same headers, ranges and ETag as {@link
+   * #send}, always an attachment, no {@code upload.downloaded} entry; {@code before} is told of
+   * every GET that sends bytes once they could be opened (it counts and audits the download) and
+   * may still refuse them. HEAD, 304 and 416 send no bytes and tell it nothing.
+   */
+  public void sendShared(
+      Upload u, HttpServletRequest req, HttpServletResponse resp, BeforeBody before)
+      throws IOException {
+    send(u, req, resp, false, before);
+  }
+
+  private void send(
+      Upload u, HttpServletRequest req, HttpServletResponse resp, boolean mayInline,
+      BeforeBody before)
+      throws IOException {
     requireServable(u);
     String etag = "\"" + u.id() + "\"";
     resp.setHeader("ETag", etag);
@@ -68,7 +93,7 @@ public final class ContentResponder {
       return;
     }
     resp.setHeader("Accept-Ranges", "bytes");
-    describe(u, req, resp);
+    describe(u, mayInline && "1".equals(req.getParameter("inline")), resp);
     long[] span = span(u.offset(), etag, req, resp);
     long from = span[0];
     long count = span[1];
@@ -77,7 +102,18 @@ public final class ContentResponder {
       return;
     }
     try (InputStream in = uploads.reader().open(u, from, count)) {
-      if (from == 0 && audit != null) {
+      if (before != null) {
+        try {
+          before.sending(from, count);
+        } catch (RuntimeException e) {
+          for (String h : new String[] {"ETag", "Accept-Ranges", "Content-Range",
+              "Content-Disposition"}) {
+            resp.setHeader(h, null);
+          }
+          resp.setStatus(200);
+          throw e;
+        }
+      } else if (from == 0 && audit != null) {
         // once the bytes could be opened, before they go: a client that drops the connection
         // midway is audited too
         audit.record(RequestPrincipal.of(req), AuditLog.Action.UPLOAD_DOWNLOADED, u.id(),
@@ -105,11 +141,11 @@ public final class ContentResponder {
   }
 
   /** Content-Type (safe types only) and Content-Disposition (inline only when asked and safe). */
-  private static void describe(Upload u, HttpServletRequest req, HttpServletResponse resp) {
+  private static void describe(Upload u, boolean inlineAsked, HttpServletResponse resp) {
     String type = safeType(u.reportedContentType());
     resp.setContentType(type);
     // Inline only when asked (the admin preview) and only for the allow-listed types.
-    boolean inline = "1".equals(req.getParameter("inline")) && !type.equals(OCTET);
+    boolean inline = inlineAsked && !type.equals(OCTET);
     String disposition = disposition(u.filename());
     resp.setHeader(
         "Content-Disposition", inline ? "inline" + disposition.substring("attachment".length())

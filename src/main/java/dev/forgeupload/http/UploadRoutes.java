@@ -83,7 +83,7 @@ final class UploadRoutes {
         queries.list(
             new UploadQueries.ListQuery(
                 RequestPrincipal.of(req).ownerFilter(),
-                state, q, req.getParameter("cursor"), limit, sort, ascending));
+                state, q, req.getParameter("cursor"), limit, sort, ascending, latest(req)));
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("items", page.items().stream().map(UploadJson::of).toList());
     body.put("next_cursor", page.nextCursor());
@@ -107,6 +107,14 @@ final class UploadRoutes {
       case "created" -> UploadQueries.Sort.CREATED;
       case "size" -> UploadQueries.Sort.SIZE;
       default -> throw new IllegalArgumentException("sort must be created or size");
+    };
+  }
+
+  private static boolean latest(HttpServletRequest req) {
+    return switch (req.getParameter("latest") == null ? "false" : req.getParameter("latest")) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("latest must be true or false");
     };
   }
 

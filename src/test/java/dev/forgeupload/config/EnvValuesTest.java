@@ -127,7 +127,8 @@ class EnvValuesTest {
     assertThat(c.limits()).isEqualTo(new LimitsConfig(1L << 40, 64, 7, 99, 3, 11, 12, 13, 16, 64,
         256));
     assertThat(c.uploads()).isEqualTo(new UploadConfig(Duration.ofDays(7), Duration.ZERO,
-        Duration.ofSeconds(2), Duration.ZERO, Duration.ofSeconds(4), Duration.ofMinutes(1)));
+        Duration.ofSeconds(2), Duration.ZERO, Duration.ofSeconds(4), Duration.ofMinutes(1),
+        Duration.ofDays(7)));
     assertThat(c.worker()).isEqualTo(new WorkerConfig(0, 1000, Duration.ZERO,
         Duration.ofSeconds(1), Duration.ofSeconds(9), java.util.OptionalInt.empty()));
     assertThat(c.http().shutdownTimeout()).isEqualTo(Duration.ofSeconds(1));

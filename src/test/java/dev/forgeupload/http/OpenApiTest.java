@@ -72,6 +72,9 @@ class OpenApiTest {
     for (ApiServlet.Route r : new ApiServlet(null, null, null, null, null, null, null, Duration.ZERO, ErrorWriter.UNCOUNTED).routes()) {
       served.add(r.method() + " " + r.template());
     }
+    for (ApiServlet.Route r : FileRoutes.of(null, null, null, null, null)) {
+      served.add(r.method() + " " + r.template()); // ApiServlet's, added by the composition root
+    }
     served.add("GET /events"); // its own servlet (EventsServlet)
     for (ApiServlet.Route r : new SyncJobsServlet(null, ErrorWriter.UNCOUNTED).routes()) {
       served.add(r.method() + " " + r.template()); // its own servlet, when sync jobs are on
@@ -166,6 +169,10 @@ class OpenApiTest {
         full ? "uploads/2026/12/01/x/a.png" : null, full ? null : "boom", "127.0.0.1",
         T, T, full ? T : null, full ? T : null, full ? null : T);
   }
+
+  /** alice's stored upload that the share and version routes serve. */
+  private static final Upload SHARED = upload(UploadKind.REGULAR, UploadState.STORED, true);
+  private static final Map<UUID, Upload> UPLOADS = new ConcurrentHashMap<>();
 
   private static final class Queries implements UploadQueries {
     @Override
@@ -282,8 +289,20 @@ class OpenApiTest {
 
   @BeforeAll
   static void start() throws Exception {
+    UPLOADS.put(SHARED.id(), SHARED);
+    dev.forgeupload.shares.ShareLinks shares = new dev.forgeupload.shares.ShareLinks(
+        new dev.forgeupload.shares.MemoryShareStore(), id -> Optional.ofNullable(UPLOADS.get(id)),
+        new dev.forgeupload.shares.ShareTokens(new java.security.SecureRandom()), null,
+        Duration.ofDays(7), java.time.Clock.systemUTC());
+    dev.forgeupload.versions.UploadVersions versions = id -> id.equals(SHARED.id())
+        ? Optional.of(new dev.forgeupload.versions.UploadVersions.Versions(SHARED, "a.png",
+            List.of(new dev.forgeupload.versions.UploadVersions.Version(2, SHARED),
+                new dev.forgeupload.versions.UploadVersions.Version(1,
+                    upload(UploadKind.REGULAR, UploadState.FAILED, false)))))
+        : Optional.empty();
     ApiServlet api = new ApiServlet(null, new Queries(), null, null, new ApiKeys(new Keys()),
-        new AuditLog(new Audit()), new Deliveries(), Duration.ZERO, ErrorWriter.UNCOUNTED);
+        new AuditLog(new Audit()), new Deliveries(), Duration.ZERO, ErrorWriter.UNCOUNTED,
+        FileRoutes.of(shares, versions, null, null, new AuditLog(new Audit())));
     Map<String, HttpServlet> servlets = Map.of("/api/v1/*", api);
     server = new HttpServer(Listener.bind("127.0.0.1", 0), false, Duration.ofSeconds(10), Duration.ZERO, 0,
         Duration.ofSeconds(1), List.of(), principals(), servlets);
@@ -377,5 +396,43 @@ class OpenApiTest {
         null, null, 202);
     conforms("POST", "/hooks/deliveries/{id}/redeliver",
         "/hooks/deliveries/" + UUID.randomUUID() + "/redeliver", null, null, 404);
+  }
+
+  @Test
+  void the_share_link_routes_match_the_document() throws Exception {
+    String base = "/uploads/" + SHARED.id() + "/shares";
+    String t = "/uploads/{id}/shares";
+    JsonNode made = conforms("POST", t, base, null,
+        "{\"expires_in_seconds\":60,\"max_downloads\":2}", 201);
+    assertThat(made.get("url").asText()).startsWith("http://127.0.0.1:").contains("/s/");
+    assertThat(made.get("max_downloads").asInt()).isEqualTo(2);
+    conforms("POST", t, base, null, null, 201);
+    conforms("POST", t, base, null, "{\"expires_in_seconds\":\"soon\"}", 400);
+    conforms("POST", t, base, null, "{\"max_downloads\":0}", 400);
+    conforms("POST", t, base, null, "{\"colour\":1}", 400);
+    conforms("POST", t, "/uploads/" + UUID.randomUUID() + "/shares", null, null, 404);
+    JsonNode list = conforms("GET", t, base, null, null, 200);
+    assertThat(list.get("items")).hasSize(2);
+    JsonNode revoked = conforms("DELETE", "/shares/{id}", "/shares/" + made.get("id").asText(),
+        null, null, 200);
+    assertThat(revoked.get("status").asText()).isEqualTo("revoked");
+    conforms("DELETE", "/shares/{id}", "/shares/" + UUID.randomUUID(), null, null, 404);
+    conforms("GET", t, base, "user", null, 404);
+  }
+
+  @Test
+  void the_version_list_and_bulk_delete_refusals_match_the_document() throws Exception {
+    JsonNode v = conforms("GET", "/uploads/{id}/versions", "/uploads/" + SHARED.id() + "/versions",
+        null, null, 200);
+    assertThat(v.get("items").get(0).get("version").asInt()).isEqualTo(2);
+    conforms("GET", "/uploads/{id}/versions", "/uploads/" + SHARED.id() + "/versions", "user",
+        null, 404);
+    conforms("GET", "/uploads/{id}/versions", "/uploads/" + UUID.randomUUID() + "/versions", null,
+        null, 404);
+    conforms("POST", "/uploads/delete", "/uploads/delete", null, "{\"ids\":[]}", 400);
+    conforms("POST", "/uploads/delete", "/uploads/delete", null, "{\"ids\":[1]}", 400);
+    conforms("POST", "/uploads/delete", "/uploads/delete", null, "{}", 400);
+    conforms("GET", "/uploads", "/uploads?latest=maybe", null, null, 400);
+    conforms("GET", "/uploads", "/uploads?latest=true", null, null, 200);
   }
 }

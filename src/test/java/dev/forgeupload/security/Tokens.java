@@ -15,7 +15,7 @@ import java.time.Instant;
 import java.util.Date;
 
 /** JWTs for the tests: good ones, and the forgeries an attacker would try. */
-final class Tokens {
+public final class Tokens {
   private Tokens() {}
 
   static JWTClaimsSet.Builder claims(String sub, Duration validFor) {
@@ -36,11 +36,11 @@ final class Tokens {
     }
   }
 
-  static String hs256(String secret, String sub) {
+  public static String hs256(String secret, String sub) {
     return hs256(secret, claims(sub, Duration.ofMinutes(10)).build());
   }
 
-  static String admin(String secret) {
+  public static String admin(String secret) {
     return hs256(secret, claims("root", Duration.ofMinutes(10)).claim("scope", "read admin").build());
   }
 

@@ -6,6 +6,7 @@ package dev.forgeupload.db.generated;
 
 import dev.forgeupload.db.generated.tables.AuditLog;
 import dev.forgeupload.db.generated.tables.HookDeliveries;
+import dev.forgeupload.db.generated.tables.ShareLinks;
 import dev.forgeupload.db.generated.tables.SyncFiles;
 import dev.forgeupload.db.generated.tables.SyncJobs;
 import dev.forgeupload.db.generated.tables.UploadEvents;
@@ -32,6 +33,7 @@ public class Indexes {
     public static final Index HOOK_DELIVERIES_DUE_IDX = Internal.createIndex(DSL.name("hook_deliveries_due_idx"), HookDeliveries.HOOK_DELIVERIES, new OrderField[] { HookDeliveries.HOOK_DELIVERIES.NEXT_ATTEMPT_AT }, false);
     public static final Index HOOK_DELIVERIES_STATE_IDX = Internal.createIndex(DSL.name("hook_deliveries_state_idx"), HookDeliveries.HOOK_DELIVERIES, new OrderField[] { HookDeliveries.HOOK_DELIVERIES.STATE, HookDeliveries.HOOK_DELIVERIES.SEQ }, false);
     public static final Index HOOK_DELIVERIES_UPLOAD_IDX = Internal.createIndex(DSL.name("hook_deliveries_upload_idx"), HookDeliveries.HOOK_DELIVERIES, new OrderField[] { HookDeliveries.HOOK_DELIVERIES.UPLOAD_ID, HookDeliveries.HOOK_DELIVERIES.SEQ }, false);
+    public static final Index SHARE_LINKS_UPLOAD_IDX = Internal.createIndex(DSL.name("share_links_upload_idx"), ShareLinks.SHARE_LINKS, new OrderField[] { ShareLinks.SHARE_LINKS.UPLOAD_ID, ShareLinks.SHARE_LINKS.CREATED_AT.desc() }, false);
     public static final Index SYNC_FILES_UPLOAD_IDX = Internal.createIndex(DSL.name("sync_files_upload_idx"), SyncFiles.SYNC_FILES, new OrderField[] { SyncFiles.SYNC_FILES.UPLOAD_ID }, false);
     public static final Index SYNC_FILES_WORK_IDX = Internal.createIndex(DSL.name("sync_files_work_idx"), SyncFiles.SYNC_FILES, new OrderField[] { SyncFiles.SYNC_FILES.NEXT_ATTEMPT_AT }, false);
     public static final Index SYNC_JOBS_CREATED_IDX = Internal.createIndex(DSL.name("sync_jobs_created_idx"), SyncJobs.SYNC_JOBS, new OrderField[] { SyncJobs.SYNC_JOBS.CREATED_AT.desc(), SyncJobs.SYNC_JOBS.ID.desc() }, false);
@@ -41,6 +43,7 @@ public class Indexes {
     public static final Index UPLOADS_EXPIRING_IDX = Internal.createIndex(DSL.name("uploads_expiring_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.EXPIRES_AT }, false);
     public static final Index UPLOADS_FINAL_PARTS_IDX = Internal.createIndex(DSL.name("uploads_final_parts_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.CONCAT_PARTS }, false);
     public static final Index UPLOADS_OWNER_IDX = Internal.createIndex(DSL.name("uploads_owner_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.OWNER, Uploads.UPLOADS.CREATED_AT.desc(), Uploads.UPLOADS.ID.desc() }, false);
+    public static final Index UPLOADS_OWNER_LOGICAL_IDX = Internal.createIndex(DSL.name("uploads_owner_logical_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.OWNER, Uploads.UPLOADS.LOGICAL_NAME, Uploads.UPLOADS.CREATED_AT.desc(), Uploads.UPLOADS.ID.desc() }, false);
     public static final Index UPLOADS_PIPELINE_IDX = Internal.createIndex(DSL.name("uploads_pipeline_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.NEXT_ATTEMPT_AT }, false);
     public static final Index UPLOADS_STATE_IDX = Internal.createIndex(DSL.name("uploads_state_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.STATE, Uploads.UPLOADS.CREATED_AT.desc() }, false);
 }

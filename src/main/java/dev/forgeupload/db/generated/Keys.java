@@ -12,6 +12,7 @@ import dev.forgeupload.db.generated.tables.HookProgress;
 import dev.forgeupload.db.generated.tables.HookRequests;
 import dev.forgeupload.db.generated.tables.HookSettings;
 import dev.forgeupload.db.generated.tables.HookStops;
+import dev.forgeupload.db.generated.tables.ShareLinks;
 import dev.forgeupload.db.generated.tables.SyncFiles;
 import dev.forgeupload.db.generated.tables.SyncJobs;
 import dev.forgeupload.db.generated.tables.UploadEvents;
@@ -25,6 +26,7 @@ import dev.forgeupload.db.generated.tables.records.HookProgressRecord;
 import dev.forgeupload.db.generated.tables.records.HookRequestsRecord;
 import dev.forgeupload.db.generated.tables.records.HookSettingsRecord;
 import dev.forgeupload.db.generated.tables.records.HookStopsRecord;
+import dev.forgeupload.db.generated.tables.records.ShareLinksRecord;
 import dev.forgeupload.db.generated.tables.records.SyncFilesRecord;
 import dev.forgeupload.db.generated.tables.records.SyncJobsRecord;
 import dev.forgeupload.db.generated.tables.records.UploadEventsRecord;
@@ -59,6 +61,8 @@ public class Keys {
     public static final UniqueKey<HookRequestsRecord> HOOK_REQUESTS_PKEY = Internal.createUniqueKey(HookRequests.HOOK_REQUESTS, DSL.name("hook_requests_pkey"), new TableField[] { HookRequests.HOOK_REQUESTS.UPLOAD_ID }, true);
     public static final UniqueKey<HookSettingsRecord> HOOK_SETTINGS_PKEY = Internal.createUniqueKey(HookSettings.HOOK_SETTINGS, DSL.name("hook_settings_pkey"), new TableField[] { HookSettings.HOOK_SETTINGS.ID }, true);
     public static final UniqueKey<HookStopsRecord> HOOK_STOPS_PKEY = Internal.createUniqueKey(HookStops.HOOK_STOPS, DSL.name("hook_stops_pkey"), new TableField[] { HookStops.HOOK_STOPS.UPLOAD_ID }, true);
+    public static final UniqueKey<ShareLinksRecord> SHARE_LINKS_PKEY = Internal.createUniqueKey(ShareLinks.SHARE_LINKS, DSL.name("share_links_pkey"), new TableField[] { ShareLinks.SHARE_LINKS.ID }, true);
+    public static final UniqueKey<ShareLinksRecord> SHARE_LINKS_TOKEN_HASH_KEY = Internal.createUniqueKey(ShareLinks.SHARE_LINKS, DSL.name("share_links_token_hash_key"), new TableField[] { ShareLinks.SHARE_LINKS.TOKEN_HASH }, true);
     public static final UniqueKey<SyncFilesRecord> SYNC_FILES_PKEY = Internal.createUniqueKey(SyncFiles.SYNC_FILES, DSL.name("sync_files_pkey"), new TableField[] { SyncFiles.SYNC_FILES.JOB_ID, SyncFiles.SYNC_FILES.PATH }, true);
     public static final UniqueKey<SyncJobsRecord> SYNC_JOBS_PKEY = Internal.createUniqueKey(SyncJobs.SYNC_JOBS, DSL.name("sync_jobs_pkey"), new TableField[] { SyncJobs.SYNC_JOBS.ID }, true);
     public static final UniqueKey<UploadEventsRecord> UPLOAD_EVENTS_PKEY = Internal.createUniqueKey(UploadEvents.UPLOAD_EVENTS, DSL.name("upload_events_pkey"), new TableField[] { UploadEvents.UPLOAD_EVENTS.ID }, true);
@@ -69,5 +73,6 @@ public class Keys {
     // FOREIGN KEY definitions
     // -------------------------------------------------------------------------
 
+    public static final ForeignKey<ShareLinksRecord, UploadsRecord> SHARE_LINKS__SHARE_LINKS_UPLOAD_ID_FKEY = Internal.createForeignKey(ShareLinks.SHARE_LINKS, DSL.name("share_links_upload_id_fkey"), new TableField[] { ShareLinks.SHARE_LINKS.UPLOAD_ID }, Keys.UPLOADS_PKEY, new TableField[] { Uploads.UPLOADS.ID }, true);
     public static final ForeignKey<SyncFilesRecord, SyncJobsRecord> SYNC_FILES__SYNC_FILES_JOB_ID_FKEY = Internal.createForeignKey(SyncFiles.SYNC_FILES, DSL.name("sync_files_job_id_fkey"), new TableField[] { SyncFiles.SYNC_FILES.JOB_ID }, Keys.SYNC_JOBS_PKEY, new TableField[] { SyncJobs.SYNC_JOBS.ID }, true);
 }

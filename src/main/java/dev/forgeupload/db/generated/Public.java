@@ -12,6 +12,7 @@ import dev.forgeupload.db.generated.tables.HookProgress;
 import dev.forgeupload.db.generated.tables.HookRequests;
 import dev.forgeupload.db.generated.tables.HookSettings;
 import dev.forgeupload.db.generated.tables.HookStops;
+import dev.forgeupload.db.generated.tables.ShareLinks;
 import dev.forgeupload.db.generated.tables.SyncFiles;
 import dev.forgeupload.db.generated.tables.SyncJobs;
 import dev.forgeupload.db.generated.tables.UploadEvents;
@@ -80,6 +81,11 @@ public class Public extends SchemaImpl {
     public final HookStops HOOK_STOPS = HookStops.HOOK_STOPS;
 
     /**
+     * The table <code>public.share_links</code>.
+     */
+    public final ShareLinks SHARE_LINKS = ShareLinks.SHARE_LINKS;
+
+    /**
      * The table <code>public.sync_files</code>.
      */
     public final SyncFiles SYNC_FILES = SyncFiles.SYNC_FILES;
@@ -128,6 +134,7 @@ public class Public extends SchemaImpl {
             HookRequests.HOOK_REQUESTS,
             HookSettings.HOOK_SETTINGS,
             HookStops.HOOK_STOPS,
+            ShareLinks.SHARE_LINKS,
             SyncFiles.SYNC_FILES,
             SyncJobs.SYNC_JOBS,
             UploadEvents.UPLOAD_EVENTS,

@@ -12,6 +12,7 @@ import dev.forgeupload.db.generated.tables.HookProgress;
 import dev.forgeupload.db.generated.tables.HookRequests;
 import dev.forgeupload.db.generated.tables.HookSettings;
 import dev.forgeupload.db.generated.tables.HookStops;
+import dev.forgeupload.db.generated.tables.ShareLinks;
 import dev.forgeupload.db.generated.tables.SyncFiles;
 import dev.forgeupload.db.generated.tables.SyncJobs;
 import dev.forgeupload.db.generated.tables.UploadEvents;
@@ -64,6 +65,11 @@ public class Tables {
      * The table <code>public.hook_stops</code>.
      */
     public static final HookStops HOOK_STOPS = HookStops.HOOK_STOPS;
+
+    /**
+     * The table <code>public.share_links</code>.
+     */
+    public static final ShareLinks SHARE_LINKS = ShareLinks.SHARE_LINKS;
 
     /**
      * The table <code>public.sync_files</code>.

@@ -7,6 +7,7 @@ package dev.forgeupload.db.generated.tables;
 import dev.forgeupload.db.generated.Indexes;
 import dev.forgeupload.db.generated.Keys;
 import dev.forgeupload.db.generated.Public;
+import dev.forgeupload.db.generated.tables.ShareLinks.ShareLinksPath;
 import dev.forgeupload.db.generated.tables.records.UploadsRecord;
 
 import java.time.OffsetDateTime;
@@ -18,11 +19,15 @@ import java.util.UUID;
 import org.jooq.Check;
 import org.jooq.Condition;
 import org.jooq.Field;
+import org.jooq.ForeignKey;
 import org.jooq.Index;
+import org.jooq.InverseForeignKey;
 import org.jooq.JSONB;
 import org.jooq.Name;
+import org.jooq.Path;
 import org.jooq.PlainSQL;
 import org.jooq.QueryPart;
+import org.jooq.Record;
 import org.jooq.SQL;
 import org.jooq.Schema;
 import org.jooq.Select;
@@ -188,6 +193,11 @@ public class Uploads extends TableImpl<UploadsRecord> {
      */
     public final TableField<UploadsRecord, Long> RESERVED_END = createField(DSL.name("reserved_end"), SQLDataType.BIGINT, this, "");
 
+    /**
+     * The column <code>public.uploads.logical_name</code>.
+     */
+    public final TableField<UploadsRecord, String> LOGICAL_NAME = createField(DSL.name("logical_name"), SQLDataType.CLOB, this, "");
+
     private Uploads(Name alias, Table<UploadsRecord> aliased) {
         this(alias, aliased, (Field<?>[]) null, null);
     }
@@ -217,6 +227,39 @@ public class Uploads extends TableImpl<UploadsRecord> {
         this(DSL.name("uploads"), null);
     }
 
+    public <O extends Record> Uploads(Table<O> path, ForeignKey<O, UploadsRecord> childPath, InverseForeignKey<O, UploadsRecord> parentPath) {
+        super(path, childPath, parentPath, UPLOADS);
+    }
+
+    /**
+     * A subtype implementing {@link Path} for simplified path-based joins.
+     */
+    public static class UploadsPath extends Uploads implements Path<UploadsRecord> {
+
+        private static final long serialVersionUID = 1L;
+        public <O extends Record> UploadsPath(Table<O> path, ForeignKey<O, UploadsRecord> childPath, InverseForeignKey<O, UploadsRecord> parentPath) {
+            super(path, childPath, parentPath);
+        }
+        private UploadsPath(Name alias, Table<UploadsRecord> aliased) {
+            super(alias, aliased);
+        }
+
+        @Override
+        public UploadsPath as(String alias) {
+            return new UploadsPath(DSL.name(alias), this);
+        }
+
+        @Override
+        public UploadsPath as(Name alias) {
+            return new UploadsPath(alias, this);
+        }
+
+        @Override
+        public UploadsPath as(Table<?> alias) {
+            return new UploadsPath(alias.getQualifiedName(), this);
+        }
+    }
+
     @Override
     public Schema getSchema() {
         return aliased() ? null : Public.PUBLIC;
@@ -224,12 +267,25 @@ public class Uploads extends TableImpl<UploadsRecord> {
 
     @Override
     public List<Index> getIndexes() {
-        return Arrays.asList(Indexes.UPLOADS_CREATED_IDX, Indexes.UPLOADS_EXPIRING_IDX, Indexes.UPLOADS_FINAL_PARTS_IDX, Indexes.UPLOADS_OWNER_IDX, Indexes.UPLOADS_PIPELINE_IDX, Indexes.UPLOADS_STATE_IDX);
+        return Arrays.asList(Indexes.UPLOADS_CREATED_IDX, Indexes.UPLOADS_EXPIRING_IDX, Indexes.UPLOADS_FINAL_PARTS_IDX, Indexes.UPLOADS_OWNER_IDX, Indexes.UPLOADS_OWNER_LOGICAL_IDX, Indexes.UPLOADS_PIPELINE_IDX, Indexes.UPLOADS_STATE_IDX);
     }
 
     @Override
     public UniqueKey<UploadsRecord> getPrimaryKey() {
         return Keys.UPLOADS_PKEY;
+    }
+
+    private transient ShareLinksPath _shareLinks;
+
+    /**
+     * Get the implicit to-many join path to the <code>public.share_links</code>
+     * table
+     */
+    public ShareLinksPath shareLinks() {
+        if (_shareLinks == null)
+            _shareLinks = new ShareLinksPath(this, null, Keys.SHARE_LINKS__SHARE_LINKS_UPLOAD_ID_FKEY.getInverseKey());
+
+        return _shareLinks;
     }
 
     @Override

@@ -386,6 +386,20 @@ public class UploadsRecord extends UpdatableRecordImpl<UploadsRecord> {
         return (Long) get(25);
     }
 
+    /**
+     * Setter for <code>public.uploads.logical_name</code>.
+     */
+    public void setLogicalName(String value) {
+        set(26, value);
+    }
+
+    /**
+     * Getter for <code>public.uploads.logical_name</code>.
+     */
+    public String getLogicalName() {
+        return (String) get(26);
+    }
+
     // -------------------------------------------------------------------------
     // Primary key information
     // -------------------------------------------------------------------------
@@ -409,7 +423,7 @@ public class UploadsRecord extends UpdatableRecordImpl<UploadsRecord> {
     /**
      * Create a detached, initialised UploadsRecord
      */
-    public UploadsRecord(UUID id, String owner, String filename, String contentType, Long length, Long offset, String state, String uploadType, UUID[] concatParts, JSONB metadata, String metadataHeader, String sha256, String storageKey, String error, String creatorAddress, OffsetDateTime createdAt, OffsetDateTime updatedAt, OffsetDateTime completedAt, OffsetDateTime storedAt, OffsetDateTime expiresAt, Integer attempts, OffsetDateTime nextAttemptAt, String claimedBy, OffsetDateTime claimedAt, OffsetDateTime queuedAt, Long reservedEnd) {
+    public UploadsRecord(UUID id, String owner, String filename, String contentType, Long length, Long offset, String state, String uploadType, UUID[] concatParts, JSONB metadata, String metadataHeader, String sha256, String storageKey, String error, String creatorAddress, OffsetDateTime createdAt, OffsetDateTime updatedAt, OffsetDateTime completedAt, OffsetDateTime storedAt, OffsetDateTime expiresAt, Integer attempts, OffsetDateTime nextAttemptAt, String claimedBy, OffsetDateTime claimedAt, OffsetDateTime queuedAt, Long reservedEnd, String logicalName) {
         super(Uploads.UPLOADS);
 
         setId(id);
@@ -438,6 +452,7 @@ public class UploadsRecord extends UpdatableRecordImpl<UploadsRecord> {
         setClaimedAt(claimedAt);
         setQueuedAt(queuedAt);
         setReservedEnd(reservedEnd);
+        setLogicalName(logicalName);
         resetChangedOnNotNull();
     }
 }
