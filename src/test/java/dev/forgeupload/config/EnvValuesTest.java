@@ -129,7 +129,8 @@ class EnvValuesTest {
     assertThat(c.uploads()).isEqualTo(new UploadConfig(Duration.ofDays(7), Duration.ZERO,
         Duration.ofSeconds(2), Duration.ZERO, Duration.ofSeconds(4), Duration.ofMinutes(1)));
     assertThat(c.worker()).isEqualTo(new WorkerConfig(0, 1000, Duration.ZERO,
-        Duration.ofSeconds(1), Duration.ofSeconds(9), java.util.OptionalInt.empty()));
+        Duration.ofSeconds(1), Duration.ofSeconds(9), java.util.OptionalInt.empty(), "zstd",
+        Duration.ZERO));
     assertThat(c.http().shutdownTimeout()).isEqualTo(Duration.ofSeconds(1));
   }
 

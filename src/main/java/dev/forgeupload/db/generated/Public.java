@@ -12,8 +12,10 @@ import dev.forgeupload.db.generated.tables.HookProgress;
 import dev.forgeupload.db.generated.tables.HookRequests;
 import dev.forgeupload.db.generated.tables.HookSettings;
 import dev.forgeupload.db.generated.tables.HookStops;
+import dev.forgeupload.db.generated.tables.Objects;
 import dev.forgeupload.db.generated.tables.SyncFiles;
 import dev.forgeupload.db.generated.tables.SyncJobs;
+import dev.forgeupload.db.generated.tables.UploadDownloads;
 import dev.forgeupload.db.generated.tables.UploadEvents;
 import dev.forgeupload.db.generated.tables.UploadLocks;
 import dev.forgeupload.db.generated.tables.Uploads;
@@ -80,6 +82,11 @@ public class Public extends SchemaImpl {
     public final HookStops HOOK_STOPS = HookStops.HOOK_STOPS;
 
     /**
+     * The table <code>public.objects</code>.
+     */
+    public final Objects OBJECTS = Objects.OBJECTS;
+
+    /**
      * The table <code>public.sync_files</code>.
      */
     public final SyncFiles SYNC_FILES = SyncFiles.SYNC_FILES;
@@ -88,6 +95,11 @@ public class Public extends SchemaImpl {
      * The table <code>public.sync_jobs</code>.
      */
     public final SyncJobs SYNC_JOBS = SyncJobs.SYNC_JOBS;
+
+    /**
+     * The table <code>public.upload_downloads</code>.
+     */
+    public final UploadDownloads UPLOAD_DOWNLOADS = UploadDownloads.UPLOAD_DOWNLOADS;
 
     /**
      * The table <code>public.upload_events</code>.
@@ -128,8 +140,10 @@ public class Public extends SchemaImpl {
             HookRequests.HOOK_REQUESTS,
             HookSettings.HOOK_SETTINGS,
             HookStops.HOOK_STOPS,
+            Objects.OBJECTS,
             SyncFiles.SYNC_FILES,
             SyncJobs.SYNC_JOBS,
+            UploadDownloads.UPLOAD_DOWNLOADS,
             UploadEvents.UPLOAD_EVENTS,
             UploadLocks.UPLOAD_LOCKS,
             Uploads.UPLOADS
