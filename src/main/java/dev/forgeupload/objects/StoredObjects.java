@@ -97,6 +97,7 @@ public final class StoredObjects {
     String sha = hash(staged, length);
     Optional<ObjectCatalog.Entry> equal = catalog.byContent(sha, length);
     if (equal.isPresent()) {
+      hold(equal.get().key());
       ObjectCatalog.Commit c = catalog.commitStored(u.id(), worker, equal.get(), false);
       if (c.outcome() == ObjectCatalog.Outcome.CLAIM_LOST) {
         return Optional.empty();
