@@ -1,5 +1,6 @@
 package dev.forgeupload.db;
 
+import static dev.forgeupload.db.generated.Tables.OBJECTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.forgeupload.core.NewUpload;
@@ -57,7 +58,8 @@ class JooqObjectCatalogIT {
   }
 
   private int refcount(String key) {
-    return db.dsl().fetchValue("SELECT refcount FROM objects WHERE key = ?", Integer.class, key);
+    return db.dsl().select(OBJECTS.REFCOUNT).from(OBJECTS).where(OBJECTS.KEY.eq(key))
+        .fetchOne(OBJECTS.REFCOUNT);
   }
 
   private static ObjectCatalog.Entry entry(String key, String sha) {
@@ -94,17 +96,19 @@ class JooqObjectCatalogIT {
       Upload a = claimed("w1");
       Upload b = claimed("w2");
       String sha = "race-" + round;
+      String ka = "k/a" + round;
+      String kb = "k/b" + round;
       CompletableFuture<ObjectCatalog.Commit> fa = CompletableFuture.supplyAsync(
-          () -> catalog.commitStored(a.id(), "w1", entry("k/a" + round, sha), true));
+          () -> catalog.commitStored(a.id(), "w1", entry(ka, sha), true));
       CompletableFuture<ObjectCatalog.Commit> fb = CompletableFuture.supplyAsync(
-          () -> catalog.commitStored(b.id(), "w2", entry("k/b" + round, sha), true));
+          () -> catalog.commitStored(b.id(), "w2", entry(kb, sha), true));
       ObjectCatalog.Commit ra = fa.get();
       ObjectCatalog.Commit rb = fb.get();
       assertThat(ra.outcome()).isEqualTo(ObjectCatalog.Outcome.STORED);
       assertThat(rb.outcome()).isEqualTo(ObjectCatalog.Outcome.STORED);
       assertThat(ra.entry().key()).as("round %d", round).isEqualTo(rb.entry().key());
       assertThat(refcount(ra.entry().key())).isEqualTo(2);
-      assertThat(db.dsl().fetchCount(db.dsl().selectFrom("objects").where("sha256 = ?", sha)))
+      assertThat(db.dsl().fetchCount(OBJECTS, OBJECTS.SHA256.eq(sha)))
           .isEqualTo(1);
     }
   }
