@@ -118,6 +118,30 @@ class CompressionIT {
   }
 
   @Test
+  void the_parts_of_a_compressed_final_read_their_stretch_of_it() {
+    byte[] p1 = FrameFormatTest.logText(3 * MIB + 123, 61);
+    byte[] p2 = FrameFormatTest.logText(2 * MIB + 7, 62);
+    String u1 = http.createPartial(p1.length);
+    String u2 = http.createPartial(p2.length);
+    assertThat(http.patch(u1, 0, p1).statusCode()).isEqualTo(204);
+    assertThat(http.patch(u2, 0, p2).statusCode()).isEqualTo(204);
+    HttpResponse<byte[]> f = http.tryCreateFinal(meta("joined.log", "text/plain"), u1, u2);
+    assertThat(f.statusCode()).isEqualTo(201);
+    String fin = TusHttp.id(TusHttp.location(f));
+    JsonNode stored = http.awaitStored(fin, Duration.ofSeconds(60));
+    assertThat(objectRow(stored.path("storage_key").asText()).get("compression")).isEqualTo("zstd");
+    String part2 = TusHttp.id(u2);
+    http.awaitState(part2, "concatenated", Duration.ofSeconds(30));
+    assertThat(http.get("/api/v1/uploads/" + part2 + "/content").body()).isEqualTo(p2);
+    assertThat(http.getWith("/api/v1/uploads/" + part2 + "/content", "Range", "bytes=1048570-1048600")
+        .body()).isEqualTo(Arrays.copyOfRange(p2, 1048570, 1048601));
+    byte[] whole = new byte[p1.length + p2.length];
+    System.arraycopy(p1, 0, whole, 0, p1.length);
+    System.arraycopy(p2, 0, whole, p1.length, p2.length);
+    assertThat(http.get("/api/v1/uploads/" + fin + "/content").body()).isEqualTo(whole);
+  }
+
+  @Test
   void a_jpeg_is_stored_as_it_is() throws Exception {
     BufferedImage img = new BufferedImage(640, 480, BufferedImage.TYPE_INT_RGB);
     Random r = new Random(7);
