@@ -84,6 +84,9 @@ class DedupIT {
     assertThat(ja.path("filename").asText()).isEqualTo("alice-report.bin");
     assertThat(jb.path("filename").asText()).isEqualTo("bob-copy.bin");
     assertThat(jb.path("length").asLong()).isEqualTo(data.length);
+    // nothing in bob's upload names alice's: the shared object's key is not shown to him
+    assertThat(jb.path("storage_key").asText()).contains("/" + b + "/bob-copy.bin")
+        .doesNotContain(a).doesNotContain("alice");
 
     Map<String, Long> after = uploadObjects();
     after.keySet().removeAll(before.keySet());
