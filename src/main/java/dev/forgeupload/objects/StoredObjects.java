@@ -215,40 +215,43 @@ public final class StoredObjects {
           Compressibility.choose(
               settings.compression(), u.contentType(), u.filename(), first, first.length);
       InputStream all = new SequenceInputStream(new ByteArrayInputStream(first), in);
-      ObjectCatalog.Entry e =
-          c == Compression.NONE
-              ? writePlain(key, new DigestInputStream(all, digest), length, contentType(u))
-              : writeFramed(key, all, c, digest, length, sha);
+      FrameIndex index = null;
+      if (c == Compression.NONE) {
+        writePlain(key, new DigestInputStream(all, digest), length, contentType(u));
+      } else {
+        index = writeFramed(key, all, c, digest, length);
+      }
       String again = HexFormat.of().formatHex(digest.digest());
       if (!again.equals(sha)) {
         s3.delete(key);
         throw new IOException("staged bytes changed while they were stored");
       }
+      long physical = index == null ? length : index.physicalBytes();
       log.info("ObjectWritten id={} key={} bytes={} physical_bytes={} compression={}", u.id(),
-          key, length, e.physicalBytes(), c.dbName());
-      return new ObjectCatalog.Entry(key, sha, length, e.physicalBytes(), c, e.index());
+          key, length, physical, c.dbName());
+      return new ObjectCatalog.Entry(key, sha, length, physical, c, index);
     }
   }
 
-  private ObjectCatalog.Entry writePlain(String key, InputStream in, long length, String type)
+  private void writePlain(String key, InputStream in, long length, String type)
       throws IOException {
     CountingStream counted = new CountingStream(in);
     s3.put(key, counted, length, type);
     if (counted.count != length) {
       throw new IOException("staged bytes are " + counted.count + " long, the upload is " + length);
     }
-    return ObjectCatalog.Entry.plain(key, null, length);
   }
 
   /** Frames go to a temporary file first: the object's size must be known before it is sent. */
-  private ObjectCatalog.Entry writeFramed(
-      String key, InputStream in, Compression c, MessageDigest digest, long length, String sha)
+  private FrameIndex writeFramed(
+      String key, InputStream in, Compression c, MessageDigest digest, long length)
       throws IOException {
     Files.createDirectories(settings.tempDir());
     Path tmp = Files.createTempFile(settings.tempDir(), "frames-", ".tmp");
     try {
       FrameIndex index;
-      try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+      try (OutputStream out =
+          new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
         index = FramedWriter.write(in, out, c, settings.frameBytes(), digest);
       }
       if (index.length() != length) {
@@ -259,7 +262,7 @@ public final class StoredObjects {
         s3.put(key, file, index.physicalBytes(),
             c == Compression.ZSTD ? "application/zstd" : "application/octet-stream");
       }
-      return new ObjectCatalog.Entry(key, sha, length, index.physicalBytes(), c, index);
+      return index;
     } finally {
       Files.deleteIfExists(tmp);
     }
