@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test'
 import {
   BASE_URL,
   RUN,
+  download,
   expectApiState,
   expectAttribute,
   expectText,
@@ -85,6 +86,8 @@ test('upload page, table, detail and statistics run without CSP violations; stat
   const text = await tusUpload(`stats-${RUN}-readme.txt`, Buffer.from('hello\n'), 'text/plain')
   await expectApiState(id, 'stored')
   await expectApiState(text, 'stored')
+  // two downloads of the text file: counted for the statistics' downloads
+  for (let i = 0; i < 2; i++) assert.equal((await download(text)).toString(), 'hello\n')
 
   const page = await browser.context.newPage()
   await openUploadPage(page)
@@ -104,12 +107,16 @@ test('upload page, table, detail and statistics run without CSP violations; stat
   await page.getByTestId('nav-stats').click()
   const charts = page.getByTestId('charts')
   await until(() => charts.getAttribute('data-loaded'), (v) => v != null, { message: 'charts drawn (data-loaded)' })
-  for (const c of ['chart-per-day-uploads', 'chart-per-day-bytes', 'chart-by-type', 'chart-by-state']) {
+  for (const c of ['chart-per-day-uploads', 'chart-per-day-bytes', 'chart-by-type', 'chart-by-state', 'chart-downloads-per-day']) {
     const box = await page.getByTestId(c).boundingBox()
     assert.ok(box && box.width > 50 && box.height > 50, `${c} has a size: ${JSON.stringify(box)}`)
   }
   await expectText(page.getByTestId('stats-storage-objects'), (t) => !!t && /^\d/.test(t) && Number(t.replace(/\D/g, '')) >= 2)
   await expectText(page.getByTestId('stats-storage-bytes'), (t) => !!t && /\d/.test(t) && t !== '…')
+  for (const tile of ['stats-physical-bytes', 'stats-dedup-saved', 'stats-compression-saved']) {
+    await expectText(page.getByTestId(tile), (t) => !!t && /\d/.test(t) && t !== '…')
+  }
+  await expectText(page.getByTestId(`top-download-${text}`), (t) => !!t && t.includes(`stats-${RUN}-readme.txt`) && /2$/.test(t.trim()))
   await screenshot(page, 'admin-stats')
 
   const csp = browser.problems.consoleErrors.filter((m) => /content security policy|refused to/i.test(m))

@@ -29,7 +29,10 @@ const STATE_COLORS: Record<string, string> = {
   deleted: '#d0d5dd',
 }
 
-/** #/stats: uploads and bytes per day, by type, by state, storage used. */
+/**
+ * #/stats: uploads and bytes per day, by type, by state, storage used (logical and in S3, what
+ * deduplication and compression saved), downloads per day and the most downloaded files.
+ */
 export function renderStats(root: HTMLElement): () => void {
   const charts: Chart[] = []
   let disposed = false
@@ -37,12 +40,17 @@ export function renderStats(root: HTMLElement): () => void {
   const storedBytes = h('div', { class: 'big', testid: 'stats-storage-bytes', text: '…' })
   const storedObjects = h('div', { class: 'big', testid: 'stats-storage-objects', text: '…' })
   const totalUploads = h('div', { class: 'big', testid: 'stats-total-uploads', text: '…' })
+  const physicalBytes = h('div', { class: 'big', testid: 'stats-physical-bytes', text: '…' })
+  const dedupSaved = h('div', { class: 'big', testid: 'stats-dedup-saved', text: '…' })
+  const compressionSaved = h('div', { class: 'big', testid: 'stats-compression-saved', text: '…' })
+  const topBody = h('tbody', { testid: 'stats-top-downloads' })
 
   const canvas = (testid: string) => h('canvas', { testid, role: 'img' })
   const perDayUploads = canvas('chart-per-day-uploads')
   const perDayBytes = canvas('chart-per-day-bytes')
   const byType = canvas('chart-by-type')
   const byState = canvas('chart-by-state')
+  const downloadsPerDay = canvas('chart-downloads-per-day')
   const box = (title: string, c: HTMLCanvasElement) =>
     h('section', { class: 'card chart' }, h('h2', { text: title }), h('div', { class: 'chart-box' }, c))
 
@@ -53,7 +61,16 @@ export function renderStats(root: HTMLElement): () => void {
     box('Bytes per day', perDayBytes),
     box('By type', byType),
     box('By state', byState),
+    box('Downloads per day', downloadsPerDay),
+    h(
+      'section',
+      { class: 'card chart' },
+      h('h2', { text: 'Most downloaded' }),
+      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, h('th', { text: 'File' }), h('th', { text: 'Downloads' }))), topBody),
+    ),
   )
+  const tile = (label: string, value: HTMLElement) =>
+    h('div', { class: 'card tile' }, h('div', { class: 'muted', text: label }), value)
   root.append(
     h('h1', { text: 'Statistics' }),
     message,
@@ -63,6 +80,13 @@ export function renderStats(root: HTMLElement): () => void {
       h('div', { class: 'card tile' }, h('div', { class: 'muted', text: 'Storage used' }), storedBytes),
       h('div', { class: 'card tile' }, h('div', { class: 'muted', text: 'Stored objects' }), storedObjects),
       h('div', { class: 'card tile' }, h('div', { class: 'muted', text: 'Uploads (all states)' }), totalUploads),
+    ),
+    h(
+      'div',
+      { class: 'tiles' },
+      tile('Bytes in S3', physicalBytes),
+      tile('Saved by deduplication', dedupSaved),
+      tile('Saved by compression', compressionSaved),
     ),
     chartsBox,
   )
@@ -81,6 +105,32 @@ export function renderStats(root: HTMLElement): () => void {
       storedBytes.title = `${(s.storage?.stored_bytes ?? 0).toLocaleString()} bytes`
       storedObjects.textContent = (s.storage?.stored_objects ?? 0).toLocaleString()
       totalUploads.textContent = (s.by_state ?? []).reduce((n, x) => n + x.uploads, 0).toLocaleString()
+      const bytesTile = (el: HTMLElement, n: number | undefined) => {
+        el.textContent = formatBytes(n ?? 0)
+        el.title = `${(n ?? 0).toLocaleString()} bytes`
+      }
+      bytesTile(physicalBytes, s.storage?.physical_bytes)
+      bytesTile(dedupSaved, s.storage?.dedup_saved_bytes)
+      bytesTile(compressionSaved, s.storage?.compression_saved_bytes)
+      const downloads = s.downloads_per_day ?? []
+      draw(downloadsPerDay, {
+        type: 'bar',
+        data: {
+          labels: downloads.map((d) => d.day),
+          datasets: [{ label: 'Downloads', data: downloads.map((d) => d.downloads), backgroundColor: '#7a5af8' }],
+        },
+        options: { ...common, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+      })
+      topBody.replaceChildren(
+        ...(s.top_downloads ?? []).map((t) =>
+          h(
+            'tr',
+            { testid: `top-download-${t.id}` },
+            h('td', {}, h('a', { href: `#/uploads/${encodeURIComponent(t.id)}`, text: t.filename ?? t.id })),
+            h('td', { text: t.downloads.toLocaleString() }),
+          ),
+        ),
+      )
 
       const days = (s.per_day ?? []).map((d) => d.day)
       draw(perDayUploads, {

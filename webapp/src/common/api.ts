@@ -57,7 +57,15 @@ export interface Stats {
   per_day: { day: string; uploads: number; bytes: number }[]
   by_type: { content_type: string | null; uploads: number; bytes: number }[]
   by_state: { state: string; uploads: number }[]
-  storage: { stored_bytes: number; stored_objects: number }
+  storage: {
+    stored_bytes: number
+    stored_objects: number
+    physical_bytes: number
+    dedup_saved_bytes: number
+    compression_saved_bytes: number
+  }
+  downloads_per_day: { day: string; downloads: number }[]
+  top_downloads: { id: string; filename: string | null; downloads: number }[]
 }
 
 export type DeliveryState = 'pending' | 'delivered' | 'failed'

@@ -3,15 +3,19 @@ package dev.forgeupload;
 import dev.forgeupload.config.Config;
 import dev.forgeupload.config.ServicesConfig;
 import dev.forgeupload.core.ContentPolicy;
+import dev.forgeupload.core.ObjectStore;
 import dev.forgeupload.core.OwnerLimits;
 import dev.forgeupload.core.UploadWriter;
 import dev.forgeupload.core.Uploads;
 import dev.forgeupload.db.Database;
 import dev.forgeupload.db.JooqDeploymentId;
+import dev.forgeupload.db.JooqObjectCatalog;
 import dev.forgeupload.db.JooqStoringClaims;
 import dev.forgeupload.db.JooqUploadRepository;
 import dev.forgeupload.db.PgUploadLocks;
 import dev.forgeupload.http.Metrics;
+import dev.forgeupload.objects.Compression;
+import dev.forgeupload.objects.StoredObjects;
 import dev.forgeupload.objectstore.MinioObjectStore;
 import dev.forgeupload.queue.RedisJobQueue;
 import dev.forgeupload.queue.RedisNames;
@@ -43,7 +47,8 @@ record Backends(
     JooqStoringClaims claims,
     PgUploadLocks locks,
     DiskStagingStore staging,
-    Uploads uploads) {
+    Uploads uploads,
+    StoredObjects storedObjects) {
   // the start-up lines keep the logger they always had
   private static final Logger log = LoggerFactory.getLogger(ForgeServer.class);
 
@@ -78,9 +83,25 @@ record Backends(
     JooqUploadRepository repo = new JooqUploadRepository(db.dsl(), config.uploads().lockLease());
     PgUploadLocks locks = started.add(new PgUploadLocks(db.dsl(), config.uploads().lockLease()));
     DiskStagingStore staging = new DiskStagingStore(config.services().stagingDir());
-    Uploads uploads = uploads(config, repo, staging, objects, queue, events, metrics);
+    StoredObjects stored = storedObjects(config, db, objects);
+    Uploads uploads = uploads(config, repo, staging, stored.view(), queue, events, metrics);
     return new Backends(db, redis, names, queue, events, objects, metrics, repo,
-        new JooqStoringClaims(db.dsl()), locks, staging, uploads);
+        new JooqStoringClaims(db.dsl()), locks, staging, uploads, stored);
+  }
+
+  /**
+   * Deduplicated, compressed objects on S3: the worker stores through it, and the core reads and
+   * deletes through its view (a plain object outside the catalog is read as it is).
+   */
+  private static StoredObjects storedObjects(Config config, Database db, MinioObjectStore s3) {
+    StoredObjects stored =
+        new StoredObjects(s3, new JooqObjectCatalog(db.dsl()),
+            new StoredObjects.Settings(
+                Compression.fromDb(config.worker().compression()), StoredObjects.FRAME_BYTES,
+                config.services().stagingDir().resolveSibling("objects-tmp"),
+                config.worker().holdBeforeCommit()));
+    stored.removeStaleTempFiles();
+    return stored;
   }
 
   /** A pool on the resolved database, migrated to the current schema. */
@@ -128,7 +149,7 @@ record Backends(
 
   private static Uploads uploads(
       Config config, JooqUploadRepository repo, DiskStagingStore staging,
-      MinioObjectStore objects, RedisJobQueue queue, RedisUploadEvents events, Metrics metrics) {
+      ObjectStore objects, RedisJobQueue queue, RedisUploadEvents events, Metrics metrics) {
     return Uploads.wire(
         repo,
         staging,

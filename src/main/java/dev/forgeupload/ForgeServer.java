@@ -131,7 +131,7 @@ public final class ForgeServer implements AutoCloseable {
                 b.claims(),
                 b.uploads(),
                 b.queue(),
-                b.objects(),
+                b.storedObjects(),
                 b.events(),
                 new StoreWorker.Settings(
                     http ? concurrency : Math.max(1, concurrency),
@@ -142,7 +142,8 @@ public final class ForgeServer implements AutoCloseable {
     worker.start();
     Reconciler reconciler =
         started.add(
-            new Reconciler(b.claims(), b.queue(), b.staging(), config.worker().claimIdle()));
+            new Reconciler(b.claims(), b.queue(), b.staging(), config.worker().claimIdle())
+                .repairingObjects(b.storedObjects()::repair));
     reconciler.start(config.worker().reconcileInterval());
   }
 

@@ -12,6 +12,7 @@ import dev.forgeupload.db.JooqApiKeyStore;
 import dev.forgeupload.db.JooqAuditStore;
 import dev.forgeupload.db.JooqHookOutbox;
 import dev.forgeupload.db.JooqUploadQueries;
+import dev.forgeupload.db.StorageFigures;
 import dev.forgeupload.http.ApiServlet;
 import dev.forgeupload.http.AuthFilter;
 import dev.forgeupload.http.ContentResponder;
@@ -60,7 +61,8 @@ final class HttpLayer {
     ShareLinks shares = SharesWiring.links(config, b, audit);
     servlets.put(
         "/api/v1/*",
-        new ApiServlet(b.uploads(), new JooqUploadQueries(b.db().dsl()), b.locks(), content,
+        new ApiServlet(b.uploads(), new JooqUploadQueries(b.db().dsl()), b.locks(),
+            content.counting(new StorageFigures(b.db().dsl())),
             apiKeys, audit, new JooqHookOutbox(b.db().dsl()), config.uploads().lockWait(),
             errors, SharesWiring.routes(shares, b, audit)));
     servlets.put(ShareServlet.PATH, new ShareServlet(shares, content, errors));

@@ -104,6 +104,7 @@ public record Config(
     m.put("s3_access_key", s.s3AccessKey() == null ? null : "***");
     m.put("worker_concurrency", worker.concurrency());
     m.put("worker_max_attempts", worker.maxAttempts());
+    m.put("compression", worker.compression());
     describeSecurity(m);
     m.put("denied_types", content.deniedTypes());
     m.put("allowed_types", content.allowedTypes());

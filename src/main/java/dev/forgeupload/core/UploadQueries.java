@@ -37,7 +37,22 @@ public interface UploadQueries {
       List<TypeCount> byType,
       Map<String, Long> byState,
       long storedBytes,
-      long storedObjects) {}
+      long storedObjects,
+      Storage storage,
+      List<DayDownloads> downloadsPerDay,
+      List<TopDownload> topDownloads) {}
+
+  /**
+   * What S3 holds against what was uploaded: {@code physicalBytes} in S3, and what
+   * deduplication and compression saved of the stored uploads' lengths.
+   */
+  record Storage(long physicalBytes, long dedupSavedBytes, long compressionSavedBytes) {
+    public static final Storage NONE = new Storage(0, 0, 0);
+  }
+
+  record DayDownloads(String day, long downloads) {}
+
+  record TopDownload(UUID id, String filename, long downloads) {}
 
   record DayCount(String day, long uploads, long bytes) {}
 

@@ -151,7 +151,9 @@ public final class JooqUploadQueries implements UploadQueries {
             .from(UPLOADS)
             .where(UPLOADS.STATE.eq(UploadState.STORED.dbName()))
             .fetchOne();
-    return new Stats(perDay, byType, byState, stored.value1(), stored.value2());
+    StorageFigures figures = new StorageFigures(dsl);
+    return new Stats(perDay, byType, byState, stored.value1(), stored.value2(),
+        figures.storage(), figures.perDay(days), figures.top(10));
   }
 
   /** Opaque keyset cursor: base64url of {@code t|<time>|<id>} or {@code k|<number>|<id>}. */

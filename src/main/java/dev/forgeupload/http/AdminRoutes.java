@@ -54,9 +54,35 @@ final class AdminRoutes {
         s.byState().entrySet().stream()
             .map(e -> Map.of("state", e.getKey(), "uploads", e.getValue()))
             .toList());
+    body.put("storage", storage(s));
     body.put(
-        "storage", Map.of("stored_bytes", s.storedBytes(), "stored_objects", s.storedObjects()));
+        "downloads_per_day",
+        s.downloadsPerDay().stream()
+            .map(d -> Map.of("day", d.day(), "downloads", d.downloads()))
+            .toList());
+    body.put(
+        "top_downloads",
+        s.topDownloads().stream()
+            .map(t -> {
+              Map<String, Object> m = new LinkedHashMap<>();
+              m.put("id", t.id().toString());
+              m.put("filename", t.filename());
+              m.put("downloads", t.downloads());
+              return m;
+            })
+            .toList());
     write(resp, 200, body);
+  }
+
+  /** Logical bytes (the stored uploads' lengths) beside what S3 holds and what was saved. */
+  private static Map<String, Object> storage(UploadQueries.Stats s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("stored_bytes", s.storedBytes());
+    m.put("stored_objects", s.storedObjects());
+    m.put("physical_bytes", s.storage().physicalBytes());
+    m.put("dedup_saved_bytes", s.storage().dedupSavedBytes());
+    m.put("compression_saved_bytes", s.storage().compressionSavedBytes());
+    return m;
   }
 
   private void audit(HttpServletRequest req, HttpServletResponse resp) throws IOException {

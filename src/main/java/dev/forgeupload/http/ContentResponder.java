@@ -1,6 +1,7 @@
 package dev.forgeupload.http;
 
 import dev.forgeupload.auth.AuditLog;
+import dev.forgeupload.core.DownloadCounter;
 import dev.forgeupload.core.Upload;
 import dev.forgeupload.core.Problem;
 import dev.forgeupload.core.UploadException;
@@ -40,11 +41,22 @@ public final class ContentResponder {
 
   private final Uploads uploads;
   private final AuditLog audit;
+  private final DownloadCounter downloads;
 
   /** {@code audit} may be null (nothing is audited). */
   public ContentResponder(Uploads uploads, AuditLog audit) {
+    this(uploads, audit, DownloadCounter.NONE);
+  }
+
+  private ContentResponder(Uploads uploads, AuditLog audit, DownloadCounter downloads) {
     this.uploads = uploads;
     this.audit = audit;
+    this.downloads = downloads;
+  }
+
+  /** This responder, also counting each download it audits (the statistics' downloads). */
+  public ContentResponder counting(DownloadCounter counter) {
+    return new ContentResponder(uploads, audit, counter);
   }
 
   /**
@@ -118,6 +130,9 @@ public final class ContentResponder {
         // midway is audited too
         audit.record(RequestPrincipal.of(req), AuditLog.Action.UPLOAD_DOWNLOADED, u.id(),
             req.getRemoteAddr(), Map.of("status", resp.getStatus(), "bytes", count));
+      }
+      if (from == 0) {
+        downloads.downloaded(u.id());
       }
       OutputStream out = resp.getOutputStream();
       in.transferTo(out);

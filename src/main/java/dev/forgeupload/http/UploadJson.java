@@ -1,5 +1,6 @@
 package dev.forgeupload.http;
 
+import dev.forgeupload.core.ObjectKeys;
 import dev.forgeupload.core.Upload;
 import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
@@ -19,7 +20,7 @@ final class UploadJson {
     m.put("offset", u.offset());
     m.put("state", u.state().dbName());
     m.put("sha256", u.sha256());
-    m.put("storage_key", u.storageKey());
+    m.put("storage_key", ownKey(u));
     m.put("metadata", u.metadata());
     m.put("created_at", time(u.createdAt()));
     m.put("updated_at", time(u.updatedAt()));
@@ -29,6 +30,19 @@ final class UploadJson {
     m.put("upload_type", u.kind().dbName());
     m.put("error", u.error());
     return m;
+  }
+
+  /**
+   * The upload's own object key. A deduplicated upload shares the object of the first equal
+   * upload, whose key names that upload's id and filename: its owner may be someone else, so
+   * this upload shows the key it would have had (dedup is not observable by a client).
+   */
+  private static String ownKey(Upload u) {
+    String k = u.storageKey();
+    if (k == null || !k.startsWith("uploads/") || k.contains("/" + u.id() + "/")) {
+      return k;
+    }
+    return ObjectKeys.of(u);
   }
 
   private static String time(OffsetDateTime t) {

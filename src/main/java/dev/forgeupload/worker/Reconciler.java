@@ -35,6 +35,7 @@ public final class Reconciler implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
+  private volatile Runnable objectRepair = () -> {};
   private long runs;
   private int failures; // consecutive failed passes (the timer's thread only)
 
@@ -44,6 +45,15 @@ public final class Reconciler implements AutoCloseable {
     this.queue = queue;
     this.staging = staging;
     this.claimIdle = claimIdle;
+  }
+
+  /**
+   * Adds a pass over the stored objects (reference counts, unreferenced objects), run with the
+   * staging collection.
+   */
+  public Reconciler repairingObjects(Runnable repair) {
+    this.objectRepair = repair;
+    return this;
   }
 
   public void start(Duration interval) {
@@ -86,6 +96,7 @@ public final class Reconciler implements AutoCloseable {
     }
     if (runs++ % 12 == 0) {
       collectStaging();
+      objectRepair.run();
     }
     return enqueued;
   }

@@ -1,8 +1,6 @@
 package dev.forgeupload.worker;
 
 import dev.forgeupload.core.JobQueue;
-import dev.forgeupload.core.ObjectKeys;
-import dev.forgeupload.core.ObjectStore;
 import dev.forgeupload.core.Upload;
 import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadKind;
@@ -11,14 +9,11 @@ import dev.forgeupload.core.UploadMetrics;
 import dev.forgeupload.core.StoringClaims;
 import dev.forgeupload.core.Uploads;
 import dev.forgeupload.core.UploadState;
+import dev.forgeupload.objects.StoredObjects;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,15 +25,15 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.commons.io.input.CountingInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
  * Takes jobs from the queue and stores finished uploads: claim in PostgreSQL ({@code storing}),
- * stream staging to the object store while hashing (SHA-256) and counting, record key and digest
- * ({@code stored}), drop the staged bytes. Redelivery is harmless: the claim decides who works, the
+ * hand the staged bytes to {@link StoredObjects} (which hashes, deduplicates, compresses, writes
+ * the object and marks the upload {@code stored} with its key and digest in one transaction),
+ * drop the staged bytes. Redelivery is harmless: the claim decides who works, the
  * key is derived from the upload, and a stored upload is not stored again. A job whose upload is
  * not in this database belongs to another deployment on the same Redis: it is left for it.
  */
@@ -56,7 +51,7 @@ public final class StoreWorker implements AutoCloseable {
   private final StoringClaims repo;
   private final Uploads uploads;
   private final JobQueue queue;
-  private final ObjectStore store;
+  private final StoredObjects objects;
   private final UploadEvents events;
   private final Settings settings;
   private final UploadMetrics metrics;
@@ -80,17 +75,17 @@ public final class StoreWorker implements AutoCloseable {
       StoringClaims repo,
       Uploads uploads,
       JobQueue queue,
-      ObjectStore store,
+      StoredObjects objects,
       UploadEvents events,
       Settings settings) {
-    this(repo, uploads, queue, store, events, settings, UploadMetrics.NONE);
+    this(repo, uploads, queue, objects, events, settings, UploadMetrics.NONE);
   }
 
   public StoreWorker(
       StoringClaims repo,
       Uploads uploads,
       JobQueue queue,
-      ObjectStore store,
+      StoredObjects objects,
       UploadEvents events,
       Settings settings,
       UploadMetrics metrics) {
@@ -98,7 +93,7 @@ public final class StoreWorker implements AutoCloseable {
     this.repo = repo;
     this.uploads = uploads;
     this.queue = queue;
-    this.store = store;
+    this.objects = objects;
     this.events = events;
     this.settings = settings;
   }
@@ -226,43 +221,30 @@ public final class StoreWorker implements AutoCloseable {
     if (u.kind() == UploadKind.FINAL) {
       u = uploads.lifecycle().find(u.id()).orElse(u); // the check stored the content type
     }
-    String key = ObjectKeys.of(u);
     long length = u.length();
     long started = System.nanoTime();
-    MessageDigest sha = sha256();
-    CountingInputStream counted;
-    try (InputStream in = uploads.reader().open(u, 0, length)) {
-      counted = new CountingInputStream(new DigestInputStream(new Abortable(in), sha));
-      store.put(key, counted, length, contentType(u));
-    }
-    if (counted.getByteCount() != length) {
-      throw new IOException(
-          "staged bytes are " + counted.getByteCount() + " long, the upload is " + length);
-    }
-    String digest = HexFormat.of().formatHex(sha.digest());
-    if (!repo.markStored(u.id(), consumer, key, digest)) {
+    Upload staged = u;
+    Optional<StoredObjects.Stored> stored =
+        objects.put(u, consumer, () -> new Abortable(uploads.reader().open(staged, 0, length)));
+    if (stored.isEmpty()) {
       // Deleted while we stored it (or taken over after we went silent).
       if (repo.states(List.of(u.id())).get(u.id()) == UploadState.DELETED) {
-        store.delete(key);
+        objects.discard(u);
       }
       log.info("StoreClaimLost id={}", u.id());
       return;
     }
+    String key = stored.get().key();
     metrics.stored(length);
     uploads.lifecycle().dropStaged(u);
     events.state(u.id(), UploadState.STORED, u.offset(), u.length());
     double secs = (System.nanoTime() - started) / 1e9;
     log.info(
-        "UploadStored id={} bytes={} key={} seconds={} mb_per_s={}",
-        u.id(), length, key, String.format("%.3f", secs),
+        "UploadStored id={} bytes={} key={} physical_bytes={} compression={} shared={} "
+            + "seconds={} mb_per_s={}",
+        u.id(), length, key, stored.get().physicalBytes(), stored.get().compression().dbName(),
+        stored.get().shared(), String.format("%.3f", secs),
         String.format("%.1f", length / 1e6 / Math.max(secs, 1e-6)));
-  }
-
-  private static String contentType(Upload u) {
-    String t = u.contentType();
-    return t == null || t.isBlank() || t.length() > 200 || !t.matches("[\\w.+-]+/[\\w.+-]+")
-        ? "application/octet-stream"
-        : t;
   }
 
   /** At warning level once a minute (it means a shared FORGE_REDIS_PREFIX), else debug. */
@@ -342,14 +324,6 @@ public final class StoreWorker implements AutoCloseable {
     public int read(byte[] b, int off, int len) throws IOException {
       check();
       return super.read(b, off, len);
-    }
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 

@@ -79,13 +79,26 @@ class ConfigTest {
             "http", "data_dir", "database", "database_user", "database_password",
             "database_pool_size", "max_upload_bytes", "max_concat_parts", "trust_proxy", "upload_expiry",
             "read_timeout", "header_timeout", "lock_lease", "redis", "redis_prefix", "s3",
-            "s3_bucket", "s3_access_key", "worker_concurrency", "worker_max_attempts", "auth",
+            "s3_bucket", "s3_access_key", "worker_concurrency", "worker_max_attempts", "compression",
+            "auth",
             "auth_jwt", "cors_origins", "quota_bytes", "max_active_uploads", "rate_owner_per_minute",
             "rate_address_per_minute", "min_body_bytes_per_second",
             "max_event_streams_per_owner", "max_event_streams_per_address",
             "max_connections_per_address", "denied_types", "allowed_types", "type_max_bytes",
             "sync_roots", "sync_concurrency", "sync_scan_interval",
             "hooks_url", "hooks_events", "hooks_secret", "hooks_fail");
+  }
+
+  @Test
+  void compression_defaults_to_zstd_and_a_bad_value_names_the_variable() {
+    assertThat(Config.fromEnv(Map.of()).worker().compression()).isEqualTo("zstd");
+    assertThat(Config.fromEnv(Map.of("FORGE_COMPRESSION", "LZ4")).worker().compression())
+        .isEqualTo("lz4");
+    assertThat(Config.fromEnv(Map.of("FORGE_COMPRESSION", "none")).worker().compression())
+        .isEqualTo("none");
+    assertThatThrownBy(() -> Config.fromEnv(Map.of("FORGE_COMPRESSION", "gzip")))
+        .isInstanceOf(Config.ConfigException.class)
+        .hasMessage("FORGE_COMPRESSION must be one of zstd|lz4|none, got 'gzip'");
   }
 
   @Test

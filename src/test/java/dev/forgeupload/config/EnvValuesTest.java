@@ -130,7 +130,8 @@ class EnvValuesTest {
         Duration.ofSeconds(2), Duration.ZERO, Duration.ofSeconds(4), Duration.ofMinutes(1),
         Duration.ofDays(7)));
     assertThat(c.worker()).isEqualTo(new WorkerConfig(0, 1000, Duration.ZERO,
-        Duration.ofSeconds(1), Duration.ofSeconds(9), java.util.OptionalInt.empty()));
+        Duration.ofSeconds(1), Duration.ofSeconds(9), java.util.OptionalInt.empty(), "zstd",
+        Duration.ZERO));
     assertThat(c.http().shutdownTimeout()).isEqualTo(Duration.ofSeconds(1));
   }
 

@@ -196,7 +196,9 @@ class OpenApiTest {
       byState.put("uploading", 1L);
       return new Stats(List.of(new DayCount("2026-12-01", 4, 1000)),
           List.of(new TypeCount("image/png", 3, 900), new TypeCount("unknown", 1, 100)),
-          byState, 900, 3);
+          byState, 900, 3, new UploadQueries.Storage(600, 200, 100),
+          List.of(new UploadQueries.DayDownloads("2026-12-01", 7)),
+          List.of(new UploadQueries.TopDownload(UUID.randomUUID(), "report.pdf", 5)));
     }
   }
 

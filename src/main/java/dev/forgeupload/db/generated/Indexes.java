@@ -6,9 +6,11 @@ package dev.forgeupload.db.generated;
 
 import dev.forgeupload.db.generated.tables.AuditLog;
 import dev.forgeupload.db.generated.tables.HookDeliveries;
+import dev.forgeupload.db.generated.tables.Objects;
 import dev.forgeupload.db.generated.tables.ShareLinks;
 import dev.forgeupload.db.generated.tables.SyncFiles;
 import dev.forgeupload.db.generated.tables.SyncJobs;
+import dev.forgeupload.db.generated.tables.UploadDownloads;
 import dev.forgeupload.db.generated.tables.UploadEvents;
 import dev.forgeupload.db.generated.tables.Uploads;
 
@@ -33,11 +35,14 @@ public class Indexes {
     public static final Index HOOK_DELIVERIES_DUE_IDX = Internal.createIndex(DSL.name("hook_deliveries_due_idx"), HookDeliveries.HOOK_DELIVERIES, new OrderField[] { HookDeliveries.HOOK_DELIVERIES.NEXT_ATTEMPT_AT }, false);
     public static final Index HOOK_DELIVERIES_STATE_IDX = Internal.createIndex(DSL.name("hook_deliveries_state_idx"), HookDeliveries.HOOK_DELIVERIES, new OrderField[] { HookDeliveries.HOOK_DELIVERIES.STATE, HookDeliveries.HOOK_DELIVERIES.SEQ }, false);
     public static final Index HOOK_DELIVERIES_UPLOAD_IDX = Internal.createIndex(DSL.name("hook_deliveries_upload_idx"), HookDeliveries.HOOK_DELIVERIES, new OrderField[] { HookDeliveries.HOOK_DELIVERIES.UPLOAD_ID, HookDeliveries.HOOK_DELIVERIES.SEQ }, false);
+    public static final Index OBJECTS_CONTENT_IDX = Internal.createIndex(DSL.name("objects_content_idx"), Objects.OBJECTS, new OrderField[] { Objects.OBJECTS.SHA256, Objects.OBJECTS.LENGTH }, true);
+    public static final Index OBJECTS_UNREFERENCED_IDX = Internal.createIndex(DSL.name("objects_unreferenced_idx"), Objects.OBJECTS, new OrderField[] { Objects.OBJECTS.UNREFERENCED_AT }, false);
     public static final Index SHARE_LINKS_UPLOAD_IDX = Internal.createIndex(DSL.name("share_links_upload_idx"), ShareLinks.SHARE_LINKS, new OrderField[] { ShareLinks.SHARE_LINKS.UPLOAD_ID, ShareLinks.SHARE_LINKS.CREATED_AT.desc() }, false);
     public static final Index SYNC_FILES_UPLOAD_IDX = Internal.createIndex(DSL.name("sync_files_upload_idx"), SyncFiles.SYNC_FILES, new OrderField[] { SyncFiles.SYNC_FILES.UPLOAD_ID }, false);
     public static final Index SYNC_FILES_WORK_IDX = Internal.createIndex(DSL.name("sync_files_work_idx"), SyncFiles.SYNC_FILES, new OrderField[] { SyncFiles.SYNC_FILES.NEXT_ATTEMPT_AT }, false);
     public static final Index SYNC_JOBS_CREATED_IDX = Internal.createIndex(DSL.name("sync_jobs_created_idx"), SyncJobs.SYNC_JOBS, new OrderField[] { SyncJobs.SYNC_JOBS.CREATED_AT.desc(), SyncJobs.SYNC_JOBS.ID.desc() }, false);
     public static final Index SYNC_JOBS_DUE_IDX = Internal.createIndex(DSL.name("sync_jobs_due_idx"), SyncJobs.SYNC_JOBS, new OrderField[] { SyncJobs.SYNC_JOBS.NEXT_SCAN_AT }, false);
+    public static final Index UPLOAD_DOWNLOADS_UPLOAD_IDX = Internal.createIndex(DSL.name("upload_downloads_upload_idx"), UploadDownloads.UPLOAD_DOWNLOADS, new OrderField[] { UploadDownloads.UPLOAD_DOWNLOADS.UPLOAD_ID }, false);
     public static final Index UPLOAD_EVENTS_UPLOAD_IDX = Internal.createIndex(DSL.name("upload_events_upload_idx"), UploadEvents.UPLOAD_EVENTS, new OrderField[] { UploadEvents.UPLOAD_EVENTS.UPLOAD_ID, UploadEvents.UPLOAD_EVENTS.ID }, false);
     public static final Index UPLOADS_CREATED_IDX = Internal.createIndex(DSL.name("uploads_created_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.CREATED_AT.desc(), Uploads.UPLOADS.ID.desc() }, false);
     public static final Index UPLOADS_EXPIRING_IDX = Internal.createIndex(DSL.name("uploads_expiring_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.EXPIRES_AT }, false);
@@ -46,4 +51,5 @@ public class Indexes {
     public static final Index UPLOADS_OWNER_LOGICAL_IDX = Internal.createIndex(DSL.name("uploads_owner_logical_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.OWNER, Uploads.UPLOADS.LOGICAL_NAME, Uploads.UPLOADS.CREATED_AT.desc(), Uploads.UPLOADS.ID.desc() }, false);
     public static final Index UPLOADS_PIPELINE_IDX = Internal.createIndex(DSL.name("uploads_pipeline_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.NEXT_ATTEMPT_AT }, false);
     public static final Index UPLOADS_STATE_IDX = Internal.createIndex(DSL.name("uploads_state_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.STATE, Uploads.UPLOADS.CREATED_AT.desc() }, false);
+    public static final Index UPLOADS_STORAGE_KEY_IDX = Internal.createIndex(DSL.name("uploads_storage_key_idx"), Uploads.UPLOADS, new OrderField[] { Uploads.UPLOADS.STORAGE_KEY }, false);
 }

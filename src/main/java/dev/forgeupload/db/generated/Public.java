@@ -12,9 +12,11 @@ import dev.forgeupload.db.generated.tables.HookProgress;
 import dev.forgeupload.db.generated.tables.HookRequests;
 import dev.forgeupload.db.generated.tables.HookSettings;
 import dev.forgeupload.db.generated.tables.HookStops;
+import dev.forgeupload.db.generated.tables.Objects;
 import dev.forgeupload.db.generated.tables.ShareLinks;
 import dev.forgeupload.db.generated.tables.SyncFiles;
 import dev.forgeupload.db.generated.tables.SyncJobs;
+import dev.forgeupload.db.generated.tables.UploadDownloads;
 import dev.forgeupload.db.generated.tables.UploadEvents;
 import dev.forgeupload.db.generated.tables.UploadLocks;
 import dev.forgeupload.db.generated.tables.Uploads;
@@ -81,6 +83,11 @@ public class Public extends SchemaImpl {
     public final HookStops HOOK_STOPS = HookStops.HOOK_STOPS;
 
     /**
+     * The table <code>public.objects</code>.
+     */
+    public final Objects OBJECTS = Objects.OBJECTS;
+
+    /**
      * The table <code>public.share_links</code>.
      */
     public final ShareLinks SHARE_LINKS = ShareLinks.SHARE_LINKS;
@@ -94,6 +101,11 @@ public class Public extends SchemaImpl {
      * The table <code>public.sync_jobs</code>.
      */
     public final SyncJobs SYNC_JOBS = SyncJobs.SYNC_JOBS;
+
+    /**
+     * The table <code>public.upload_downloads</code>.
+     */
+    public final UploadDownloads UPLOAD_DOWNLOADS = UploadDownloads.UPLOAD_DOWNLOADS;
 
     /**
      * The table <code>public.upload_events</code>.
@@ -134,9 +146,11 @@ public class Public extends SchemaImpl {
             HookRequests.HOOK_REQUESTS,
             HookSettings.HOOK_SETTINGS,
             HookStops.HOOK_STOPS,
+            Objects.OBJECTS,
             ShareLinks.SHARE_LINKS,
             SyncFiles.SYNC_FILES,
             SyncJobs.SYNC_JOBS,
+            UploadDownloads.UPLOAD_DOWNLOADS,
             UploadEvents.UPLOAD_EVENTS,
             UploadLocks.UPLOAD_LOCKS,
             Uploads.UPLOADS

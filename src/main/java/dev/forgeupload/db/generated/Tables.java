@@ -12,9 +12,11 @@ import dev.forgeupload.db.generated.tables.HookProgress;
 import dev.forgeupload.db.generated.tables.HookRequests;
 import dev.forgeupload.db.generated.tables.HookSettings;
 import dev.forgeupload.db.generated.tables.HookStops;
+import dev.forgeupload.db.generated.tables.Objects;
 import dev.forgeupload.db.generated.tables.ShareLinks;
 import dev.forgeupload.db.generated.tables.SyncFiles;
 import dev.forgeupload.db.generated.tables.SyncJobs;
+import dev.forgeupload.db.generated.tables.UploadDownloads;
 import dev.forgeupload.db.generated.tables.UploadEvents;
 import dev.forgeupload.db.generated.tables.UploadLocks;
 import dev.forgeupload.db.generated.tables.Uploads;
@@ -67,6 +69,11 @@ public class Tables {
     public static final HookStops HOOK_STOPS = HookStops.HOOK_STOPS;
 
     /**
+     * The table <code>public.objects</code>.
+     */
+    public static final Objects OBJECTS = Objects.OBJECTS;
+
+    /**
      * The table <code>public.share_links</code>.
      */
     public static final ShareLinks SHARE_LINKS = ShareLinks.SHARE_LINKS;
@@ -80,6 +87,11 @@ public class Tables {
      * The table <code>public.sync_jobs</code>.
      */
     public static final SyncJobs SYNC_JOBS = SyncJobs.SYNC_JOBS;
+
+    /**
+     * The table <code>public.upload_downloads</code>.
+     */
+    public static final UploadDownloads UPLOAD_DOWNLOADS = UploadDownloads.UPLOAD_DOWNLOADS;
 
     /**
      * The table <code>public.upload_events</code>.

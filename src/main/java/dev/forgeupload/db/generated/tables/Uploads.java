@@ -267,7 +267,7 @@ public class Uploads extends TableImpl<UploadsRecord> {
 
     @Override
     public List<Index> getIndexes() {
-        return Arrays.asList(Indexes.UPLOADS_CREATED_IDX, Indexes.UPLOADS_EXPIRING_IDX, Indexes.UPLOADS_FINAL_PARTS_IDX, Indexes.UPLOADS_OWNER_IDX, Indexes.UPLOADS_OWNER_LOGICAL_IDX, Indexes.UPLOADS_PIPELINE_IDX, Indexes.UPLOADS_STATE_IDX);
+        return Arrays.asList(Indexes.UPLOADS_CREATED_IDX, Indexes.UPLOADS_EXPIRING_IDX, Indexes.UPLOADS_FINAL_PARTS_IDX, Indexes.UPLOADS_OWNER_IDX, Indexes.UPLOADS_OWNER_LOGICAL_IDX, Indexes.UPLOADS_PIPELINE_IDX, Indexes.UPLOADS_STATE_IDX, Indexes.UPLOADS_STORAGE_KEY_IDX);
     }
 
     @Override
