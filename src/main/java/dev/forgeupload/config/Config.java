@@ -95,9 +95,6 @@ public record Config(
     m.put("database_password", s.databasePassword() == null ? null : "***");
     m.put("database_pool_size", s.databasePoolSize());
     m.put("max_upload_bytes", limits.maxUploadBytes());
-    m.put("staging", staging.mode());
-    m.put("s3_max_parts", staging.maxParts());
-    m.put("public_url", staging.publicUrl());
     m.put("max_concat_parts", limits.maxConcatParts());
     m.put("trust_proxy", http.trustProxy());
     m.put("upload_expiry", uploads.uploadExpiry());
@@ -123,6 +120,9 @@ public record Config(
         hooks.enabled() ? hooks.events().stream().map(HookType::wireName).toList() : null);
     m.put("hooks_secret", hooks.secret() == null ? null : "***");
     m.put("hooks_fail", hooks.enabled() ? (hooks.failReject() ? "reject" : "allow") : null);
+    m.put("staging", staging.mode());
+    m.put("s3_max_parts", staging.maxParts());
+    m.put("public_url", staging.publicUrl());
     return m;
   }
 

@@ -164,7 +164,7 @@ abstract class Offsets {
                 } catch (IOException e) {
                   throw new UncheckedIOException(e);
                 }
-                if (durable > committed) {
+                if (durable != committed) {
                   record(durable);
                 }
               },
