@@ -89,10 +89,19 @@ public final class MinioS3Parts implements S3Parts {
     String source = "/" + bucket + "/"
         + URLEncoder.encode(sourceKey, StandardCharsets.UTF_8).replace("+", "%20")
             .replace("%2F", "/");
-    return call("copy part " + number + " of " + key, client.uploadPartCopy(
-        UploadPartCopyArgs.builder().bucket(bucket).object(key).uploadId(uploadId)
-            .partNumber(number).headers(new Http.Headers("x-amz-copy-source", source)).build()))
-        .part().etag();
+    try {
+      // the client's UploadPartCopyArgs builder cannot instantiate its class (MinIO 9.0.4): the
+      // public constructor from compose arguments does the same request
+      ComposeObjectArgs target = ComposeObjectArgs.builder().bucket(bucket).object(key)
+          .sources(List.of(SourceObject.builder().bucket(bucket).object(sourceKey).build()))
+          .build();
+      return call("copy part " + number + " of " + key, client.uploadPartCopy(
+          new UploadPartCopyArgs(target, uploadId, number,
+              new Http.Headers("x-amz-copy-source", source))))
+          .part().etag();
+    } catch (RuntimeException e) {
+      throw new IOException("S3 copy part " + number + " of " + key + ": " + e, e);
+    }
   }
 
   @Override
