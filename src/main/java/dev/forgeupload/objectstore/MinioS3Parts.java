@@ -155,13 +155,24 @@ public final class MinioS3Parts implements S3Parts {
     }
   }
 
+  /**
+   * One multipart upload whose parts are copies of the sources (UploadPartCopy), so S3 moves
+   * the bytes; aborted when a copy fails. (The client's composeObject builds its part copies with
+   * the same broken builder as {@link #copyPart} avoids.)
+   */
   @Override
   public void compose(String key, List<String> sources, String contentType) throws IOException {
-    List<SourceObject> src = sources.stream()
-        .map(s -> SourceObject.builder().bucket(bucket).object(s).build()).toList();
-    call("compose " + key, client.composeObject(
-        ComposeObjectArgs.builder().bucket(bucket).object(key).sources(src)
-            .headers(new Http.Headers("Content-Type", contentType)).build()));
+    String uploadId = create(key, contentType);
+    try {
+      List<S3Parts.Part> parts = new ArrayList<>();
+      for (int i = 0; i < sources.size(); i++) {
+        parts.add(new S3Parts.Part(i + 1, copyPart(key, uploadId, i + 1, sources.get(i))));
+      }
+      complete(key, uploadId, parts);
+    } catch (IOException | RuntimeException e) {
+      abort(key, uploadId);
+      throw e;
+    }
   }
 
   @Override

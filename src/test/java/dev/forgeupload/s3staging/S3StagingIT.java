@@ -227,10 +227,14 @@ class S3StagingIT {
   @Test
   void a_small_part_limit_forces_larger_parts() throws Exception {
     try (TestServer two = TestServer.start(Map.of("FORGE_STAGING", "s3",
-        "FORGE_S3_MAX_PARTS", "2", "FORGE_CHECKPOINT_SECONDS", "0"))) {
+        "FORGE_S3_MAX_PARTS", "2", "FORGE_CHECKPOINT_SECONDS", "0",
+        "FORGE_PUBLIC_URL", "https://uploads.example.test:8443/"))) {
       TusHttp t = new TusHttp(two.baseUrl());
       byte[] data = TestData.randomBytes(15 * MIB + 1, 25);
-      String url = t.create(data.length, meta("big-parts.bin", null));
+      String location = t.create(data.length, meta("big-parts.bin", null));
+      assertThat(location).as("Location from FORGE_PUBLIC_URL")
+          .startsWith("https://uploads.example.test:8443/files/");
+      String url = two.baseUrl() + TusHttp.path(location);
       String id = TusHttp.id(url);
       HttpResponse<byte[]> r = t.patch(url, 0, data, 0, 9 * MIB);
       TusHttp.assertStatus("PATCH", r, 204);
@@ -270,6 +274,13 @@ class S3StagingIT {
       assertThat(u.path("sha256").asText()).as("first part %d MiB", firstMib)
           .isEqualTo(TestData.sha256(whole));
       assertThat(object(u.path("storage_key").asText())).isEqualTo(whole);
+      String etag = s3.statObject(io.minio.StatObjectArgs.builder().bucket(server.bucket())
+          .object(u.path("storage_key").asText()).build()).get().etag();
+      if (firstMib >= 5) {
+        assertThat(etag).as("put together by S3 from two part copies").endsWith("-2");
+      } else {
+        assertThat(etag).as("streamed in one PUT").doesNotContain("-");
+      }
     }
   }
 }
