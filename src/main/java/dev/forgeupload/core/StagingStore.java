@@ -55,6 +55,14 @@ public interface StagingStore {
     }
   }
 
+  /**
+   * Whether {@link #read} can return the bytes a writer just wrote, anywhere in the upload (disk:
+   * yes; S3 staging: only the first bytes and the part in progress).
+   */
+  default boolean rereadable() {
+    return true;
+  }
+
   /** Streams {@code [from, from+count)} of the staged bytes. */
   InputStream read(UUID id, long from, long count) throws IOException;
 

@@ -158,6 +158,12 @@ public final class S3StagingStore implements StagingStore {
     return "staging/" + id + "/tail-" + offset + "-" + UUID.randomUUID();
   }
 
+  /** Parts of an unfinished multipart upload cannot be read back. */
+  @Override
+  public boolean rereadable() {
+    return false;
+  }
+
   @Override
   public InputStream read(UUID id, long from, long count) throws IOException {
     S3Writer w = open.get(id);
