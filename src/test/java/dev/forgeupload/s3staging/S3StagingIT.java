@@ -262,15 +262,18 @@ class S3StagingIT {
   }
 
   @Test
-  void the_sweeper_aborts_a_multipart_upload_no_row_owns() throws Exception {
+  void the_sweeper_aborts_a_multipart_upload_and_deletes_a_tail_no_row_owns() throws Exception {
     String key = "uploads/2026/12/02/" + UUID.randomUUID() + "/orphan.bin";
     s3.createMultipartUpload(CreateMultipartUploadArgs.builder().bucket(server.bucket())
         .object(key).build()).get();
     assertThat(multipartsWith(key)).hasSize(1);
+    String tail = "staging/" + UUID.randomUUID() + "/tail-7-" + UUID.randomUUID();
+    s3.putObject(io.minio.PutObjectArgs.builder().bucket(server.bucket()).object(tail)
+        .stream(new java.io.ByteArrayInputStream(new byte[7]), 7L, null).build()).get();
 
-    Poll.until("the orphan swept", Duration.ofSeconds(90), () -> {
+    Poll.until("the orphans swept", Duration.ofSeconds(90), () -> {
       try {
-        return multipartsWith(key).size();
+        return multipartsWith(key).size() + keys(tail).size();
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
