@@ -123,8 +123,11 @@ final class ChunkWriter {
         if (offsets.recorded()) {
           events.progress(t.id(), w.position(), t.hasLength() ? t.start() + t.limit() : null);
         }
-        if (!whole && w.position() - lastPos >= CHECKPOINT_MIN_BYTES
-            && System.nanoTime() - lastAt >= checkpointInterval.toNanos() && offsets.idle()) {
+        // timed checkpoints; and a store that commits pieces itself (S3 parts) is recorded as
+        // soon as one more piece is in
+        boolean timed = w.position() - lastPos >= CHECKPOINT_MIN_BYTES
+            && System.nanoTime() - lastAt >= checkpointInterval.toNanos();
+        if (!whole && (timed || w.committedPiece() > lastPos) && offsets.idle()) {
           lastPos = w.position();
           lastAt = System.nanoTime();
           offsets.checkpointAsync(w, lastPos);

@@ -94,6 +94,15 @@ public interface StagingStore {
       return position;
     }
 
+    /**
+     * The end of the last piece the store made durable on its own while writing (S3 staging: the
+     * last part S3 acknowledged), so the offset can follow it at once; -1 when it makes nothing
+     * durable before {@link #force} or {@link #checkpoint} (disk).
+     */
+    default long committedPiece() {
+      return -1;
+    }
+
     /** Drops bytes after {@code offset} (rollback of an unverified or rejected body). */
     void truncate(long offset) throws IOException;
 
