@@ -97,6 +97,7 @@ public final class Reconciler implements AutoCloseable {
     if (runs++ % 12 == 0) {
       collectStaging();
       objectRepair.run();
+      staging.sweep();
     }
     return enqueued;
   }

@@ -6,6 +6,7 @@ import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadKind;
 import dev.forgeupload.core.UploadEvents;
 import dev.forgeupload.core.UploadMetrics;
+import dev.forgeupload.core.StagingStore;
 import dev.forgeupload.core.StoringClaims;
 import dev.forgeupload.core.Uploads;
 import dev.forgeupload.core.UploadState;
@@ -223,9 +224,15 @@ public final class StoreWorker implements AutoCloseable {
     }
     long length = u.length();
     long started = System.nanoTime();
+    // S3 staging: the multipart upload becomes the object (size checked, no bytes copied) and is
+    // adopted (an equal object already stored is shared instead); disk staging: copied in
+    Optional<StagingStore.InPlace> inPlace = uploads.lifecycle().storeInPlace(u);
     Upload staged = u;
     Optional<StoredObjects.Stored> stored =
-        objects.put(u, consumer, () -> new Abortable(uploads.reader().open(staged, 0, length)));
+        inPlace.isPresent()
+            ? objects.adopt(u, consumer, inPlace.get().key(), inPlace.get().sha256(), length)
+            : objects.put(
+                u, consumer, () -> new Abortable(uploads.reader().open(staged, 0, length)));
     if (stored.isEmpty()) {
       // Deleted while we stored it (or taken over after we went silent).
       if (repo.states(List.of(u.id())).get(u.id()) == UploadState.DELETED) {

@@ -13,6 +13,9 @@ import dev.forgeupload.db.generated.tables.HookRequests;
 import dev.forgeupload.db.generated.tables.HookSettings;
 import dev.forgeupload.db.generated.tables.HookStops;
 import dev.forgeupload.db.generated.tables.Objects;
+import dev.forgeupload.db.generated.tables.S3Staging;
+import dev.forgeupload.db.generated.tables.S3StagingCheckpoints;
+import dev.forgeupload.db.generated.tables.S3StagingParts;
 import dev.forgeupload.db.generated.tables.ShareLinks;
 import dev.forgeupload.db.generated.tables.SyncFiles;
 import dev.forgeupload.db.generated.tables.SyncJobs;
@@ -88,6 +91,21 @@ public class Public extends SchemaImpl {
     public final Objects OBJECTS = Objects.OBJECTS;
 
     /**
+     * The table <code>public.s3_staging</code>.
+     */
+    public final S3Staging S3_STAGING = S3Staging.S3_STAGING;
+
+    /**
+     * The table <code>public.s3_staging_checkpoints</code>.
+     */
+    public final S3StagingCheckpoints S3_STAGING_CHECKPOINTS = S3StagingCheckpoints.S3_STAGING_CHECKPOINTS;
+
+    /**
+     * The table <code>public.s3_staging_parts</code>.
+     */
+    public final S3StagingParts S3_STAGING_PARTS = S3StagingParts.S3_STAGING_PARTS;
+
+    /**
      * The table <code>public.share_links</code>.
      */
     public final ShareLinks SHARE_LINKS = ShareLinks.SHARE_LINKS;
@@ -147,6 +165,9 @@ public class Public extends SchemaImpl {
             HookSettings.HOOK_SETTINGS,
             HookStops.HOOK_STOPS,
             Objects.OBJECTS,
+            S3Staging.S3_STAGING,
+            S3StagingCheckpoints.S3_STAGING_CHECKPOINTS,
+            S3StagingParts.S3_STAGING_PARTS,
             ShareLinks.SHARE_LINKS,
             SyncFiles.SYNC_FILES,
             SyncJobs.SYNC_JOBS,

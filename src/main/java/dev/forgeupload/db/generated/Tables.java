@@ -13,6 +13,9 @@ import dev.forgeupload.db.generated.tables.HookRequests;
 import dev.forgeupload.db.generated.tables.HookSettings;
 import dev.forgeupload.db.generated.tables.HookStops;
 import dev.forgeupload.db.generated.tables.Objects;
+import dev.forgeupload.db.generated.tables.S3Staging;
+import dev.forgeupload.db.generated.tables.S3StagingCheckpoints;
+import dev.forgeupload.db.generated.tables.S3StagingParts;
 import dev.forgeupload.db.generated.tables.ShareLinks;
 import dev.forgeupload.db.generated.tables.SyncFiles;
 import dev.forgeupload.db.generated.tables.SyncJobs;
@@ -72,6 +75,21 @@ public class Tables {
      * The table <code>public.objects</code>.
      */
     public static final Objects OBJECTS = Objects.OBJECTS;
+
+    /**
+     * The table <code>public.s3_staging</code>.
+     */
+    public static final S3Staging S3_STAGING = S3Staging.S3_STAGING;
+
+    /**
+     * The table <code>public.s3_staging_checkpoints</code>.
+     */
+    public static final S3StagingCheckpoints S3_STAGING_CHECKPOINTS = S3StagingCheckpoints.S3_STAGING_CHECKPOINTS;
+
+    /**
+     * The table <code>public.s3_staging_parts</code>.
+     */
+    public static final S3StagingParts S3_STAGING_PARTS = S3StagingParts.S3_STAGING_PARTS;
 
     /**
      * The table <code>public.share_links</code>.
