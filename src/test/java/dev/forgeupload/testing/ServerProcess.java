@@ -50,7 +50,8 @@ public final class ServerProcess implements AutoCloseable {
     this.dataDir = dataDir;
     this.env = Map.copyOf(env);
     this.port = freePort();
-    Path logs = targetDir().resolve("e2e-logs").resolve(Staging.mode());
+    Path logs =
+        targetDir().resolve("e2e-logs").resolve(env.getOrDefault("FORGE_STAGING", Staging.mode()));
     Files.createDirectories(logs);
     this.log =
         logs.resolve(
