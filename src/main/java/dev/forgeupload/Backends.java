@@ -17,6 +17,11 @@ import dev.forgeupload.queue.RedisJobQueue;
 import dev.forgeupload.queue.RedisNames;
 import dev.forgeupload.queue.RedisUploadEvents;
 import dev.forgeupload.staging.DiskStagingStore;
+import dev.forgeupload.config.StagingConfig;
+import dev.forgeupload.core.StagingStore;
+import dev.forgeupload.db.JooqS3StagingRows;
+import dev.forgeupload.objectstore.MinioS3Parts;
+import dev.forgeupload.s3staging.S3StagingStore;
 import java.io.IOException;
 import java.net.URI;
 import java.sql.SQLException;
@@ -42,7 +47,7 @@ record Backends(
     JooqUploadRepository repo,
     JooqStoringClaims claims,
     PgUploadLocks locks,
-    DiskStagingStore staging,
+    StagingStore staging,
     Uploads uploads) {
   // the start-up lines keep the logger they always had
   private static final Logger log = LoggerFactory.getLogger(ForgeServer.class);
@@ -77,7 +82,7 @@ record Backends(
     Metrics metrics = started.add(new Metrics());
     JooqUploadRepository repo = new JooqUploadRepository(db.dsl(), config.uploads().lockLease());
     PgUploadLocks locks = started.add(new PgUploadLocks(db.dsl(), config.uploads().lockLease()));
-    DiskStagingStore staging = new DiskStagingStore(config.services().stagingDir());
+    StagingStore staging = staging(config, at, db, repo);
     Uploads uploads = uploads(config, repo, staging, objects, queue, events, metrics);
     return new Backends(db, redis, names, queue, events, objects, metrics, repo,
         new JooqStoringClaims(db.dsl()), locks, staging, uploads);
@@ -126,8 +131,23 @@ record Backends(
     return RedisClient.builder().fromURI(URI.create(url)).poolConfig(pool).build();
   }
 
+  /** FORGE_STAGING: this node's disk (the default) or S3 multipart uploads (stateless nodes). */
+  private static StagingStore staging(
+      Config config, Services.Endpoints at, Database db, JooqUploadRepository repo)
+      throws IOException {
+    StagingConfig sc = config.staging();
+    if (!sc.s3()) {
+      return new DiskStagingStore(config.services().stagingDir());
+    }
+    MinioS3Parts parts = new MinioS3Parts(at.s3Endpoint(), at.s3AccessKey(), at.s3SecretKey(),
+        config.services().s3Region(), config.services().s3Bucket());
+    log.info("StagingInS3 max_parts={} orphan_age={}", sc.maxParts(), sc.orphanAge());
+    return new S3StagingStore(parts, new JooqS3StagingRows(db.dsl()), repo::find,
+        sc.maxParts(), config.limits().maxUploadBytes(), sc.orphanAge());
+  }
+
   private static Uploads uploads(
-      Config config, JooqUploadRepository repo, DiskStagingStore staging,
+      Config config, JooqUploadRepository repo, StagingStore staging,
       MinioObjectStore objects, RedisJobQueue queue, RedisUploadEvents events, Metrics metrics) {
     return Uploads.wire(
         repo,

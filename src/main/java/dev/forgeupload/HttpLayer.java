@@ -121,7 +121,8 @@ final class HttpLayer {
             config.limits().maxConcatParts(),
             config.uploads().lockWait(),
             config.uploads().stallTimeout(),
-            config.limits().minBodyBytesPerSecond()));
+            config.limits().minBodyBytesPerSecond(),
+            config.staging().publicUrl()));
   }
 
   private static EventHub eventHub(Config config, Backends b, ApiKeys apiKeys) {

@@ -18,7 +18,8 @@ public record Config(
     SecurityConfig security,
     ContentConfig content,
     SyncConfig sync,
-    HooksConfig hooks) {
+    HooksConfig hooks,
+    StagingConfig staging) {
 
   /** Reads the configuration from an environment map (tests pass their own). */
   public static Config fromEnv(Map<String, String> env) {
@@ -32,9 +33,11 @@ public record Config(
     ContentConfig content = ContentConfig.read(r);
     SyncConfig sync = SyncConfig.read(r);
     HooksConfig hooks = HooksConfig.read(r);
+    StagingConfig staging = StagingConfig.read(r);
     checkLogging(r);
     security.checkBinding(http.host());
-    return new Config(http, services, uploads, worker, limits, security, content, sync, hooks);
+    return new Config(http, services, uploads, worker, limits, security, content, sync, hooks,
+        staging);
   }
 
   /**
@@ -77,7 +80,8 @@ public record Config(
 
   /** This configuration with other services (worker mode joining a server's embedded ones). */
   public Config withServices(ServicesConfig joined) {
-    return new Config(http, joined, uploads, worker, limits, security, content, sync, hooks);
+    return new Config(http, joined, uploads, worker, limits, security, content, sync, hooks,
+        staging);
   }
 
   /** The effective configuration for the start-up log, secrets redacted. */
@@ -116,6 +120,9 @@ public record Config(
         hooks.enabled() ? hooks.events().stream().map(HookType::wireName).toList() : null);
     m.put("hooks_secret", hooks.secret() == null ? null : "***");
     m.put("hooks_fail", hooks.enabled() ? (hooks.failReject() ? "reject" : "allow") : null);
+    m.put("staging", staging.mode());
+    m.put("s3_max_parts", staging.maxParts());
+    m.put("public_url", staging.publicUrl());
     return m;
   }
 

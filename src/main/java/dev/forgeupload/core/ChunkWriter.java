@@ -36,7 +36,7 @@ final class ChunkWriter {
   }
 
   /** Where a body goes: upload, offset, at most {@code limit} bytes. */
-  record Target(UUID id, long start, long limit, boolean hasLength) {
+  record Target(UUID id, long start, long limit, boolean hasLength, StagingStore.Plan plan) {
     String limitName() {
       return hasLength ? "Upload-Length" : "the maximum upload size (or the owner's quota)";
     }
@@ -77,7 +77,7 @@ final class ChunkWriter {
 
   private StagingStore.Writer open(Target t) throws IOException {
     try {
-      return staging.openWriter(t.id(), t.start());
+      return staging.openWriter(t.id(), t.start(), t.plan());
     } catch (StagingStore.MissingBytesException e) {
       log.error("StagingMissing id={} error={}", t.id(), e.getMessage());
       throw new UploadException(Problem.STAGING_UNAVAILABLE,

@@ -115,6 +115,11 @@ public final class Lifecycle {
     return after;
   }
 
+  /** The staged bytes of {@code u} made its stored object without a copy, when staging can. */
+  public Optional<StagingStore.InPlace> storeInPlace(Upload u) throws IOException {
+    return staging.storeInPlace(u);
+  }
+
   /**
    * After the object store has the bytes: staging is no longer needed. A final has none of its
    * own; its parts that no other final needs become {@code concatenated} and lose theirs.
@@ -172,7 +177,8 @@ public final class Lifecycle {
           repo.finalsListing(partId).stream().filter(f -> !f.id().equals(fin.id())).toList();
       if (ConcatParts.needsRestore(part, others)) {
         try (InputStream in = objects.get(fin.storageKey(), start, part.offset());
-            StagingStore.Writer w = staging.openWriter(partId, 0)) {
+            StagingStore.Writer w = staging.openWriter(partId, 0,
+                new StagingStore.Plan(ObjectKeys.of(part), part.offset()))) {
           byte[] buf = new byte[64 * 1024];
           long written = 0;
           for (int n; (n = in.read(buf)) > 0; written += n) {

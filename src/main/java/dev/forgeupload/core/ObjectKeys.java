@@ -18,12 +18,17 @@ public final class ObjectKeys {
   private ObjectKeys() {}
 
   public static String of(Upload u) {
+    return of(u.id(), u.createdAt(), u.filename());
+  }
+
+  /** The key of an upload created at {@code createdAt} (its row may not exist yet). */
+  public static String of(java.util.UUID id, java.time.OffsetDateTime createdAt, String filename) {
     return "uploads/"
-        + DAY.format(u.createdAt().withOffsetSameInstant(ZoneOffset.UTC))
+        + DAY.format(createdAt.withOffsetSameInstant(ZoneOffset.UTC))
         + "/"
-        + u.id()
+        + id
         + "/"
-        + safeName(u.filename());
+        + safeName(filename);
   }
 
   /** One path segment of letters, digits, '.', '-', '_' and spaces; never empty, '.', or '..'. */

@@ -158,12 +158,15 @@ abstract class Offsets {
       pending =
           CompletableFuture.runAsync(
               () -> {
+                long durable;
                 try {
-                  w.force();
+                  durable = w.checkpoint(position);
                 } catch (IOException e) {
                   throw new UncheckedIOException(e);
                 }
-                record(position);
+                if (durable != committed) {
+                  record(durable);
+                }
               },
               checkpoints);
     }

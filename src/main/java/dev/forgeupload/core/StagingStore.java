@@ -19,6 +19,35 @@ public interface StagingStore {
    */
   Writer openWriter(UUID id, long offset) throws IOException;
 
+  /**
+   * {@link #openWriter(UUID, long)} with what a store that must know them up front needs: the
+   * object key the bytes end up under and the most bytes the upload may reach (S3 staging picks
+   * its part size from it). A store that needs neither ignores them.
+   */
+  default Writer openWriter(UUID id, long offset, Plan plan) throws IOException {
+    return openWriter(id, offset);
+  }
+
+  /** Where an upload's bytes go for good and how many there may be. */
+  record Plan(String objectKey, long maxBytes) {}
+
+  /**
+   * When the store can make the staged bytes of complete upload {@code u} its stored object
+   * without copying them (S3 staging completes its multipart upload), does so and says where and
+   * with which SHA-256; empty when the bytes must be streamed to the object store.
+   */
+  default java.util.Optional<InPlace> storeInPlace(Upload u) throws IOException {
+    return java.util.Optional.empty();
+  }
+
+  /** A stored object the staging store made in place, with the SHA-256 of its bytes. */
+  record InPlace(String key, String sha256) {}
+
+  /** Removes what the store may have left behind that no upload owns; returns how many. */
+  default int sweep() {
+    return 0;
+  }
+
   /** The staged bytes an offset needs are not in this store. */
   final class MissingBytesException extends IOException {
     public MissingBytesException(String message) {
@@ -45,6 +74,17 @@ public interface StagingStore {
 
     /** Makes everything written so far durable; safe to call while another thread writes. */
     void force() throws IOException;
+
+    /**
+     * A checkpoint during a body, from another thread while this one writes: makes durable what
+     * the store durably keeps mid-body and returns the offset that covers (at most {@code
+     * position}, the writer's position when the checkpoint was asked for). A disk file is forced
+     * whole; S3 staging reports the last part S3 acknowledged and sends nothing itself.
+     */
+    default long checkpoint(long position) throws IOException {
+      force();
+      return position;
+    }
 
     /** Drops bytes after {@code offset} (rollback of an unverified or rejected body). */
     void truncate(long offset) throws IOException;

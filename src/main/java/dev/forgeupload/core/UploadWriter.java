@@ -103,8 +103,11 @@ public final class UploadWriter {
     ContentGate.Check check = gate.forNew(n);
     Upload u;
     try {
-      long end = chunks.write(new ChunkWriter.Target(n.id(), 0, limit, n.length() != null), p,
-          body, Offsets.unrecorded(0), check);
+      StagingStore.Plan plan = new StagingStore.Plan(
+          ObjectKeys.of(n.id(), OffsetDateTime.now(clock), n.filename()),
+          n.length() != null ? n.length() : maxUploadBytes);
+      long end = chunks.write(new ChunkWriter.Target(n.id(), 0, limit, n.length() != null, plan),
+          p, body, Offsets.unrecorded(0), check);
       String contentType = check.contentTypeOr(ContentGate.initialContentType(n));
       u = repo.create(n, end, contentType, quota.limits());
     } catch (IOException | RuntimeException e) {
@@ -159,8 +162,10 @@ public final class UploadWriter {
         Offsets.recorded(repo, u.id(), u.offset(), this::newExpiry, checkpoints);
     long limit = (u.hasLength() ? u.length() : maxUploadBytes) - u.offset();
     try (Quota.Reservation r = quota.reserve(u, p.contentLength(), limit)) {
-      chunks.write(new ChunkWriter.Target(u.id(), u.offset(), r.limit, u.hasLength()), p, body,
-          offsets, gate.forPatch(u).orElse(null));
+      StagingStore.Plan plan =
+          new StagingStore.Plan(ObjectKeys.of(u), u.hasLength() ? u.length() : maxUploadBytes);
+      chunks.write(new ChunkWriter.Target(u.id(), u.offset(), r.limit, u.hasLength(), plan), p,
+          body, offsets, gate.forPatch(u).orElse(null));
     } catch (UploadException e) {
       if (e.isContentRejection()) {
         gate.reject(u, e);

@@ -62,7 +62,7 @@ public final class TusHandler {
   /** Settings of the endpoint. */
   public record Settings(
       int maxMetadataBytes, int maxConcatParts, Duration lockWait, Duration stallTimeout,
-      long minBodyBytesPerSecond) {}
+      long minBodyBytesPerSecond, String publicUrl) {}
 
   private final Uploads uploads;
   private final UploadLocks locks;
@@ -320,7 +320,9 @@ public final class TusHandler {
     if (hook != null && u.isComplete()) {
       reply = reply.then(hooks.beforeFinish(hook, u));
     }
-    resp.setHeader("Location", baseUrl(req) + PATH + u.id());
+    // FORGE_PUBLIC_URL: the same Location whichever node answered
+    String base = settings.publicUrl() != null ? settings.publicUrl() : baseUrl(req);
+    resp.setHeader("Location", base + PATH + u.id());
     if (r.kind() != UploadKind.FINAL || u.isComplete()) {
       resp.setHeader("Upload-Offset", Long.toString(u.offset()));
     }

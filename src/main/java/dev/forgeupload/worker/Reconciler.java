@@ -86,6 +86,7 @@ public final class Reconciler implements AutoCloseable {
     }
     if (runs++ % 12 == 0) {
       collectStaging();
+      staging.sweep();
     }
     return enqueued;
   }

@@ -8,6 +8,7 @@ import dev.forgeupload.core.UploadException;
 import dev.forgeupload.core.UploadKind;
 import dev.forgeupload.core.UploadEvents;
 import dev.forgeupload.core.UploadMetrics;
+import dev.forgeupload.core.StagingStore;
 import dev.forgeupload.core.StoringClaims;
 import dev.forgeupload.core.Uploads;
 import dev.forgeupload.core.UploadState;
@@ -218,17 +219,25 @@ public final class StoreWorker implements AutoCloseable {
     String key = ObjectKeys.of(u);
     long length = u.length();
     long started = System.nanoTime();
-    MessageDigest sha = sha256();
-    CountingInputStream counted;
-    try (InputStream in = uploads.reader().open(u, 0, length)) {
-      counted = new CountingInputStream(new DigestInputStream(new Abortable(in), sha));
-      store.put(key, counted, length, contentType(u));
+    // S3 staging: the multipart upload becomes the object (size checked), no bytes copied
+    Optional<StagingStore.InPlace> inPlace = uploads.lifecycle().storeInPlace(u);
+    String digest;
+    if (inPlace.isPresent()) {
+      key = inPlace.get().key();
+      digest = inPlace.get().sha256();
+    } else {
+      MessageDigest sha = sha256();
+      CountingInputStream counted;
+      try (InputStream in = uploads.reader().open(u, 0, length)) {
+        counted = new CountingInputStream(new DigestInputStream(new Abortable(in), sha));
+        store.put(key, counted, length, contentType(u));
+      }
+      if (counted.getByteCount() != length) {
+        throw new IOException(
+            "staged bytes are " + counted.getByteCount() + " long, the upload is " + length);
+      }
+      digest = HexFormat.of().formatHex(sha.digest());
     }
-    if (counted.getByteCount() != length) {
-      throw new IOException(
-          "staged bytes are " + counted.getByteCount() + " long, the upload is " + length);
-    }
-    String digest = HexFormat.of().formatHex(sha.digest());
     if (!repo.markStored(u.id(), consumer, key, digest)) {
       // Deleted while we stored it (or taken over after we went silent).
       if (repo.states(List.of(u.id())).get(u.id()) == UploadState.DELETED) {

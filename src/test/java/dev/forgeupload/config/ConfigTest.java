@@ -85,7 +85,8 @@ class ConfigTest {
             "max_event_streams_per_owner", "max_event_streams_per_address",
             "max_connections_per_address", "denied_types", "allowed_types", "type_max_bytes",
             "sync_roots", "sync_concurrency", "sync_scan_interval",
-            "hooks_url", "hooks_events", "hooks_secret", "hooks_fail");
+            "hooks_url", "hooks_events", "hooks_secret", "hooks_fail", "staging", "s3_max_parts",
+            "public_url");
   }
 
   @Test

@@ -141,7 +141,7 @@ class EnvValuesTest {
     env.put("FORGE_REDIS_URL", "redis://:redispw@cache:6379");
     env.put("FORGE_S3_ENDPOINT", "http://s3:9000");
     env.put("FORGE_S3_ACCESS_KEY", "ak");
-    env.put("FORGE_S3_SECRET_KEY", "sk");
+    env.put("FORGE_S3_SECRET_KEY", "s3cr3t-sk");
     env.put("FORGE_AUTH", "token");
     env.put("FORGE_HTTP_PORT", "9000");
     Map<String, Object> d = Config.fromEnv(env).describe();
@@ -154,7 +154,7 @@ class EnvValuesTest {
         .containsEntry("auth", "token")
         .containsEntry("auth_jwt", null)
         .containsEntry("denied_types", List.copyOf(dev.forgeupload.core.ContentPolicy.DEFAULT_DENIED));
-    assertThat(d.toString()).doesNotContain("sk").doesNotContain("hunter2");
+    assertThat(d.toString()).doesNotContain("s3cr3t").doesNotContain("hunter2");
     Map<String, Object> e = Config.fromEnv(Map.of()).describe();
     assertThat(e).containsEntry("database", "embedded").containsEntry("redis", "embedded")
         .containsEntry("s3", "embedded").containsEntry("s3_access_key", null)

@@ -12,6 +12,9 @@ import dev.forgeupload.db.generated.tables.HookProgress;
 import dev.forgeupload.db.generated.tables.HookRequests;
 import dev.forgeupload.db.generated.tables.HookSettings;
 import dev.forgeupload.db.generated.tables.HookStops;
+import dev.forgeupload.db.generated.tables.S3Staging;
+import dev.forgeupload.db.generated.tables.S3StagingCheckpoints;
+import dev.forgeupload.db.generated.tables.S3StagingParts;
 import dev.forgeupload.db.generated.tables.SyncFiles;
 import dev.forgeupload.db.generated.tables.SyncJobs;
 import dev.forgeupload.db.generated.tables.UploadEvents;
@@ -25,6 +28,9 @@ import dev.forgeupload.db.generated.tables.records.HookProgressRecord;
 import dev.forgeupload.db.generated.tables.records.HookRequestsRecord;
 import dev.forgeupload.db.generated.tables.records.HookSettingsRecord;
 import dev.forgeupload.db.generated.tables.records.HookStopsRecord;
+import dev.forgeupload.db.generated.tables.records.S3StagingCheckpointsRecord;
+import dev.forgeupload.db.generated.tables.records.S3StagingPartsRecord;
+import dev.forgeupload.db.generated.tables.records.S3StagingRecord;
 import dev.forgeupload.db.generated.tables.records.SyncFilesRecord;
 import dev.forgeupload.db.generated.tables.records.SyncJobsRecord;
 import dev.forgeupload.db.generated.tables.records.UploadEventsRecord;
@@ -59,6 +65,9 @@ public class Keys {
     public static final UniqueKey<HookRequestsRecord> HOOK_REQUESTS_PKEY = Internal.createUniqueKey(HookRequests.HOOK_REQUESTS, DSL.name("hook_requests_pkey"), new TableField[] { HookRequests.HOOK_REQUESTS.UPLOAD_ID }, true);
     public static final UniqueKey<HookSettingsRecord> HOOK_SETTINGS_PKEY = Internal.createUniqueKey(HookSettings.HOOK_SETTINGS, DSL.name("hook_settings_pkey"), new TableField[] { HookSettings.HOOK_SETTINGS.ID }, true);
     public static final UniqueKey<HookStopsRecord> HOOK_STOPS_PKEY = Internal.createUniqueKey(HookStops.HOOK_STOPS, DSL.name("hook_stops_pkey"), new TableField[] { HookStops.HOOK_STOPS.UPLOAD_ID }, true);
+    public static final UniqueKey<S3StagingRecord> S3_STAGING_PKEY = Internal.createUniqueKey(S3Staging.S3_STAGING, DSL.name("s3_staging_pkey"), new TableField[] { S3Staging.S3_STAGING.UPLOAD_ID }, true);
+    public static final UniqueKey<S3StagingCheckpointsRecord> S3_STAGING_CHECKPOINTS_PKEY = Internal.createUniqueKey(S3StagingCheckpoints.S3_STAGING_CHECKPOINTS, DSL.name("s3_staging_checkpoints_pkey"), new TableField[] { S3StagingCheckpoints.S3_STAGING_CHECKPOINTS.UPLOAD_ID, S3StagingCheckpoints.S3_STAGING_CHECKPOINTS.STAGED_OFFSET }, true);
+    public static final UniqueKey<S3StagingPartsRecord> S3_STAGING_PARTS_PKEY = Internal.createUniqueKey(S3StagingParts.S3_STAGING_PARTS, DSL.name("s3_staging_parts_pkey"), new TableField[] { S3StagingParts.S3_STAGING_PARTS.UPLOAD_ID, S3StagingParts.S3_STAGING_PARTS.PART_NUMBER }, true);
     public static final UniqueKey<SyncFilesRecord> SYNC_FILES_PKEY = Internal.createUniqueKey(SyncFiles.SYNC_FILES, DSL.name("sync_files_pkey"), new TableField[] { SyncFiles.SYNC_FILES.JOB_ID, SyncFiles.SYNC_FILES.PATH }, true);
     public static final UniqueKey<SyncJobsRecord> SYNC_JOBS_PKEY = Internal.createUniqueKey(SyncJobs.SYNC_JOBS, DSL.name("sync_jobs_pkey"), new TableField[] { SyncJobs.SYNC_JOBS.ID }, true);
     public static final UniqueKey<UploadEventsRecord> UPLOAD_EVENTS_PKEY = Internal.createUniqueKey(UploadEvents.UPLOAD_EVENTS, DSL.name("upload_events_pkey"), new TableField[] { UploadEvents.UPLOAD_EVENTS.ID }, true);
@@ -69,5 +78,7 @@ public class Keys {
     // FOREIGN KEY definitions
     // -------------------------------------------------------------------------
 
+    public static final ForeignKey<S3StagingCheckpointsRecord, S3StagingRecord> S3_STAGING_CHECKPOINTS__S3_STAGING_CHECKPOINTS_UPLOAD_ID_FKEY = Internal.createForeignKey(S3StagingCheckpoints.S3_STAGING_CHECKPOINTS, DSL.name("s3_staging_checkpoints_upload_id_fkey"), new TableField[] { S3StagingCheckpoints.S3_STAGING_CHECKPOINTS.UPLOAD_ID }, Keys.S3_STAGING_PKEY, new TableField[] { S3Staging.S3_STAGING.UPLOAD_ID }, true);
+    public static final ForeignKey<S3StagingPartsRecord, S3StagingRecord> S3_STAGING_PARTS__S3_STAGING_PARTS_UPLOAD_ID_FKEY = Internal.createForeignKey(S3StagingParts.S3_STAGING_PARTS, DSL.name("s3_staging_parts_upload_id_fkey"), new TableField[] { S3StagingParts.S3_STAGING_PARTS.UPLOAD_ID }, Keys.S3_STAGING_PKEY, new TableField[] { S3Staging.S3_STAGING.UPLOAD_ID }, true);
     public static final ForeignKey<SyncFilesRecord, SyncJobsRecord> SYNC_FILES__SYNC_FILES_JOB_ID_FKEY = Internal.createForeignKey(SyncFiles.SYNC_FILES, DSL.name("sync_files_job_id_fkey"), new TableField[] { SyncFiles.SYNC_FILES.JOB_ID }, Keys.SYNC_JOBS_PKEY, new TableField[] { SyncJobs.SYNC_JOBS.ID }, true);
 }

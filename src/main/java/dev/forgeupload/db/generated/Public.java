@@ -12,6 +12,9 @@ import dev.forgeupload.db.generated.tables.HookProgress;
 import dev.forgeupload.db.generated.tables.HookRequests;
 import dev.forgeupload.db.generated.tables.HookSettings;
 import dev.forgeupload.db.generated.tables.HookStops;
+import dev.forgeupload.db.generated.tables.S3Staging;
+import dev.forgeupload.db.generated.tables.S3StagingCheckpoints;
+import dev.forgeupload.db.generated.tables.S3StagingParts;
 import dev.forgeupload.db.generated.tables.SyncFiles;
 import dev.forgeupload.db.generated.tables.SyncJobs;
 import dev.forgeupload.db.generated.tables.UploadEvents;
@@ -80,6 +83,21 @@ public class Public extends SchemaImpl {
     public final HookStops HOOK_STOPS = HookStops.HOOK_STOPS;
 
     /**
+     * The table <code>public.s3_staging</code>.
+     */
+    public final S3Staging S3_STAGING = S3Staging.S3_STAGING;
+
+    /**
+     * The table <code>public.s3_staging_checkpoints</code>.
+     */
+    public final S3StagingCheckpoints S3_STAGING_CHECKPOINTS = S3StagingCheckpoints.S3_STAGING_CHECKPOINTS;
+
+    /**
+     * The table <code>public.s3_staging_parts</code>.
+     */
+    public final S3StagingParts S3_STAGING_PARTS = S3StagingParts.S3_STAGING_PARTS;
+
+    /**
      * The table <code>public.sync_files</code>.
      */
     public final SyncFiles SYNC_FILES = SyncFiles.SYNC_FILES;
@@ -128,6 +146,9 @@ public class Public extends SchemaImpl {
             HookRequests.HOOK_REQUESTS,
             HookSettings.HOOK_SETTINGS,
             HookStops.HOOK_STOPS,
+            S3Staging.S3_STAGING,
+            S3StagingCheckpoints.S3_STAGING_CHECKPOINTS,
+            S3StagingParts.S3_STAGING_PARTS,
             SyncFiles.SYNC_FILES,
             SyncJobs.SYNC_JOBS,
             UploadEvents.UPLOAD_EVENTS,

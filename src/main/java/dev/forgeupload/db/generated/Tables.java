@@ -12,6 +12,9 @@ import dev.forgeupload.db.generated.tables.HookProgress;
 import dev.forgeupload.db.generated.tables.HookRequests;
 import dev.forgeupload.db.generated.tables.HookSettings;
 import dev.forgeupload.db.generated.tables.HookStops;
+import dev.forgeupload.db.generated.tables.S3Staging;
+import dev.forgeupload.db.generated.tables.S3StagingCheckpoints;
+import dev.forgeupload.db.generated.tables.S3StagingParts;
 import dev.forgeupload.db.generated.tables.SyncFiles;
 import dev.forgeupload.db.generated.tables.SyncJobs;
 import dev.forgeupload.db.generated.tables.UploadEvents;
@@ -64,6 +67,21 @@ public class Tables {
      * The table <code>public.hook_stops</code>.
      */
     public static final HookStops HOOK_STOPS = HookStops.HOOK_STOPS;
+
+    /**
+     * The table <code>public.s3_staging</code>.
+     */
+    public static final S3Staging S3_STAGING = S3Staging.S3_STAGING;
+
+    /**
+     * The table <code>public.s3_staging_checkpoints</code>.
+     */
+    public static final S3StagingCheckpoints S3_STAGING_CHECKPOINTS = S3StagingCheckpoints.S3_STAGING_CHECKPOINTS;
+
+    /**
+     * The table <code>public.s3_staging_parts</code>.
+     */
+    public static final S3StagingParts S3_STAGING_PARTS = S3StagingParts.S3_STAGING_PARTS;
 
     /**
      * The table <code>public.sync_files</code>.
