@@ -84,6 +84,22 @@ public final class Cluster implements AutoCloseable {
       nodes.add(second.join());
     }
     nginx = Nginx.start(nodes.stream().map(ServerProcess::port).toList());
+    if ("s3".equals(nodeEnv.getOrDefault("FORGE_STAGING", Staging.mode()))) {
+      // a test of stateless nodes must not pass, or fail obscurely, on disk staging
+      for (ServerProcess p : all()) {
+        if (!p.logText().contains("StagingInS3")) {
+          throw new IllegalStateException(
+              p + " was started with FORGE_STAGING=s3 but did not log StagingInS3:\n"
+                  + p.logTail());
+        }
+      }
+    }
+  }
+
+  private List<ServerProcess> all() {
+    List<ServerProcess> all = new ArrayList<>(nodes);
+    all.add(worker);
+    return all;
   }
 
   public Nginx nginx() {
