@@ -89,10 +89,19 @@ public final class MinioS3Parts implements S3Parts {
     String source = "/" + bucket + "/"
         + URLEncoder.encode(sourceKey, StandardCharsets.UTF_8).replace("+", "%20")
             .replace("%2F", "/");
-    return call("copy part " + number + " of " + key, client.uploadPartCopy(
-        UploadPartCopyArgs.builder().bucket(bucket).object(key).uploadId(uploadId)
-            .partNumber(number).headers(new Http.Headers("x-amz-copy-source", source)).build()))
-        .part().etag();
+    try {
+      // the client's UploadPartCopyArgs builder cannot instantiate its class (MinIO 9.0.4): the
+      // public constructor from compose arguments does the same request
+      ComposeObjectArgs target = ComposeObjectArgs.builder().bucket(bucket).object(key)
+          .sources(List.of(SourceObject.builder().bucket(bucket).object(sourceKey).build()))
+          .build();
+      return call("copy part " + number + " of " + key, client.uploadPartCopy(
+          new UploadPartCopyArgs(target, uploadId, number,
+              new Http.Headers("x-amz-copy-source", source))))
+          .part().etag();
+    } catch (RuntimeException e) {
+      throw new IOException("S3 copy part " + number + " of " + key + ": " + e, e);
+    }
   }
 
   @Override
@@ -146,13 +155,24 @@ public final class MinioS3Parts implements S3Parts {
     }
   }
 
+  /**
+   * One multipart upload whose parts are copies of the sources (UploadPartCopy), so S3 moves
+   * the bytes; aborted when a copy fails. (The client's composeObject builds its part copies with
+   * the same broken builder as {@link #copyPart} avoids.)
+   */
   @Override
   public void compose(String key, List<String> sources, String contentType) throws IOException {
-    List<SourceObject> src = sources.stream()
-        .map(s -> SourceObject.builder().bucket(bucket).object(s).build()).toList();
-    call("compose " + key, client.composeObject(
-        ComposeObjectArgs.builder().bucket(bucket).object(key).sources(src)
-            .headers(new Http.Headers("Content-Type", contentType)).build()));
+    String uploadId = create(key, contentType);
+    try {
+      List<S3Parts.Part> parts = new ArrayList<>();
+      for (int i = 0; i < sources.size(); i++) {
+        parts.add(new S3Parts.Part(i + 1, copyPart(key, uploadId, i + 1, sources.get(i))));
+      }
+      complete(key, uploadId, parts);
+    } catch (IOException | RuntimeException e) {
+      abort(key, uploadId);
+      throw e;
+    }
   }
 
   @Override
