@@ -38,6 +38,10 @@ public final class Nginx implements AutoCloseable {
 
   /** Starts nginx on a free loopback port in front of {@code 127.0.0.1:<upstreamPorts>}. */
   public static Nginx start(List<Integer> upstreamPorts) {
+    if (!Files.isExecutable(BINARY)) {
+      throw new IllegalStateException(
+          BINARY + " is missing: the multi-node tests need Debian's nginx (apt-get install nginx)");
+    }
     try {
       Path dir = Files.createTempDirectory("forge-nginx");
       for (String d : List.of("logs", "tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi")) {
@@ -77,6 +81,8 @@ public final class Nginx implements AutoCloseable {
         "\n",
         "daemon off;",
         "master_process on;",
+        // as root, nginx would run its worker as nobody, who cannot use this private temp dir
+        "root".equals(System.getProperty("user.name")) ? "user root;" : "",
         "worker_processes 1;",
         "pid " + dir.resolve("nginx.pid") + ";",
         "error_log " + dir.resolve("logs/error.log") + " info;",

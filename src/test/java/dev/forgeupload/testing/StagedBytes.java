@@ -9,15 +9,23 @@ import io.minio.Result;
 import io.minio.messages.Item;
 import io.minio.messages.ListMultipartUploadsResult;
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.UUID;
 
 /**
  * Where an upload's staged bytes are, under the staging the test runs with ({@link Staging}):
- * with disk, {@code <data>/staging/<id>.bin}; with s3, an open multipart upload or an object in
- * the server's bucket whose key holds the upload id (the tail), other than the stored object.
+ * with disk, {@code <data>/staging/<id>.bin}; with s3, its {@code s3_staging} row in PostgreSQL
+ * (multipart upload, checkpoints, the first bytes of small uploads), an open multipart upload or
+ * an object in the server's bucket whose key holds the upload id (a tail), other than the stored
+ * object.
  * Tests ask {@link #present} instead of looking at the staging directory, so they check the same
  * thing under both stagings. Under s3, a staging file on local disk is itself a failure.
  */
@@ -26,15 +34,16 @@ public final class StagedBytes {
 
   /** Whether staging holds any bytes of the upload (the stored object does not count). */
   public static boolean present(TestServer server, String id) {
-    return present(server.dataDir(), server.bucket(), id, null);
+    return present(server.dataDir(), server.databaseUrl(), server.bucket(), id, null);
   }
 
   /** The same, not counting the object under {@code storedKey} (null: none stored). */
   public static boolean present(TestServer server, String id, String storedKey) {
-    return present(server.dataDir(), server.bucket(), id, storedKey);
+    return present(server.dataDir(), server.databaseUrl(), server.bucket(), id, storedKey);
   }
 
-  public static boolean present(Path dataDir, String bucket, String id, String storedKey) {
+  public static boolean present(
+      Path dataDir, String jdbcUrl, String bucket, String id, String storedKey) {
     Path file = dataDir.resolve("staging").resolve(id + ".bin");
     if (!Staging.s3()) {
       return Files.exists(file);
@@ -42,7 +51,21 @@ public final class StagedBytes {
     if (Files.exists(file)) {
       throw new AssertionError("FORGE_STAGING=s3 but " + file + " exists on local disk");
     }
-    return !inS3(bucket, id, storedKey).isEmpty();
+    return hasStagingRow(jdbcUrl, id) || !inS3(bucket, id, storedKey).isEmpty();
+  }
+
+  /** Whether PostgreSQL still has s3 staging state (an {@code s3_staging} row) for the upload. */
+  public static boolean hasStagingRow(String jdbcUrl, String id) {
+    try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "");
+        PreparedStatement s =
+            c.prepareStatement("SELECT 1 FROM s3_staging WHERE upload_id = ?")) {
+      s.setObject(1, UUID.fromString(id));
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next();
+      }
+    } catch (SQLException e) {
+      throw new AssertionError("s3_staging of " + id + ": " + e, e);
+    }
   }
 
   /**
