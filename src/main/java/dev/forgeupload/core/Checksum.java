@@ -39,6 +39,15 @@ public record Checksum(String algorithm, byte[] expected) {
     return new Checksum(alg, digest);
   }
 
+  /** A fresh digest of every supported algorithm, by tus name. */
+  static Map<String, MessageDigest> allDigests() {
+    Map<String, MessageDigest> m = new java.util.LinkedHashMap<>();
+    for (String alg : SUPPORTED) {
+      m.put(alg, newDigest(alg));
+    }
+    return m;
+  }
+
   public MessageDigest newDigest() {
     return newDigest(algorithm);
   }

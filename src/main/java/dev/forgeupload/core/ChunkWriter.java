@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,8 +60,13 @@ final class ChunkWriter {
     try (StagingStore.Writer w = open(t)) {
       try {
         MessageDigest digest = p.checksum() == null ? null : p.checksum().newDigest();
-        copy(t, body, w, digest, whole, offsets, check);
-        verify(t, p, w, digest, offsets);
+        // a trailer names its algorithm after the body; a store that cannot read the body back
+        // (S3 staging: parts of an unfinished multipart upload) has every algorithm computed
+        Map<String, MessageDigest> all =
+            p.checksum() == null && p.trailerExpected() && !staging.rereadable()
+                ? Checksum.allDigests() : null;
+        copy(t, body, w, digest, all, whole, offsets, check);
+        verify(t, p, w, digest, all, offsets);
         if (check != null
             && (w.position() >= ContentPolicy.SNIFF_BYTES
                 || (t.hasLength() && w.position() == t.start() + t.limit()))) {
@@ -88,7 +94,8 @@ final class ChunkWriter {
 
   /** The body into the file, with checkpoints (recorded offsets) while it streams. */
   private void copy(Target t, InputStream body, StagingStore.Writer w, MessageDigest digest,
-      boolean whole, Offsets offsets, ContentGate.Check check) throws IOException {
+      Map<String, MessageDigest> all, boolean whole, Offsets offsets, ContentGate.Check check)
+      throws IOException {
     byte[] buf = new byte[BUFFER_BYTES];
     long written = 0;
     long lastAt = System.nanoTime();
@@ -104,6 +111,11 @@ final class ChunkWriter {
         if (digest != null) {
           digest.update(buf, 0, n);
         }
+        if (all != null) {
+          for (MessageDigest d : all.values()) {
+            d.update(buf, 0, n);
+          }
+        }
         written += n;
         if (check != null && !whole && w.position() >= ContentPolicy.SNIFF_BYTES) {
           check.run(w.position()); // before any checkpoint can record the bytes it covers
@@ -111,8 +123,11 @@ final class ChunkWriter {
         if (offsets.recorded()) {
           events.progress(t.id(), w.position(), t.hasLength() ? t.start() + t.limit() : null);
         }
-        if (!whole && w.position() - lastPos >= CHECKPOINT_MIN_BYTES
-            && System.nanoTime() - lastAt >= checkpointInterval.toNanos() && offsets.idle()) {
+        // timed checkpoints; and a store that commits pieces itself (S3 parts) is recorded as
+        // soon as one more piece is in
+        boolean timed = w.position() - lastPos >= CHECKPOINT_MIN_BYTES
+            && System.nanoTime() - lastAt >= checkpointInterval.toNanos();
+        if (!whole && (timed || w.committedPiece() > lastPos) && offsets.idle()) {
           lastPos = w.position();
           lastAt = System.nanoTime();
           offsets.checkpointAsync(w, lastPos);
@@ -138,7 +153,7 @@ final class ChunkWriter {
 
   /** The header or trailer checksum over the body; a mismatch undoes the body. */
   private void verify(Target t, Patch p, StagingStore.Writer w, MessageDigest digest,
-      Offsets offsets) throws IOException {
+      Map<String, MessageDigest> all, Offsets offsets) throws IOException {
     Checksum checksum = p.checksum();
     if (checksum == null && p.trailerChecksum() != null) {
       String trailer = p.trailerChecksum().get();
@@ -152,7 +167,8 @@ final class ChunkWriter {
         throw e;
       }
       // the trailer names its algorithm only now: hash the bytes just written (page cache)
-      digest = digestOf(t.id(), t.start(), w.position() - t.start(), checksum);
+      digest = all != null ? all.get(checksum.algorithm())
+          : digestOf(t.id(), t.start(), w.position() - t.start(), checksum);
     }
     if (checksum != null && !checksum.matches(digest.digest())) {
       rollback(t, w, offsets);

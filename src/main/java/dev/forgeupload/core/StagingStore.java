@@ -55,6 +55,14 @@ public interface StagingStore {
     }
   }
 
+  /**
+   * Whether {@link #read} can return the bytes a writer just wrote, anywhere in the upload (disk:
+   * yes; S3 staging: only the first bytes and the part in progress).
+   */
+  default boolean rereadable() {
+    return true;
+  }
+
   /** Streams {@code [from, from+count)} of the staged bytes. */
   InputStream read(UUID id, long from, long count) throws IOException;
 
@@ -84,6 +92,15 @@ public interface StagingStore {
     default long checkpoint(long position) throws IOException {
       force();
       return position;
+    }
+
+    /**
+     * The end of the last piece the store made durable on its own while writing (S3 staging: the
+     * last part S3 acknowledged), so the offset can follow it at once; -1 when it makes nothing
+     * durable before {@link #force} or {@link #checkpoint} (disk).
+     */
+    default long committedPiece() {
+      return -1;
     }
 
     /** Drops bytes after {@code offset} (rollback of an unverified or rejected body). */

@@ -204,6 +204,23 @@ public final class MinioS3Parts implements S3Parts {
   }
 
   @Override
+  public List<Stored> list(String prefix) throws IOException {
+    List<Stored> out = new ArrayList<>();
+    try {
+      for (io.minio.Result<io.minio.messages.Item> r : client.listObjects(
+          io.minio.ListObjectsArgs.builder().bucket(bucket).prefix(prefix).recursive(true)
+              .build())) {
+        io.minio.messages.Item i = r.get();
+        out.add(new Stored(i.objectName(),
+            i.lastModified() == null ? null : i.lastModified().toInstant()));
+      }
+    } catch (Exception e) {
+      throw new IOException("S3 list " + prefix + ": " + e.getMessage(), e);
+    }
+    return out;
+  }
+
+  @Override
   public void delete(String key) throws IOException {
     call("delete " + key,
         client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build()));

@@ -40,6 +40,11 @@ public interface S3Parts {
 
   void delete(String key) throws IOException;
 
+  /** Objects under {@code prefix} with when they were written. */
+  List<Stored> list(String prefix) throws IOException;
+
+  record Stored(String key, Instant modified) {}
+
   record Part(int number, String etag) {}
 
   record Pending(String key, String uploadId, Instant initiated) {}

@@ -38,6 +38,8 @@ public final class S3StagingStore implements StagingStore {
   static final int HEAD_BYTES = ContentPolicy.SNIFF_BYTES;
   /** Where the multipart uploads are (the object keys of {@link ObjectKeys}). */
   static final String UPLOADS_PREFIX = "uploads/";
+  /** Where the tail objects are. */
+  static final String TAILS_PREFIX = "staging/";
 
   private final S3Parts s3;
   private final StagingRows rows;
@@ -155,7 +157,13 @@ public final class S3StagingStore implements StagingStore {
 
   /** A tail object's key: new for every checkpoint, so a committed tail is never overwritten. */
   static String tailKey(UUID id, long offset) {
-    return "staging/" + id + "/tail-" + offset + "-" + UUID.randomUUID();
+    return TAILS_PREFIX + id + "/tail-" + offset + "-" + UUID.randomUUID();
+  }
+
+  /** Parts of an unfinished multipart upload cannot be read back. */
+  @Override
+  public boolean rereadable() {
+    return false;
   }
 
   @Override
@@ -347,10 +355,44 @@ public final class S3StagingStore implements StagingStore {
           log.info("S3MultipartSwept key={}", p.key());
         }
       }
-      return aborted;
+      return aborted + sweepTails(before);
     } catch (IOException | RuntimeException e) {
       log.warn("S3SweepFailed error={}", e.toString());
       return 0;
+    }
+  }
+
+  /**
+   * Tail objects no checkpoint names (a node died between putting a tail and writing its
+   * checkpoint row, or between dropping a row and deleting its tail).
+   */
+  private int sweepTails(Instant before) throws IOException {
+    int deleted = 0;
+    Map<UUID, Set<String>> named = new java.util.HashMap<>();
+    for (S3Parts.Stored o : s3.list(TAILS_PREFIX)) {
+      if (o.modified() == null || !o.modified().isBefore(before)) {
+        continue;
+      }
+      UUID id = tailOwner(o.key());
+      Set<String> keys = id == null ? Set.of() : named.computeIfAbsent(id,
+          k -> new java.util.HashSet<>(rows.checkpoints(k).stream()
+              .map(StagingRows.Checkpoint::tailKey).filter(java.util.Objects::nonNull).toList()));
+      if (!keys.contains(o.key())) {
+        deleteQuietly(o.key());
+        deleted++;
+        log.info("S3TailSwept key={}", o.key());
+      }
+    }
+    return deleted;
+  }
+
+  private static UUID tailOwner(String key) {
+    String rest = key.substring(TAILS_PREFIX.length());
+    int slash = rest.indexOf('/');
+    try {
+      return slash < 0 ? null : UUID.fromString(rest.substring(0, slash));
+    } catch (IllegalArgumentException e) {
+      return null;
     }
   }
 

@@ -140,6 +140,11 @@ final class S3Writer implements StagingStore.Writer {
     return Math.min(at, durable);
   }
 
+  @Override
+  public long committedPiece() {
+    return durable;
+  }
+
   /** Back to the checkpoint at {@code offset} (the body's start, or the last recorded one). */
   @Override
   public void truncate(long offset) throws IOException {

@@ -136,6 +136,17 @@ final class FakeS3 implements S3Parts {
   }
 
   @Override
+  public List<Stored> list(String prefix) {
+    List<Stored> out = new ArrayList<>();
+    for (String k : objects.keySet()) {
+      if (k.startsWith(prefix)) {
+        out.add(new Stored(k, Instant.now().minusSeconds(60)));
+      }
+    }
+    return out;
+  }
+
+  @Override
   public void delete(String key) {
     objects.remove(key);
   }

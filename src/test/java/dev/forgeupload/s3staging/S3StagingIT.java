@@ -52,7 +52,7 @@ class S3StagingIT {
   static void start() {
     server = TestServer.start(Map.of(
         "FORGE_STAGING", "s3",
-        "FORGE_S3_ORPHAN_SECONDS", "0",
+        "FORGE_S3_ORPHAN_SECONDS", "5", // never a multipart upload being created right now
         "FORGE_MAX_UPLOAD_BYTES", Long.toString(64L * MIB),
         "FORGE_CHECKPOINT_SECONDS", "0"));
     tus = new TusHttp(server.baseUrl());
@@ -154,6 +154,32 @@ class S3StagingIT {
   }
 
   @Test
+  void patches_alternating_between_two_nodes_that_share_no_disk_make_one_upload()
+      throws Exception {
+    try (TestServer other = TestServer.start(Map.of("FORGE_STAGING", "s3",
+        "FORGE_DATABASE_URL", server.databaseUrl(), "FORGE_REDIS_URL", server.redis().url(),
+        "FORGE_S3_BUCKET", server.bucket(), "FORGE_CHECKPOINT_SECONDS", "0"))) {
+      assertThat(other.dataDir()).isNotEqualTo(server.dataDir());
+      TusHttp[] nodes = {tus, new TusHttp(other.baseUrl())};
+      String base0 = server.baseUrl();
+      String path = TusHttp.path(tus.create(17 * MIB + 3, meta("both.bin", null)));
+      byte[] data = TestData.randomBytes(17 * MIB + 3, 28);
+      int[] cuts = {0, 2 * MIB, 6 * MIB + 1, 11 * MIB, 12 * MIB, data.length};
+      for (int i = 0; i + 1 < cuts.length; i++) {
+        TusHttp node = nodes[i % 2];
+        String url = (i % 2 == 0 ? base0 : other.baseUrl()) + path;
+        assertThat(nodes[(i + 1) % 2].offset(
+            (i % 2 == 0 ? other.baseUrl() : base0) + path)).isEqualTo(cuts[i]);
+        HttpResponse<byte[]> r = node.patch(url, cuts[i], data, cuts[i], cuts[i + 1] - cuts[i]);
+        TusHttp.assertStatus("PATCH " + i + " on node " + i % 2, r, 204);
+      }
+      JsonNode u = nodes[1].awaitStored(TusHttp.id(path), STORE_TIMEOUT);
+      assertThat(u.path("sha256").asText()).isEqualTo(TestData.sha256(data));
+      assertThat(object(u.path("storage_key").asText())).isEqualTo(data);
+    }
+  }
+
+  @Test
   void a_deferred_length_upload_takes_its_part_size_from_the_maximum() throws Exception {
     byte[] data = TestData.randomBytes(7 * MIB + 11, 22);
     String url = tus.createDeferred(meta("later.bin", null));
@@ -192,6 +218,33 @@ class S3StagingIT {
   }
 
   @Test
+  void a_checksum_trailer_over_several_parts_is_checked_without_reading_parts_back()
+      throws Exception {
+    byte[] data = TestData.randomBytes(11 * MIB + 7, 29);
+    String url = tus.create(data.length, meta("trailer.bin", null));
+    String id = TusHttp.id(url);
+    byte[] other = TestData.randomBytes(data.length, 30);
+    dev.forgeupload.testing.RawHttp raw = new dev.forgeupload.testing.RawHttp(server.baseUrl());
+
+    dev.forgeupload.testing.RawHttp.Response bad = raw.patch(url, 0)
+        .header("Transfer-Encoding", "chunked").header("Trailer", "Upload-Checksum")
+        .body(dev.forgeupload.testing.RawHttp.chunked(data, 256 * 1024,
+            "Upload-Checksum: sha1 " + TestData.checksum("sha1", other)))
+        .send();
+    assertThat(bad.status()).as(bad.text()).isEqualTo(460);
+    assertThat(tus.offset(url)).isZero();
+
+    dev.forgeupload.testing.RawHttp.Response good = raw.patch(url, 0)
+        .header("Transfer-Encoding", "chunked").header("Trailer", "Upload-Checksum")
+        .body(dev.forgeupload.testing.RawHttp.chunked(data, 256 * 1024,
+            "Upload-Checksum: md5 " + TestData.checksum("md5", data)))
+        .send();
+    assertThat(good.status()).as(good.text()).isEqualTo(204);
+    JsonNode u = tus.awaitStored(id, STORE_TIMEOUT);
+    assertThat(u.path("sha256").asText()).isEqualTo(TestData.sha256(data));
+  }
+
+  @Test
   void termination_aborts_the_multipart_upload_and_deletes_the_tail() throws Exception {
     byte[] data = TestData.randomBytes(7 * MIB, 24);
     String url = tus.create(data.length + 100, meta("gone.bin", null));
@@ -209,15 +262,18 @@ class S3StagingIT {
   }
 
   @Test
-  void the_sweeper_aborts_a_multipart_upload_no_row_owns() throws Exception {
+  void the_sweeper_aborts_a_multipart_upload_and_deletes_a_tail_no_row_owns() throws Exception {
     String key = "uploads/2026/12/02/" + UUID.randomUUID() + "/orphan.bin";
     s3.createMultipartUpload(CreateMultipartUploadArgs.builder().bucket(server.bucket())
         .object(key).build()).get();
     assertThat(multipartsWith(key)).hasSize(1);
+    String tail = "staging/" + UUID.randomUUID() + "/tail-7-" + UUID.randomUUID();
+    s3.putObject(io.minio.PutObjectArgs.builder().bucket(server.bucket()).object(tail)
+        .stream(new java.io.ByteArrayInputStream(new byte[7]), 7L, null).build()).get();
 
-    Poll.until("the orphan swept", Duration.ofSeconds(40), () -> {
+    Poll.until("the orphans swept", Duration.ofSeconds(90), () -> {
       try {
-        return multipartsWith(key).size();
+        return multipartsWith(key).size() + keys(tail).size();
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }

@@ -213,6 +213,20 @@ class S3StagingStoreTest {
   }
 
   @Test
+  void the_sweeper_deletes_tails_no_checkpoint_names_and_keeps_the_live_one() throws Exception {
+    byte[] data = data(2 * MIB);
+    UUID id = newUpload(data.length);
+    patch(node(), id, data, 0, MIB);
+    String live = rows.checkpoint(id, MIB).orElseThrow().tailKey();
+    String lost = S3StagingStore.tailKey(id, 2 * MIB); // put, then the node died
+    s3.put(lost, data, 10);
+
+    assertThat(node().sweep()).isEqualTo(1);
+
+    assertThat(s3.objects).containsKey(live).doesNotContainKey(lost);
+  }
+
+  @Test
   void an_s3_without_part_copy_gets_the_tail_sent_again() throws Exception {
     s3.copyPartWorks = false;
     byte[] data = data(6 * MIB + 7);
