@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.forgeupload.testing.TestS3;
+import dev.forgeupload.testing.StagedBytes;
 import dev.forgeupload.testing.TestServer;
 import dev.forgeupload.testing.TusHttp;
 import dev.forgeupload.testing.TestData;
@@ -20,8 +21,6 @@ import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -73,10 +72,6 @@ class PipelineIT {
     }
   }
 
-  private static Path staged(TestServer s, String id) {
-    return s.dataDir().resolve("staging").resolve(id + ".bin");
-  }
-
   private static final Pattern KEY =
       Pattern.compile("uploads/(\\d{4})/(\\d{2})/(\\d{2})/([0-9a-f-]{36})/([^/]+)");
 
@@ -105,17 +100,17 @@ class PipelineIT {
 
     assertThat(Backends.object(s3, server.bucket(), key)).isEqualTo(data);
     assertThat(Backends.keysOf(s3, server.bucket(), id)).containsExactly(key);
-    Poll.until("staging file removed", Duration.ofSeconds(10),
-        () -> Files.exists(staged(server, id)), exists -> !exists);
+    Poll.until("staged bytes removed", Duration.ofSeconds(10),
+        () -> StagedBytes.present(server, id, key), present -> !present);
   }
 
   @Test
   void download_after_stored_streams_from_s3_with_ranges() {
     byte[] data = TestData.randomBytes(2 * MIB + 17, 2);
     String id = TusHttp.id(tus.upload(data, meta("clip.bin", null)));
-    tus.awaitStored(id, STORE_TIMEOUT);
-    Poll.until("staging file removed", Duration.ofSeconds(10),
-        () -> Files.exists(staged(server, id)), exists -> !exists);
+    String key = tus.awaitStored(id, STORE_TIMEOUT).path("storage_key").asText();
+    Poll.until("staged bytes removed", Duration.ofSeconds(10),
+        () -> StagedBytes.present(server, id, key), present -> !present);
     // Staging is gone: whatever the API returns now can only have come from S3.
 
     String content = "/api/v1/uploads/" + id + "/content";
@@ -292,11 +287,11 @@ class PipelineIT {
       String url = b.create(1000, meta("half.bin", null));
       String id = TusHttp.id(url);
       assertThat(tus.patch(url, 0, new byte[400], 0, 400).statusCode()).isEqualTo(204);
-      assertThat(Files.exists(staged(expiring, id))).as("staged while uploading").isTrue();
+      assertThat(StagedBytes.present(expiring, id)).as("staged while uploading").isTrue();
 
       b.awaitState(id, "expired", Duration.ofSeconds(15), Set.of("queued", "stored"));
       Poll.until("staging freed", Duration.ofSeconds(10),
-          () -> Files.exists(staged(expiring, id)), exists -> !exists);
+          () -> StagedBytes.present(expiring, id), present -> !present);
       assertThat(tus.head(url).statusCode()).isEqualTo(410);
       assertThat(tus.patch(url, 400, new byte[600], 0, 600).statusCode()).isIn(404, 410);
     }

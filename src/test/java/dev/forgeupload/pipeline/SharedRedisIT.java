@@ -8,6 +8,7 @@ import dev.forgeupload.ForgeServer;
 import dev.forgeupload.config.Config;
 import dev.forgeupload.queue.RedisNames;
 import dev.forgeupload.testing.Poll;
+import dev.forgeupload.testing.Staging;
 import dev.forgeupload.testing.TestData;
 import dev.forgeupload.testing.TestRedis;
 import dev.forgeupload.testing.TestS3;
@@ -257,6 +258,7 @@ class SharedRedisIT {
       env.put("FORGE_S3_BUCKET", server.bucket());
       env.put("FORGE_DATA_DIR", server.dataDir().toString());
       env.put("FORGE_WORKER_CONCURRENCY", Integer.toString(threads));
+      env.put("FORGE_STAGING", Staging.mode());
       return ForgeServer.start(Config.fromEnv(env), false);
     }
 

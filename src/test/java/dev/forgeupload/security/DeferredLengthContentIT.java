@@ -5,6 +5,7 @@ import static dev.forgeupload.testing.TusHttp.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.forgeupload.testing.StagedBytes;
 import dev.forgeupload.testing.Samples;
 import dev.forgeupload.testing.TestServer;
 import dev.forgeupload.testing.TusHttp;
@@ -55,7 +56,7 @@ class DeferredLengthContentIT {
     JsonNode u = http.uploadJson(id);
     assertThat(u.get("state").asText()).isEqualTo("failed");
     assertThat(u.get("error").asText()).isEqualTo(reason);
-    assertThat(server.dataDir().resolve("staging").resolve(id + ".bin")).doesNotExist();
+    assertThat(StagedBytes.present(server, id)).as("staged bytes of %s", id).isFalse();
     // no more bytes, no download, no retry
     assertThat(http.patch(url, 0, new byte[1]).statusCode()).isEqualTo(403);
     assertThat(http.get("/api/v1/uploads/" + id + "/content").statusCode()).isEqualTo(409);

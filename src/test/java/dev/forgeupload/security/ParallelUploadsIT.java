@@ -5,12 +5,13 @@ import static dev.forgeupload.testing.TusHttp.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.forgeupload.testing.StagedBytes;
 import dev.forgeupload.testing.TestData;
 import dev.forgeupload.testing.TestServer;
 import dev.forgeupload.testing.TusHttp;
+import dev.forgeupload.testing.TusJs;
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -78,7 +78,7 @@ class ParallelUploadsIT {
         String id = TusHttp.id(part);
         JsonNode j = http.awaitState(id, "concatenated", Duration.ofSeconds(10));
         assertThat(j.path("offset").asLong()).isEqualTo(j.path("length").asLong());
-        assertThat(server.dataDir().resolve("staging").resolve(id + ".bin")).doesNotExist();
+        assertThat(StagedBytes.present(server, id)).as("staged bytes of part %s", id).isFalse();
         // a client resuming may HEAD its parts: still 200 with the whole offset
         HttpResponse<byte[]> head = http.head(part);
         assertThat(head.statusCode()).isEqualTo(200);
@@ -87,9 +87,7 @@ class ParallelUploadsIT {
         assertThat(head.headers().firstValue("Upload-Concat")).hasValue("partial");
       }
       // staging holds nothing of these files any more
-      try (var staged = Files.list(server.dataDir().resolve("staging"))) {
-        assertThat(staged.filter(p -> p.toString().endsWith(".bin")).toList()).isEmpty();
-      }
+      assertThat(stagedFiles(server)).isEmpty();
 
       // nothing is unfinished: six new uploads fit, the seventh is over the limit
       List<String> open = new ArrayList<>();
@@ -147,9 +145,18 @@ class ParallelUploadsIT {
       assertThat(byState(after)).isEqualTo(Map.of("stored", 3L));
       assertThat(after.path("storage").path("stored_bytes").asLong()).isEqualTo(left);
       assertThat(after.path("storage").path("stored_objects").asLong()).isEqualTo(3);
-      try (var staged = Files.list(server.dataDir().resolve("staging"))) {
-        assertThat(staged.filter(p -> p.toString().endsWith(".bin")).toList()).isEmpty();
-      }
+      assertThat(stagedFiles(server)).isEmpty();
+    }
+  }
+
+  /** Staged files on the server's disk (none ever with s3 staging, none left with disk). */
+  private static List<Path> stagedFiles(TestServer server) throws IOException {
+    Path dir = server.dataDir().resolve("staging");
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (var staged = Files.list(dir)) {
+      return staged.filter(p -> p.toString().endsWith(".bin")).toList();
     }
   }
 
@@ -183,69 +190,5 @@ class ParallelUploadsIT {
       m.put(s.path("state").asText(), s.path("uploads").asLong());
     }
     return m;
-  }
-
-  /** The real tus-js-client (Node build) from webapp/node_modules, one upload per process. */
-  static final class TusJs {
-    private static final Path WEBAPP = Path.of(System.getProperty("user.dir"), "webapp");
-    private static final Path SCRIPT =
-        Path.of(System.getProperty("user.dir"), "src", "test", "node", "tus-js-upload.mjs");
-
-    /** Uploads {@code file}; returns the upload URL (asserting success). */
-    static String upload(Path file, String endpoint, String token, int parallel, int chunk)
-        throws IOException, InterruptedException {
-      return upload(file, endpoint, token, parallel, chunk, null);
-    }
-
-    /** The same, resuming a parallel upload from {@code resumeParts} (space-separated URLs). */
-    static String upload(
-        Path file, String endpoint, String token, int parallel, int chunk, String resumeParts)
-        throws IOException, InterruptedException {
-      installOnce();
-      ProcessBuilder pb =
-          new ProcessBuilder(
-              "node", SCRIPT.toString(), WEBAPP.toString(), file.toString(), endpoint,
-              Integer.toString(parallel), Integer.toString(chunk));
-      pb.environment().put("FORGE_TOKEN", token);
-      if (resumeParts != null) {
-        pb.environment().put("FORGE_RESUME_PARTS", resumeParts);
-      }
-      pb.redirectErrorStream(true);
-      Process p = pb.start();
-      byte[] out = p.getInputStream().readAllBytes();
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new AssertionError("tus-js-client did not finish within 120 s");
-      }
-      String printed = new String(out, StandardCharsets.UTF_8);
-      assertThat(p.exitValue()).as("tus-js-client (parallelUploads=%d): %s", parallel, printed)
-          .isZero();
-      String last = printed.strip().lines().reduce((a, b) -> b).orElse("");
-      return json(last).path("url").asText();
-    }
-
-    private static JsonNode json(String line) throws IOException {
-      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
-    }
-
-    private static boolean installed;
-
-    /** {@code npm ci} in webapp/ when its node_modules lack tus-js-client (as scripts/test-ui). */
-    private static synchronized void installOnce() throws IOException, InterruptedException {
-      if (installed || Files.isDirectory(WEBAPP.resolve("node_modules/tus-js-client"))) {
-        installed = true;
-        return;
-      }
-      Process p =
-          new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
-              .directory(WEBAPP.toFile())
-              .redirectErrorStream(true)
-              .start();
-      byte[] out = p.getInputStream().readAllBytes();
-      if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-        throw new AssertionError("npm ci in webapp/ failed: " + new String(out, StandardCharsets.UTF_8));
-      }
-      installed = true;
-    }
   }
 }

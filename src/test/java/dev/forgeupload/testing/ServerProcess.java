@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * ForgeUpload as a separate JVM ({@code java -cp <test classpath> dev.forgeupload.Main}), for
  * tests that kill it (SIGKILL), stop it (SIGTERM) or run two of them. Its stdout and stderr go to
- * {@code target/e2e-logs/<name>-<n>.log}. {@link #start} returns once {@code GET /readyz} is 200.
+ * {@code target/e2e-logs/<staging>/<name>-<n>-<test JVM pid>.log} (the pid keeps parallel test
+ * forks apart). {@link #start} returns once {@code GET /readyz} is 200. It runs with {@code
+ * FORGE_STAGING} from {@link Staging} unless {@code env} sets it.
  */
 public final class ServerProcess implements AutoCloseable {
   private static final AtomicInteger STARTS = new AtomicInteger();
@@ -48,9 +50,12 @@ public final class ServerProcess implements AutoCloseable {
     this.dataDir = dataDir;
     this.env = Map.copyOf(env);
     this.port = freePort();
-    Path logs = targetDir().resolve("e2e-logs");
+    Path logs =
+        targetDir().resolve("e2e-logs").resolve(env.getOrDefault("FORGE_STAGING", Staging.mode()));
     Files.createDirectories(logs);
-    this.log = logs.resolve(name + "-" + STARTS.incrementAndGet() + ".log");
+    this.log =
+        logs.resolve(
+            name + "-" + STARTS.incrementAndGet() + "-" + ProcessHandle.current().pid() + ".log");
 
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -67,6 +72,7 @@ public final class ServerProcess implements AutoCloseable {
     penv.put("FORGE_HTTP_HOST", "127.0.0.1");
     penv.put("FORGE_HTTP_PORT", Integer.toString(port));
     penv.put("FORGE_DATA_DIR", dataDir.toString());
+    penv.put("FORGE_STAGING", Staging.mode());
     penv.putAll(env);
     pb.redirectErrorStream(true);
     Files.writeString(

@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * A real ForgeUpload (Jetty on a free port, real PostgreSQL) inside the test JVM. Extra
- * environment entries override the defaults, e.g. {@code FORGE_MAX_UPLOAD_BYTES}.
+ * environment entries override the defaults, e.g. {@code FORGE_MAX_UPLOAD_BYTES}; {@code
+ * FORGE_STAGING} comes from {@link Staging} unless given.
  */
 public final class TestServer implements AutoCloseable {
   private final ForgeServer server;
@@ -44,6 +45,7 @@ public final class TestServer implements AutoCloseable {
     // tests send bursts from one address; the limits are tested where they are set explicitly
     e.put("FORGE_RATE_ADDRESS_PER_MINUTE", "0");
     e.put("FORGE_RATE_OWNER_PER_MINUTE", "0");
+    e.put("FORGE_STAGING", Staging.mode());
     e.putAll(env);
     try {
       server = ForgeServer.start(Config.fromEnv(e));

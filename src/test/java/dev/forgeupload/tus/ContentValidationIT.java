@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.forgeupload.core.ContentPolicy;
+import dev.forgeupload.testing.StagedBytes;
 import dev.forgeupload.testing.Poll;
 import dev.forgeupload.testing.Samples;
 import dev.forgeupload.testing.TestServer;
 import dev.forgeupload.testing.TusHttp;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
@@ -48,10 +48,6 @@ class ContentValidationIT {
     return tus.post("/api/v1/uploads/" + id + "/retry");
   }
 
-  private static Path staged(String id) {
-    return server.dataDir().resolve("staging").resolve(id + ".bin");
-  }
-
   private static HttpResponse<byte[]> createWithUpload(byte[] data, String metadata) {
     return tus.tryCreateWithBody(data, metadata, null);
   }
@@ -66,7 +62,7 @@ class ContentValidationIT {
     JsonNode u = api(id);
     assertThat(u.get("state").asText()).isEqualTo("failed");
     assertThat(u.get("error").asText()).isEqualTo(reason);
-    assertThat(staged(id)).doesNotExist();
+    assertThat(StagedBytes.present(server, id)).as("staged bytes of %s", id).isFalse();
     HttpResponse<byte[]> r = retry(id);
     assertThat(r.statusCode()).as("retry: %s", text(r)).isEqualTo(409);
     assertThat(text(r)).contains("cannot be retried");
