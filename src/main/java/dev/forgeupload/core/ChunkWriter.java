@@ -55,6 +55,22 @@ final class ChunkWriter {
       throw UploadException.tooLarge("body of " + p.contentLength() + " bytes at offset "
           + t.start() + " runs past " + t.limitName());
     }
+    try {
+      return writeBody(t, p, body, offsets, check);
+    } catch (BodyReadException e) {
+      throw e;
+    } catch (IOException e) {
+      // staging itself failed (S3 unreachable or refusing, a disk full or gone): nothing past
+      // the recorded offset counts, and the client is told to come back rather than a 500
+      log.warn("StagingWriteFailed id={} error={}", t.id(), e.toString());
+      throw new UploadException(Problem.STAGING_UNAVAILABLE,
+          "the upload's bytes could not be staged right now; ask for the offset (HEAD) and "
+              + "resume later");
+    }
+  }
+
+  private long writeBody(Target t, Patch p, InputStream body, Offsets offsets,
+      ContentGate.Check check) throws IOException {
     // a checksummed or unrecorded body is kept whole or not at all: no checkpoints
     boolean whole = p.checksummed() || !offsets.recorded();
     try (StagingStore.Writer w = open(t)) {

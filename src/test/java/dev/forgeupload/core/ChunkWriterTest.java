@@ -178,7 +178,8 @@ class ChunkWriterTest {
     Upload u = f.create(3L * MIB);
     f.staging.failForce = new IOException("disk gone");
     assertThatThrownBy(() -> f.append(u.id(), 0, random(3 * MIB)))
-        .isInstanceOf(IOException.class).hasMessage("disk gone");
+        .isInstanceOfSatisfying(UploadException.class,
+            e -> assertThat(e.problem()).isEqualTo(Problem.STAGING_UNAVAILABLE));
     assertThat(f.row(u.id()).offset()).isZero();
   }
 
@@ -246,6 +247,18 @@ class ChunkWriterTest {
     UploadException e = refusal(u, patch(10), body(random(5)));
     assertThat(e.problem()).isEqualTo(Problem.STAGING_UNAVAILABLE);
     assertThat(e.getMessage()).startsWith("this node does not hold the upload's first 10 bytes");
+  }
+
+  @Test
+  void staging_that_fails_is_503_and_the_offset_stays() throws IOException {
+    Upload u = f.create(20L);
+    f.append(u.id(), 0, random(4));
+    f.staging.failForce = new IOException("No space left on device");
+    UploadException e = refusal(u, patch(4), body(random(6)));
+    assertThat(e.problem()).isEqualTo(Problem.STAGING_UNAVAILABLE);
+    assertThat(e.status()).isEqualTo(503);
+    assertThat(e.getMessage()).doesNotContain("No space").contains("resume later");
+    assertThat(f.row(u.id()).offset()).isEqualTo(4);
   }
 
   @Test
