@@ -3,6 +3,7 @@ package dev.forgeupload;
 import dev.forgeupload.config.Config;
 import dev.forgeupload.config.ServicesConfig;
 import dev.forgeupload.core.ContentPolicy;
+import dev.forgeupload.core.JobQueue;
 import dev.forgeupload.core.OwnerLimits;
 import dev.forgeupload.core.UploadWriter;
 import dev.forgeupload.core.Uploads;
@@ -13,6 +14,7 @@ import dev.forgeupload.db.JooqUploadRepository;
 import dev.forgeupload.db.PgUploadLocks;
 import dev.forgeupload.http.Metrics;
 import dev.forgeupload.objectstore.MinioObjectStore;
+import dev.forgeupload.queue.BackgroundEnqueue;
 import dev.forgeupload.queue.RedisJobQueue;
 import dev.forgeupload.queue.RedisNames;
 import dev.forgeupload.queue.RedisUploadEvents;
@@ -76,9 +78,11 @@ record Backends(
     }
     Metrics metrics = started.add(new Metrics());
     JooqUploadRepository repo = new JooqUploadRepository(db.dsl(), config.uploads().lockLease());
-    PgUploadLocks locks = started.add(new PgUploadLocks(db.dsl(), config.uploads().lockLease()));
+    PgUploadLocks locks = started.add(new PgUploadLocks(db.lazyDsl(), config.uploads().lockLease()));
     DiskStagingStore staging = new DiskStagingStore(config.services().stagingDir());
-    Uploads uploads = uploads(config, repo, staging, objects, queue, events, metrics);
+    // the write path enqueues in the background: a 201/204 does not wait for Redis
+    JobQueue writeQueue = started.add(new BackgroundEnqueue(queue));
+    Uploads uploads = uploads(config, repo, staging, objects, writeQueue, events, metrics);
     return new Backends(db, redis, names, queue, events, objects, metrics, repo,
         new JooqStoringClaims(db.dsl()), locks, staging, uploads);
   }
@@ -128,7 +132,7 @@ record Backends(
 
   private static Uploads uploads(
       Config config, JooqUploadRepository repo, DiskStagingStore staging,
-      MinioObjectStore objects, RedisJobQueue queue, RedisUploadEvents events, Metrics metrics) {
+      MinioObjectStore objects, JobQueue queue, RedisUploadEvents events, Metrics metrics) {
     return Uploads.wire(
         repo,
         staging,
