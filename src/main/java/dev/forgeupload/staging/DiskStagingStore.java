@@ -36,7 +36,7 @@ import org.apache.commons.io.input.BoundedInputStream;
  */
 public final class DiskStagingStore implements StagingStore {
   /** Bytes written after which a background flush starts. */
-  static final long FLUSH_BYTES = Long.getLong("forge.ab.flush", 2L << 20); // AB-TEMP
+  static final long FLUSH_BYTES = 2L << 20;
   private static final ExecutorService FLUSHES =
       Executors.newCachedThreadPool(
           r -> {
@@ -146,7 +146,7 @@ public final class DiskStagingStore implements StagingStore {
       }
       position += len;
       unflushed += len;
-      if (FLUSH_BYTES > 0 && unflushed >= FLUSH_BYTES) {
+      if (unflushed >= FLUSH_BYTES) {
         flushInBackground();
       }
     }
