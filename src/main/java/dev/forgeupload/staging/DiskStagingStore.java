@@ -59,13 +59,19 @@ public final class DiskStagingStore implements StagingStore {
 
   @Override
   public Writer openWriter(UUID id, long offset) throws IOException {
-    FileChannel ch;
+    FileChannel ch = null;
     long ticket = 0; // a file created here: its name is made durable with its first force
-    try {
-      ch = FileChannel.open(file(id), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      ticket = dirSync.created();
-    } catch (FileAlreadyExistsException e) {
-      ch = FileChannel.open(file(id), StandardOpenOption.WRITE);
+    while (ch == null) {
+      try {
+        ch = FileChannel.open(file(id), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        ticket = dirSync.created();
+      } catch (FileAlreadyExistsException e) {
+        try {
+          ch = FileChannel.open(file(id), StandardOpenOption.WRITE);
+        } catch (NoSuchFileException gone) {
+          // deleted between the two opens: create it after all
+        }
+      }
     }
     try {
       if (ch.size() > offset) {
