@@ -128,6 +128,24 @@ async function create(agent, size, extra = {}, body) {
   return { loc: new URL(r.headers.location, baseUrl), res: r };
 }
 
+// POST then PATCHes of `patchBytes` each, one after the other (tus-js-client / Uppy with
+// chunkSize set, tus-java-client's chunked uploads): per-PATCH latencies go to `patchLat`.
+async function uploadPatches(agent, path, size, patchBytes, patchLat) {
+  const { loc } = await create(agent, size, { 'Content-Length': '0' });
+  for (let off = 0; off < size; off += patchBytes) {
+    const n = Math.min(patchBytes, size - off);
+    const body = fs.createReadStream(path, { start: off, end: off + n - 1, highWaterMark: readChunk });
+    const s = performance.now();
+    const r = await send(agent, 'PATCH', loc, {
+      'Upload-Offset': String(off), 'Content-Type': 'application/offset+octet-stream', 'Content-Length': String(n),
+    }, body);
+    patchLat.push(performance.now() - s);
+    if (r.status !== 204) fail(`PATCH at ${off} -> ${r.status}`);
+    if (r.headers['upload-offset'] !== String(off + n)) fail(`PATCH Upload-Offset ${r.headers['upload-offset']} != ${off + n}`);
+  }
+  return loc;
+}
+
 // POST then a single PATCH with the whole body streamed from `path`.
 async function uploadPostPatch(agent, path, size, chunked) {
   const { loc } = await create(agent, size, { 'Content-Length': '0' });
@@ -199,23 +217,32 @@ function treeCpuTicks(root) {
   return t;
 }
 
+// What a helper process is: the embedded S3Proxy (a JVM whose command line names s3proxy),
+// PostgreSQL (the postmaster and its backends, by executable name), or another one (Redis).
+function role(p) {
+  let cmd = '';
+  try { cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'latin1'); } catch { /* gone */ }
+  if (cmd.includes('s3proxy')) return 's3proxy';
+  let comm = '';
+  try { comm = fs.readFileSync(`/proc/${p}/comm`, 'latin1').trim(); } catch { /* gone */ }
+  return comm === 'postgres' || cmd.startsWith('postgres') ? 'postgres' : 'other';
+}
+
 // CPU ticks of the tree by role: the server process, the embedded S3Proxy (a JVM whose command
 // line names s3proxy), and every other helper (PostgreSQL, Redis).
 function treeCpuByRole(root) {
-  const t = { server: 0, s3proxy: 0, other: 0 };
+  const t = { server: 0, s3proxy: 0, postgres: 0, other: 0 };
   for (const p of tree(root)) {
     const c = readStat(p)?.cpu || 0;
     if (p === root) { t.server += c; continue; }
-    let cmd = '';
-    try { cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'latin1'); } catch { /* gone */ }
-    if (cmd.includes('s3proxy')) t.s3proxy += c; else t.other += c;
+    t[role(p)] += c;
   }
   return t;
 }
 const cpuDelta = (a, b) => (a && b ? Object.fromEntries(Object.keys(a).map((k) => [k, Math.max(0, b[k] - a[k]) / clkTck])) : null);
 
 class Sampler {
-  constructor(root) { this.root = root; this.peak = 0; this.peakHelpers = 0; this.members = [root]; this.n = 0; }
+  constructor(root) { this.root = root; this.peak = 0; this.peakHelpers = 0; this.peakTree = 0; this.members = [root]; this.n = 0; }
   sample() {
     if (this.n++ % 10 === 0) this.members = tree(this.root);
     const rss = statusKiB(this.root, 'VmRSS');
@@ -223,6 +250,7 @@ class Sampler {
     const helpers = this.members.reduce((a, p) => a + (p === this.root ? 0 : pssKiB(p)), 0);
     if (rss > this.peak) this.peak = rss;
     if (helpers > this.peakHelpers) this.peakHelpers = helpers;
+    if (rss + helpers > this.peakTree) this.peakTree = rss + helpers; // JVM + helpers at one instant
   }
   start() { this.sample(); this.t = setInterval(() => this.sample(), 100); }
   stop() { clearInterval(this.t); this.sample(); }
@@ -241,7 +269,11 @@ async function measured(kind) {
   const size = fs.statSync(need('file')).size;
   let count, concurrency, one;
   const small = kind === 'small' ? fs.readFileSync(file) : null; // small bodies only (16 KiB)
-  if (kind === 'big-cl' || kind === 'big-chunked') {
+  const patchLat = [];
+  if (kind === 'big-patches') {
+    count = 1; concurrency = 1;
+    one = (agent) => uploadPatches(agent, file, size, Number(opt['patch-bytes'] || 8 * 1024 * 1024), patchLat);
+  } else if (kind === 'big-cl' || kind === 'big-chunked') {
     count = 1; concurrency = 1;
     one = (agent) => uploadPostPatch(agent, file, size, kind === 'big-chunked');
   } else if (kind === 'concurrent') {
@@ -256,6 +288,7 @@ async function measured(kind) {
   const lat = []; const locs = []; const errors = [];
   const sampler = pid ? new Sampler(pid) : null;
   const cpu0 = pid ? treeCpuTicks(pid) : [0, 0];
+  const roles0 = pid ? treeCpuByRole(pid) : null;
   sampler?.start();
   const t0 = performance.now();
   await pool(count, concurrency, async () => {
@@ -275,6 +308,7 @@ async function measured(kind) {
   const cpuSecHelpers = cpu1 ? Math.max(0, cpu1[1] - cpu0[1]) / clkTck : null;
   const cpuSec = cpu1 ? cpuSecMain + cpuSecHelpers : null;
   const hwm = pid ? statusKiB(pid, 'VmHWM') : null;
+  const cpuSecByRole = cpu1 ? cpuDelta(roles0, treeCpuByRole(pid)) : null;
 
   // Clean up (tus termination) outside the measured window; failures ignored.
   let deleted = 0;
@@ -296,8 +330,13 @@ async function measured(kind) {
     mbPerSec: okBytes / wall / 1e6, uploadsPerSec: lat.length / wall,
     p50Ms: pct(lat, 50), p99Ms: pct(lat, 99),
     peakRssKiB: sampler ? sampler.peak : null, vmHwmKiB: hwm,
-    peakHelpersRssKiB: sampler ? sampler.peakHelpers : null,
+    peakHelpersRssKiB: sampler ? sampler.peakHelpers : null, peakTreeKiB: sampler ? sampler.peakTree : null,
     cpuSec, cpuSecMain, cpuSecHelpers, cpuSecPerGiB: cpuSec !== null && gib > 0 ? cpuSec / gib : null,
+    cpuSecByRole,
+    // server + PostgreSQL per successful upload (ForgeUpload's PostgreSQL is part of its cost)
+    cpuMsPerUpload: cpuSecByRole && lat.length ? (cpuSecByRole.server + cpuSecByRole.postgres) * 1000 / lat.length : null,
+    patchP50Ms: patchLat.length ? pct([...patchLat].sort((a, b) => a - b), 50) : null,
+    patchP99Ms: patchLat.length ? pct([...patchLat].sort((a, b) => a - b), 99) : null,
     serverAlive, deleted,
   };
 }
@@ -417,7 +456,8 @@ async function drain() {
   let pending = null; let cores = null; let idle = false;
   while (performance.now() - t0 < limitMs) {
     pending = 0;
-    for (const st of ['queued', 'storing']) {
+    // with the worker off (--worker-off) queued uploads stay queued: only wait for quiet
+    for (const st of opt['worker-off'] ? [] : ['queued', 'storing']) {
       try {
         const r = await getJson(agent, new URL(`${apiBase.pathname.replace(/\/$/, '')}?state=${st}&limit=1`, apiBase));
         if (r.status === 200) pending += r.body.items.length;

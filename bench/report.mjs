@@ -18,6 +18,7 @@ const mib = (b) => (b >= 2 ** 30 ? `${+(b / 2 ** 30).toFixed(2)} GiB` : b >= 2 *
 const ROWS = [
   ['big-cl', () => `1. 1 × ${mib(meta.bigBytes)}, one PATCH, Content-Length`],
   ['big-chunked', () => `2. 1 × ${mib(meta.bigBytes)}, one PATCH, chunked`],
+  ['big-patches', () => `2b. 1 × ${mib(meta.bigBytes)} as sequential ${mib(meta.patchBytes || 8 * 2 ** 20)} PATCHes`],
   ['concurrent', () => `3. ${meta.concCount} × ${mib(meta.concBytes)} concurrent, POST+PATCH`],
   ['small', () => `4. ${meta.smallCount} × ${mib(meta.smallBytes)} creation-with-upload, c=${meta.smallConc}`],
 ];
@@ -34,23 +35,23 @@ out.push(`- targets run alternately per row (order shown in each row); servers s
 for (const [k, name] of TARGETS) out.push(`- ${name}: ${status[k]}`);
 const dd = meta.dd;
 if (meta.pipeline !== 'only') out.push(`- disk ceiling: \`dd if=/dev/zero bs=4M count=${dd?.count ?? '?'} conv=fdatasync\` into ${meta.tmp}: ${dd && dd.mbPerSec ? `**${f(dd.mbPerSec)} MB/s** (${mib(dd.bytes)} in ${f(dd.sec, 2)} s)` : 'n/a'}`);
-out.push('', 'MB = 10^6 bytes. Latency = POST sent → final response received, per upload. Peak RSS = max VmRSS of the server process, sampled every 100 ms during the pass ("+N helpers": peak summed Pss of its helper processes, e.g. ForgeUpload\'s embedded PostgreSQL). CPU s = utime+stime (incl. reaped children) of the server and its helpers, before/after the pass, / CLK_TCK (helpers\' share in parentheses). CPU s/GiB uses bytes of successful uploads.', '');
+out.push('', 'MB = 10^6 bytes. Latency = POST sent → final response received, per upload. Peak RSS = max VmRSS of the server process, sampled every 100 ms during the pass ("+N helpers": peak summed Pss of its helper processes, e.g. ForgeUpload\'s embedded PostgreSQL). CPU s = utime+stime (incl. reaped children) of the server and its helpers, before/after the pass, / CLK_TCK (helpers\' share in parentheses). CPU s/GiB uses bytes of successful uploads. PG CPU s = the embedded PostgreSQL\'s share of the helpers\' CPU; CPU ms/upload = (server + PostgreSQL) CPU per successful upload. Tree MiB = peak of server VmRSS + helpers\' Pss at one sample. PATCH p50 = per-PATCH latency in row 2b.', '');
 
 const ratio = (a, b) => (a == null || b == null || !b ? 'n/a' : `${a / b >= 10 ? (a / b).toFixed(1) : (a / b).toFixed(2)}×`);
 const only = meta.pipeline === 'only';
 if (only) out.push('**BENCH_PIPELINE=only: rows 1–4, the peer, the sink and dd were not run.**', '');
 if (!only) {
-out.push('| Workload | Target | MB/s | uploads/s | p50 ms | p99 ms | peak RSS MiB | CPU s | CPU s/GiB | errors |');
-out.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+out.push('| Workload | Target | MB/s | uploads/s | p50 ms | p99 ms | peak RSS MiB | tree MiB | CPU s | PG CPU s | CPU s/GiB | CPU ms/upload | PATCH p50 ms | errors |');
+out.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
 for (const [row, title] of ROWS) {
   const order = (json(`${row}.order.json`) || TARGETS.map(([k]) => k));
   for (const t of order) {
     const name = TARGETS.find(([k]) => k === t)[1];
     const r = get(row, t);
-    if (!r) { out.push(`| ${title()} | ${name} | not run | | | | | | | |`); continue; }
-    if (r.failed) { out.push(`| ${title()} | ${name} | **FAILED** | | | | | | | ${r.failed} |`); continue; }
+    if (!r) { out.push(`| ${title()} | ${name} | not run | | | | | | | | | | | |`); continue; }
+    if (r.failed) { out.push(`| ${title()} | ${name} | **FAILED** | | | | | | | | | | | ${r.failed} |`); continue; }
     const mark = r.errors > 0 ? ' ⚠' : '';
-    out.push(`| ${title()} | ${name} | ${f(r.mbPerSec)}${mark} | ${f(r.uploadsPerSec)} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${r.peakRssKiB == null ? 'n/a' : f(r.peakRssKiB / 1024, 0)}${r.peakHelpersRssKiB ? ` (+${f(r.peakHelpersRssKiB / 1024, 0)} helpers)` : ''} | ${f(r.cpuSec, 2)}${r.cpuSecHelpers ? ` (helpers ${f(r.cpuSecHelpers, 2)})` : ''} | ${f(r.cpuSecPerGiB, 2)} | ${r.errors ? `**${r.errors}/${r.count}** ${r.errorSamples.join('; ').replace(/\|/g, '/')}` : `0/${r.count}`}${r.serverAlive === false ? ' **server died**' : ''} |`);
+    out.push(`| ${title()} | ${name} | ${f(r.mbPerSec)}${mark} | ${f(r.uploadsPerSec)} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${r.peakRssKiB == null ? 'n/a' : f(r.peakRssKiB / 1024, 0)}${r.peakHelpersRssKiB ? ` (+${f(r.peakHelpersRssKiB / 1024, 0)} helpers)` : ''} | ${r.peakTreeKiB ? f(r.peakTreeKiB / 1024, 0) : 'n/a'} | ${f(r.cpuSec, 2)}${r.cpuSecHelpers ? ` (helpers ${f(r.cpuSecHelpers, 2)})` : ''} | ${r.cpuSecByRole ? f(r.cpuSecByRole.postgres, 2) : 'n/a'} | ${f(r.cpuSecPerGiB, 2)} | ${f(r.cpuMsPerUpload, 2)} | ${f(r.patchP50Ms)} | ${r.errors ? `**${r.errors}/${r.count}** ${r.errorSamples.join('; ').replace(/\|/g, '/')}` : `0/${r.count}`}${r.serverAlive === false ? ' **server died**' : ''} |`);
   }
 }
 
@@ -62,12 +63,12 @@ const rr = (row, t1, t2, key) => {
 };
 out.push('', '## Ratios (ForgeUpload ÷ other)', '');
 out.push('MB/s: higher is better (1.00× = as fast). CPU s/GiB and p99: lower is better (0.50× = half the cost). dd column: single-stream MB/s ÷ dd fdatasync MB/s.', '');
-out.push('| Workload | MB/s vs peer ↑ | MB/s vs sink ↑ | MB/s vs dd ↑ | CPU/GiB vs peer ↓ | CPU/GiB vs sink ↓ | p99 vs peer ↓ | peak RSS vs peer ↓ |');
-out.push('|---|--:|--:|--:|--:|--:|--:|--:|');
+out.push('| Workload | MB/s vs peer ↑ | MB/s vs sink ↑ | MB/s vs dd ↑ | CPU/GiB vs peer ↓ | CPU/GiB vs sink ↓ | p99 vs peer ↓ | CPU/upload (server+PG) vs peer ↓ | peak RSS vs peer ↓ |');
+out.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
 for (const [row, title] of ROWS) {
   const fr = get(row, 'forge');
   const vsdd = row.startsWith('big') && fr && !fr.failed && dd?.mbPerSec ? `${ratio(fr.mbPerSec, dd.mbPerSec)}${bad(fr) ? ' (errors)' : ''}` : (row.startsWith('big') ? 'n/a' : '—');
-  out.push(`| ${title()} | ${rr(row, 'forge', 'peer', 'mbPerSec')} | ${rr(row, 'forge', 'sink', 'mbPerSec')} | ${vsdd} | ${rr(row, 'forge', 'peer', 'cpuSecPerGiB')} | ${rr(row, 'forge', 'sink', 'cpuSecPerGiB')} | ${rr(row, 'forge', 'peer', 'p99Ms')} | ${rr(row, 'forge', 'peer', 'peakRssKiB')} |`);
+  out.push(`| ${title()} | ${rr(row, 'forge', 'peer', 'mbPerSec')} | ${rr(row, 'forge', 'sink', 'mbPerSec')} | ${vsdd} | ${rr(row, 'forge', 'peer', 'cpuSecPerGiB')} | ${rr(row, 'forge', 'sink', 'cpuSecPerGiB')} | ${rr(row, 'forge', 'peer', 'p99Ms')} | ${rr(row, 'forge', 'peer', 'cpuMsPerUpload')} | ${rr(row, 'forge', 'peer', 'peakRssKiB')} |`);
 }
 // Context for when ForgeUpload is absent: how the peer compares to the ceilings.
 out.push('', 'For reference, peer ÷ ceilings: ' + ROWS.map(([row, title]) => {

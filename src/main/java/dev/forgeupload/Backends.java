@@ -3,6 +3,7 @@ package dev.forgeupload;
 import dev.forgeupload.config.Config;
 import dev.forgeupload.config.ServicesConfig;
 import dev.forgeupload.core.ContentPolicy;
+import dev.forgeupload.core.JobQueue;
 import dev.forgeupload.core.ObjectStore;
 import dev.forgeupload.core.OwnerLimits;
 import dev.forgeupload.core.UploadWriter;
@@ -17,6 +18,7 @@ import dev.forgeupload.http.Metrics;
 import dev.forgeupload.objects.Compression;
 import dev.forgeupload.objects.StoredObjects;
 import dev.forgeupload.objectstore.MinioObjectStore;
+import dev.forgeupload.queue.BackgroundEnqueue;
 import dev.forgeupload.queue.RedisJobQueue;
 import dev.forgeupload.queue.RedisNames;
 import dev.forgeupload.queue.RedisUploadEvents;
@@ -86,10 +88,12 @@ record Backends(
     }
     Metrics metrics = started.add(new Metrics());
     JooqUploadRepository repo = new JooqUploadRepository(db.dsl(), config.uploads().lockLease());
-    PgUploadLocks locks = started.add(new PgUploadLocks(db.dsl(), config.uploads().lockLease()));
+    PgUploadLocks locks = started.add(new PgUploadLocks(db.lazyDsl(), config.uploads().lockLease()));
     StagingStore staging = staging(config, at, db, repo);
     StoredObjects stored = storedObjects(config, db, objects);
-    Uploads uploads = uploads(config, repo, staging, stored.view(), queue, events, metrics);
+    // the write path enqueues in the background: a 201/204 does not wait for Redis
+    JobQueue writeQueue = started.add(new BackgroundEnqueue(queue));
+    Uploads uploads = uploads(config, repo, staging, stored.view(), writeQueue, events, metrics);
     return new Backends(db, redis, names, queue, events, objects, metrics, repo,
         new JooqStoringClaims(db.dsl()), locks, staging, uploads, stored);
   }
@@ -169,7 +173,7 @@ record Backends(
 
   private static Uploads uploads(
       Config config, JooqUploadRepository repo, StagingStore staging,
-      ObjectStore objects, RedisJobQueue queue, RedisUploadEvents events, Metrics metrics) {
+      ObjectStore objects, JobQueue queue, RedisUploadEvents events, Metrics metrics) {
     return Uploads.wire(
         repo,
         staging,

@@ -24,7 +24,7 @@ final class CliSession implements ApiKeyCommand.Session {
   private CliSession(Started started, Database db) {
     this.started = started;
     this.keys = new ApiKeys(new JooqApiKeyStore(db.dsl()));
-    this.audit = new AuditLog(new JooqAuditStore(db.dsl()));
+    this.audit = new AuditLog(new JooqAuditStore(db.lazyDsl()));
   }
 
   static CliSession open(Config config) throws IOException {

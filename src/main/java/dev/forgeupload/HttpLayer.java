@@ -50,7 +50,7 @@ final class HttpLayer {
       Started started)
       throws Exception {
     ApiKeys apiKeys = new ApiKeys(new JooqApiKeyStore(b.db().dsl()));
-    AuditLog audit = new AuditLog(new JooqAuditStore(b.db().dsl()));
+    AuditLog audit = new AuditLog(new JooqAuditStore(b.db().lazyDsl()));
     ErrorWriter errors = new ErrorWriter(b.metrics());
     AuthFilter auth = authFilter(config, apiKeys, b, errors);
     ContentResponder content = new ContentResponder(b.uploads(), audit);

@@ -122,6 +122,9 @@ final class ChunkWriter {
         if (written + n > t.limit()) {
           throw UploadException.tooLarge("body runs past " + t.limitName());
         }
+        if (check != null && written == 0 && t.start() == 0) {
+          check.firstBytes(buf, n); // judged from memory, not read back
+        }
         w.write(buf, 0, n);
         metrics.bytesReceived(n);
         if (digest != null) {

@@ -78,6 +78,7 @@ public final class ContentGate {
     private final boolean persist;
     private final boolean part;
     private ContentPolicy.Accepted accepted;
+    private byte[] head; // the upload's first bytes as the body brought them, if it did
 
     private Check(UUID id, ContentPolicy.Claim claim, Long length, boolean persist,
         boolean part) {
@@ -94,8 +95,9 @@ public final class ContentGate {
         return;
       }
       int n = (int) Math.min(staged, ContentPolicy.SNIFF_BYTES);
-      byte[] head = new byte[0];
-      if (n > 0) { // an empty upload may not even have a staged file
+      byte[] head = this.head != null && this.head.length >= n
+          ? java.util.Arrays.copyOf(this.head, n) : new byte[0];
+      if (n > 0 && head.length < n) { // an empty upload may not even have a staged file
         try (InputStream in = staging.read(id, 0, n)) {
           head = in.readNBytes(n);
         }
@@ -112,6 +114,16 @@ public final class ContentGate {
           accepted.contentType());
       if (persist && !part) {
         repo.setContentType(id, accepted.contentType());
+      }
+    }
+
+    /**
+     * The first {@code len} bytes of the upload (offset 0), as the body brought them: the check
+     * then judges them from memory instead of reading them back from staging.
+     */
+    void firstBytes(byte[] buf, int len) {
+      if (head == null) {
+        head = java.util.Arrays.copyOf(buf, Math.min(len, ContentPolicy.SNIFF_BYTES));
       }
     }
 

@@ -14,6 +14,13 @@ public interface JobQueue extends AutoCloseable {
   /** Adds a job unless one for this upload is already pending. */
   void enqueue(UUID uploadId);
 
+  /** {@link #enqueue} for each upload; an implementation may send them in one round trip. */
+  default void enqueueAll(List<UUID> uploadIds) {
+    for (UUID id : uploadIds) {
+      enqueue(id);
+    }
+  }
+
   /** True while a job for the upload is queued or being worked on. */
   boolean isPending(UUID uploadId);
 

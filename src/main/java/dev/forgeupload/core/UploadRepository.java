@@ -21,7 +21,9 @@ public interface UploadRepository {
    * checking the owner's {@code limits} atomically with the insert (two creations by one owner
    * cannot both take the last of a quota). A final upload's parts are checked with {@link
    * ConcatParts#checkUsable} under a shared lock on their rows, so {@link #settleParts} cannot
-   * change them while a final naming them is being created.
+   * change them while a final naming them is being created. The creation is audited in the
+   * same commit ({@code upload.created}, and {@code upload.finished} when {@code offset}
+   * completes a regular or partial upload; actor the owner, address the creator's).
    */
   Upload create(NewUpload upload, long offset, String contentType, OwnerLimits limits);
 

@@ -11,12 +11,34 @@ import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
 
-/** Connection pool, schema migration and the jOOQ context. */
+/**
+ * Connection pools, schema migration and the jOOQ contexts. {@link #dsl} commits synchronously
+ * (a commit is on disk when it returns: upload rows). {@link #lazyDsl} is a small second pool
+ * whose sessions run with {@code synchronous_commit = off}: its commits are visible at once and
+ * reach the disk within a fraction of a second, without waiting for the WAL flush. Only for
+ * writes a database crash may lose: lock leases (they expire) and audit entries.
+ */
 public final class Database implements AutoCloseable {
+  private static final Settings SETTINGS =
+      new Settings().withExecuteLogging(false).withRenderSchema(false).withRenderCatalog(false);
   private final HikariDataSource dataSource;
+  private final HikariDataSource lazySource;
   private final DSLContext dsl;
+  private final DSLContext lazyDsl;
 
   public Database(String jdbcUrl, String user, String password, int poolSize) {
+    this.dataSource = new HikariDataSource(pool("forge-db", jdbcUrl, user, password, poolSize));
+    HikariConfig lazy =
+        pool("forge-db-lazy", jdbcUrl, user, password, Math.max(2, Math.min(8, poolSize / 4)));
+    lazy.setMinimumIdle(1);
+    lazy.setConnectionInitSql("SET synchronous_commit TO OFF");
+    this.lazySource = new HikariDataSource(lazy);
+    this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES, SETTINGS);
+    this.lazyDsl = DSL.using(lazySource, SQLDialect.POSTGRES, SETTINGS);
+  }
+
+  private static HikariConfig pool(
+      String name, String jdbcUrl, String user, String password, int poolSize) {
     HikariConfig hc = new HikariConfig();
     hc.setJdbcUrl(jdbcUrl);
     if (user != null) {
@@ -26,17 +48,12 @@ public final class Database implements AutoCloseable {
       hc.setPassword(password);
     }
     hc.setMaximumPoolSize(poolSize);
-    hc.setPoolName("forge-db");
+    hc.setPoolName(name);
     hc.setConnectionTimeout(10_000);
     hc.setInitializationFailTimeout(15_000);
     hc.addDataSourceProperty("tcpKeepAlive", "true");
     hc.addDataSourceProperty("ApplicationName", "forgeupload");
-    this.dataSource = new HikariDataSource(hc);
-    this.dsl =
-        DSL.using(
-            dataSource,
-            SQLDialect.POSTGRES,
-            new Settings().withExecuteLogging(false).withRenderSchema(false));
+    return hc;
   }
 
   /**
@@ -74,6 +91,11 @@ public final class Database implements AutoCloseable {
     return dsl;
   }
 
+  /** Commits that do not wait for the WAL flush (see the class comment). */
+  public DSLContext lazyDsl() {
+    return lazyDsl;
+  }
+
   public DataSource dataSource() {
     return dataSource;
   }
@@ -89,6 +111,7 @@ public final class Database implements AutoCloseable {
 
   @Override
   public void close() {
+    lazySource.close();
     dataSource.close();
   }
 }

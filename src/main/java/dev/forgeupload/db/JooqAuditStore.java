@@ -14,9 +14,10 @@ import org.jooq.JSONB;
 import org.jooq.impl.DSL;
 
 /**
- * {@link AuditStore} on PostgreSQL: the append-only {@code audit_log} table. Each append is its
- * own short transaction with {@code synchronous_commit = off} (for that transaction only), so it
- * does not wait for the WAL flush.
+ * {@link AuditStore} on PostgreSQL: the append-only {@code audit_log} table, one statement per
+ * append. Given {@link Database#lazyDsl} (as the server wires it) an append does not wait for the
+ * WAL flush. A creation's entries are written by the upload's own insert instead ({@code
+ * JooqUploadRepository}).
  */
 public final class JooqAuditStore implements AuditStore {
   private final DSLContext dsl;
@@ -27,22 +28,17 @@ public final class JooqAuditStore implements AuditStore {
 
   @Override
   public void append(List<NewEntry> entries) {
-    dsl.transaction(
-        cfg -> {
-          DSLContext tx = DSL.using(cfg);
-          tx.execute("SET LOCAL synchronous_commit TO OFF");
-          var insert =
-              tx.insertInto(
-                  AUDIT_LOG, AUDIT_LOG.ACTOR, AUDIT_LOG.ACTION, AUDIT_LOG.UPLOAD_ID,
-                  AUDIT_LOG.ADDRESS, AUDIT_LOG.DETAIL);
-          for (NewEntry e : entries) {
-            insert =
-                insert.values(
-                    e.actor(), e.action(), e.uploadId(), e.address(),
-                    e.detail() == null ? null : JSONB.valueOf(e.detail()));
-          }
-          insert.execute();
-        });
+    var insert =
+        dsl.insertInto(
+            AUDIT_LOG, AUDIT_LOG.ACTOR, AUDIT_LOG.ACTION, AUDIT_LOG.UPLOAD_ID, AUDIT_LOG.ADDRESS,
+            AUDIT_LOG.DETAIL);
+    for (NewEntry e : entries) {
+      insert =
+          insert.values(
+              e.actor(), e.action(), e.uploadId(), e.address(),
+              e.detail() == null ? null : JSONB.valueOf(e.detail()));
+    }
+    insert.execute();
   }
 
   @Override

@@ -116,35 +116,64 @@ public final class JooqUploadRepository implements UploadRepository {
     return o == null ? 0 : o;
   }
 
+  /**
+   * The row and its audit entries in one statement (so one commit, one WAL flush): {@code
+   * upload.created}, and {@code upload.finished} when {@code offset} completes it. Plain SQL
+   * because it runs once per creation and a data-modifying CTE is what makes it one statement;
+   * the values are still typed binds of the generated fields.
+   */
   private Upload insert(DSLContext dsl, NewUpload n, long offset, String contentType) {
     boolean complete =
         n.length() != null && n.length() == offset && n.kind() != UploadKind.FINAL;
     boolean queued = complete && n.kind() == UploadKind.REGULAR;
     UploadsRecord r =
-        dsl.insertInto(UPLOADS)
-            .set(UPLOADS.ID, n.id())
-            .set(UPLOADS.OWNER, n.owner())
-            .set(UPLOADS.FILENAME, n.filename())
-            .set(UPLOADS.CONTENT_TYPE, contentType)
-            .set(UPLOADS.LENGTH, n.length())
-            .set(UPLOADS.OFFSET, offset)
-            .set(UPLOADS.UPLOAD_TYPE, n.kind().dbName())
-            .set(
-                UPLOADS.CONCAT_PARTS,
-                n.concatParts() == null ? null : n.concatParts().toArray(UUID[]::new))
-            .set(UPLOADS.METADATA, JSONB.valueOf(UploadRows.toJson(n.metadata())))
-            .set(UPLOADS.METADATA_HEADER, n.metadataHeader())
-            .set(UPLOADS.CREATOR_ADDRESS, n.creatorAddress())
-            .set(UPLOADS.EXPIRES_AT, n.expiresAt())
-            .set(
-                UPLOADS.COMPLETED_AT,
-                complete ? DSL.currentOffsetDateTime() : DSL.val((OffsetDateTime) null))
-            .set(UPLOADS.STATE, queued ? UploadState.QUEUED.dbName() : UploadState.UPLOADING.dbName())
-            .set(UPLOADS.QUEUED_AT, queued ? DSL.currentOffsetDateTime() : DSL.val((OffsetDateTime) null))
-            .returning()
+        dsl.resultQuery(
+                INSERT_AUDITED,
+                DSL.val(n.id(), UPLOADS.ID),
+                DSL.val(n.owner(), UPLOADS.OWNER),
+                DSL.val(n.filename(), UPLOADS.FILENAME),
+                DSL.val(contentType, UPLOADS.CONTENT_TYPE),
+                DSL.val(n.length(), UPLOADS.LENGTH),
+                DSL.val(offset, UPLOADS.OFFSET),
+                DSL.val(n.kind().dbName(), UPLOADS.UPLOAD_TYPE),
+                DSL.val(
+                    n.concatParts() == null ? null : n.concatParts().toArray(UUID[]::new),
+                    UPLOADS.CONCAT_PARTS),
+                DSL.val(JSONB.valueOf(UploadRows.toJson(n.metadata())), UPLOADS.METADATA),
+                DSL.val(n.metadataHeader(), UPLOADS.METADATA_HEADER),
+                DSL.val(n.creatorAddress(), UPLOADS.CREATOR_ADDRESS),
+                DSL.val(n.expiresAt(), UPLOADS.EXPIRES_AT),
+                DSL.inline(complete),
+                DSL.val(
+                    queued ? UploadState.QUEUED.dbName() : UploadState.UPLOADING.dbName(),
+                    UPLOADS.STATE),
+                DSL.inline(queued),
+                DSL.inline(complete && n.kind() != UploadKind.FINAL))
+            .coerce(UPLOADS)
             .fetchOne();
     return UploadRows.toUpload(r);
   }
+
+  /** See {@link #insert}; the audit entries are what {@code AuditLog} would write. */
+  private static final String INSERT_AUDITED =
+      """
+      with u as (
+        insert into uploads (id, owner, filename, content_type, length, "offset", upload_type,
+            concat_parts, metadata, metadata_header, creator_address, expires_at, completed_at,
+            state, queued_at)
+        values ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, {10}, {11},
+            case when {12} then current_timestamp end, {13},
+            case when {14} then current_timestamp end)
+        returning *),
+      a as (
+        insert into audit_log (actor, action, upload_id, address, detail)
+        select u.owner, x.action, u.id, u.creator_address, x.detail
+        from u cross join lateral (values
+            (1, 'upload.created', jsonb_build_object('length', u.length, 'filename', u.filename)),
+            (2, 'upload.finished', jsonb_build_object('bytes', u."offset"))) as x(ord, action, detail)
+        where x.ord = 1 or {15}
+        order by x.ord)
+      select * from u""";
 
   @Override
   public Upload createRejected(NewUpload n, String error) {

@@ -71,7 +71,8 @@ public final class EmbeddedS3 implements AutoCloseable {
         new ProcessBuilder(
                 Detached.command(
                     List.of(
-                        java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString(),
+                        java, "-Xmx96m", "-XX:+UseSerialGC", "-XX:MaxMetaspaceSize=96m",
+                        "-XX:ReservedCodeCacheSize=32m", "-Xss512k", "-jar", jar.toString(),
                         "--properties", props.toString())))
             .redirectErrorStream(true)
             .redirectOutput(run.resolve("s3proxy.log").toFile())

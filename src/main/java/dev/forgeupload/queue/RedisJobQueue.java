@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -63,6 +64,22 @@ public final class RedisJobQueue implements JobQueue {
         ENQUEUE,
         List.of(names.pending(uploadId), stream),
         List.of(uploadId.toString(), Long.toString(MARKER_TTL_SECONDS)));
+  }
+
+  /** One pipelined round trip for all of them. */
+  @Override
+  public void enqueueAll(List<UUID> uploadIds) {
+    if (uploadIds.size() == 1) {
+      enqueue(uploadIds.get(0));
+      return;
+    }
+    try (AbstractPipeline p = redis.pipelined()) {
+      for (UUID id : uploadIds) {
+        p.eval(ENQUEUE, List.of(names.pending(id), stream),
+            List.of(id.toString(), Long.toString(MARKER_TTL_SECONDS)));
+      }
+      p.sync();
+    }
   }
 
   @Override

@@ -23,7 +23,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -309,16 +308,7 @@ public final class TusHandler {
             ? uploads.writer().createWithBody(n, r.patch(),
                 new BodyStream(req.getInputStream(), settings.minBodyBytesPerSecond()))
             : uploads.writer().create(n);
-    Map<String, Object> detail = new LinkedHashMap<>();
-    detail.put("length", u.length());
-    detail.put("filename", u.filename());
-    if (u.isComplete() && u.kind() != UploadKind.FINAL) {
-      audit.record(principal,
-          List.of(AuditLog.Action.UPLOAD_CREATED, AuditLog.Action.UPLOAD_FINISHED), u.id(),
-          req.getRemoteAddr(), List.of(detail, Map.of("bytes", u.offset())));
-    } else {
-      audit.record(principal, AuditLog.Action.UPLOAD_CREATED, u.id(), req.getRemoteAddr(), detail);
-    }
+    // upload.created (and upload.finished) were audited by the insert itself: same commit
     if (hook != null && u.isComplete()) {
       reply = reply.then(hooks.beforeFinish(hook, u));
     }

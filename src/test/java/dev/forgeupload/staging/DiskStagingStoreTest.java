@@ -48,4 +48,55 @@ class DiskStagingStoreTest {
     s.openWriter(id, 2).close();
     assertThat(s.size(id)).isEqualTo(2);
   }
+
+  @Test
+  void a_body_flushed_in_the_background_while_it_streams_is_whole_after_force()
+      throws Exception {
+    DiskStagingStore s = new DiskStagingStore(dir);
+    UUID id = UUID.randomUUID();
+    int size = (int) (3 * DiskStagingStore.FLUSH_BYTES + 12345);
+    byte[] data = new byte[size];
+    new java.util.Random(3).nextBytes(data);
+    try (StagingStore.Writer w = s.openWriter(id, 0)) {
+      for (int off = 0; off < size; off += 65536) {
+        w.write(data, off, Math.min(65536, size - off));
+      }
+      w.force();
+      w.truncate(size - 5); // waits for any background flush before cutting
+      assertThat(w.position()).isEqualTo(size - 5);
+    }
+    try (InputStream in = s.read(id, 0, size)) {
+      assertThat(in.readAllBytes()).isEqualTo(java.util.Arrays.copyOf(data, size - 5));
+    }
+  }
+
+  @Test
+  void concurrent_creations_share_directory_fsyncs_and_each_returns_once_covered()
+      throws Exception {
+    DirectorySync sync = new DirectorySync(dir);
+    int n = 16;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        done.add(pool.submit(() -> {
+          sync.await(sync.created());
+          return null;
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(sync.created()).isEqualTo(n + 1); // every ticket was handed out once
+  }
+
+  @Test
+  void a_directory_that_cannot_be_fsynced_fails_the_wait() {
+    DirectorySync sync = new DirectorySync(dir.resolve("missing"));
+    long ticket = sync.created();
+    assertThatThrownBy(() -> sync.await(ticket)).isInstanceOf(IOException.class);
+  }
 }
