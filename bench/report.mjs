@@ -30,7 +30,7 @@ const bad = (r) => !r || r.errors > 0 || r.failed || r.ok === 0;
 
 const out = [];
 out.push(`# ForgeUpload benchmark ${meta.timestamp || ''}`, '');
-out.push(`- mode: ${meta.quick ? '**QUICK (smoke run, shrunken sizes)**' : 'full'}; ${meta.cpus} CPUs; node ${meta.node}; ${meta.java || 'java n/a'}`);
+out.push(`- mode: ${meta.quick ? '**QUICK (smoke run, shrunken sizes)**' : 'full'}; staging ${meta.staging || 'disk'}; ${meta.cpus} CPUs; node ${meta.node}; ${meta.java || 'java n/a'}`);
 out.push(`- targets run alternately per row (order shown in each row); servers stay up for the whole run; one unmeasured warm-up per target before the first row; \`sync\` after every pass`);
 for (const [k, name] of TARGETS) out.push(`- ${name}: ${status[k]}`);
 const dd = meta.dd;
@@ -107,6 +107,13 @@ if (meta.pipeline && meta.pipeline !== '0') {
   else out.push(`| ${t6}: plain putObject (ceiling) | **${f(po.mbPerSec)}** | ${f(po.seconds, 2)} | client JVM ${f(po.cpuSec, 2)}, S3Proxy ${f(po.s3proxyCpuSec, 2)}${po.watchWriteBytes ? ` (S3Proxy wrote ${f(po.watchWriteBytes / po.bytes, 2)}× the file)` : ''} | MinIO client, same endpoint/bucket/part size; file ${po.pageCachePct == null ? 'read once before (page cache)' : `${po.pageCachePct}% in page cache`}, ${po.sameFsAsStaging ? 'same file system as staging' : '**other file system than staging**'}; JVM warmed by one ${mib(po.warmupBytes)} put |`);
   const okBig = pb && !pb.failed && pb.ok && po && !po.failed;
   out.push('', `**Worker ÷ putObject: ${okBig ? ratio(pb.storeMbPerSec, po.mbPerSec) : 'n/a'}** (MB/s, higher is better; aim ≥ 0.80×)${okBig ? `; client-clock worker ÷ putObject ${ratio(pb.clientStoreMbPerSec, po.mbPerSec)}` : ''}.`);
+  if (meta.staging === 's3') {
+    // issue 12: through ForgeUpload into S3 multipart uploads vs the MinIO client doing the same
+    const one = get('big-cl', 'forge');
+    const okOne = one && !one.failed && po && !po.failed;
+    out.push(`**S3 staging (FORGE_STAGING=s3): row 1 through ForgeUpload ÷ plain putObject: ${okOne ? ratio(one.mbPerSec, po.mbPerSec) : 'n/a'}** (aim ≥ 0.90×); `
+      + `last byte → \`stored\` for ${mib(meta.bigBytes)}: ${pb && !pb.failed && pb.ok ? `**${f(pb.storeSec, 2)} s** server clock, ${f(pb.clientStoreSec, 2)} s client (aim < 1 s: no bytes are copied)` : 'n/a'}.`);
+  }
   if (pl && !pl.failed && pl.serverP50Ms) out.push(`Row 5: client p50 ÷ server p50 ${ratio(pl.clientP50Ms, pl.serverP50Ms)} (the gap is polling and HTTP, not the pipeline).`);
 }
 
