@@ -127,8 +127,9 @@ public final class Metrics implements UploadMetrics, ErrorWriter.Rejections, Aut
 
   @Override
   public void stored(long bytes) {
-    stored.increment();
+    // bytes first: whoever sees the count move (a scrape, a test waiting on it) sees its bytes
     storedBytes.increment(bytes);
+    stored.increment();
   }
 
   @Override
