@@ -9,12 +9,15 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The bytes of a complete upload, wherever they are: the stored object, the staged file, or for a
  * final upload its parts' staged files in order.
  */
 public final class ContentReader {
+  private static final Logger log = LoggerFactory.getLogger(ContentReader.class);
   private final UploadRepository repo;
   private final StagingStore staging;
   private final ObjectStore objects;
@@ -27,12 +30,28 @@ public final class ContentReader {
 
   /**
    * {@code count} bytes from {@code from}. {@code u} may be stale: a worker can store the upload
-   * and drop its staged bytes after {@code u} was read.
+   * and drop its staged bytes after {@code u} was read. The first bytes' source is opened here,
+   * so a failure to open them (the row moved on between the reads this takes, or the object
+   * store failed once) is retried once from the row as it is now, before anything was sent.
    */
   public InputStream open(Upload u, long from, long count) throws IOException {
     if (count == 0) {
       return InputStream.nullInputStream(); // an empty upload never had a staged file
     }
+    try {
+      return openAsOf(u, from, count);
+    } catch (IOException | UncheckedIOException e) {
+      Upload now = repo.find(u.id()).orElseThrow(UploadException::notFound);
+      if (now.state().isGone()) {
+        throw UploadException.gone(now.state());
+      }
+      log.warn("ContentReopened id={} state_read={} state_now={} error={}", u.id(),
+          u.state().dbName(), now.state().dbName(), e.toString());
+      return openAsOf(now, from, count);
+    }
+  }
+
+  private InputStream openAsOf(Upload u, long from, long count) throws IOException {
     if (u.state() == UploadState.STORED && u.storageKey() != null) {
       return objects.get(u.storageKey(), from, count);
     }
@@ -75,7 +94,7 @@ public final class ContentReader {
     throw UploadException.gone(UploadState.CONCATENATED);
   }
 
-  private InputStream parts(Upload u, long from, long count) {
+  private InputStream parts(Upload u, long from, long count) throws IOException {
     List<InputStream> streams = new ArrayList<>();
     long skip = from;
     long remaining = count;
@@ -94,7 +113,9 @@ public final class ContentReader {
       }
       long partFrom = skip;
       long at = start + skip;
-      streams.add(lazy(() -> openPart(u.id(), part, partFrom, take, at)));
+      streams.add(streams.isEmpty()
+          ? openPart(u.id(), part, partFrom, take, at)
+          : lazy(() -> openPart(u.id(), part, partFrom, take, at)));
       remaining -= take;
       start += len;
       skip = 0;
@@ -132,7 +153,10 @@ public final class ContentReader {
     InputStream open() throws IOException;
   }
 
-  /** A part's bytes, opened when first read (a long final opens one part at a time). */
+  /**
+   * A later part's bytes, opened when first read (a long final holds one part open at a time);
+   * the first part is opened at once, so a failure there can still be answered or retried.
+   */
   private static InputStream lazy(Opener opener) {
     return new InputStream() {
       private InputStream in;

@@ -104,20 +104,47 @@ class ContentReaderTest {
   }
 
   @Test
-  void a_final_opens_each_part_only_when_it_is_read() throws IOException {
+  void a_final_opens_its_first_part_at_once_and_each_later_part_only_when_it_is_read()
+      throws IOException {
     Upload a = put(UploadKind.PARTIAL, UploadState.UPLOADING, 3, null, null);
     Upload b = put(UploadKind.PARTIAL, UploadState.UPLOADING, 3, null, null);
     f.staging.put(a.id(), "abc".getBytes());
     Upload fin = put(UploadKind.FINAL, UploadState.QUEUED, 6, List.of(a.id(), b.id()), null);
     InputStream in = reader().open(fin, 0, 6);
-    in.close(); // nothing opened, nothing to close
+    assertThat(f.staging.opened.get()).as("only the first part").isEqualTo(1);
+    in.close();
+    assertThat(f.staging.closed.get()).isEqualTo(1);
     try (InputStream again = reader().open(fin, 0, 6)) {
       assertThat(again.readNBytes(3)).isEqualTo("abc".getBytes());
       assertThatThrownBy(again::read).hasCauseInstanceOf(NoSuchFileException.class);
     }
-    assertThat(f.staging.opened.get()).isEqualTo(1);
+    assertThat(f.staging.opened.get()).isEqualTo(2);
     assertThat(f.staging.closed.get()).as("each part's file is closed with the final's stream")
-        .isEqualTo(1);
+        .isEqualTo(2);
+  }
+
+  @Test
+  void a_final_read_before_the_worker_stored_it_and_dropped_its_parts_is_read_from_the_object()
+      throws IOException {
+    Upload a = put(UploadKind.PARTIAL, UploadState.UPLOADING, 3, null, null);
+    Upload b = put(UploadKind.PARTIAL, UploadState.UPLOADING, 3, null, null);
+    Upload stale = put(UploadKind.FINAL, UploadState.QUEUED, 6, List.of(a.id(), b.id()), null);
+    // the worker stored the final and dropped the parts' staged files after the row was read
+    f.objects.objects.put("f", "abcdef".getBytes());
+    f.repo.rows.stored(stale.id(), "f", "sha");
+    assertThat(read(reader().open(stale, 1, 4))).isEqualTo("bcde");
+  }
+
+  @Test
+  void an_object_store_that_fails_once_is_asked_again_before_anything_is_sent()
+      throws IOException {
+    Upload stored = put(UploadKind.REGULAR, UploadState.STORED, 10, null, "k");
+    f.objects.objects.put("k", "0123456789".getBytes());
+    f.objects.failGets.set(1);
+    assertThat(read(reader().open(stored, 0, 4))).isEqualTo("0123");
+    f.objects.failGets.set(2);
+    assertThatThrownBy(() -> reader().open(stored, 0, 4)).isInstanceOf(IOException.class)
+        .hasMessageContaining("failed this once");
   }
 
   @Test

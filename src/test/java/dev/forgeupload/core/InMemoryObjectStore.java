@@ -12,6 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
 final class InMemoryObjectStore implements ObjectStore {
   final Map<String, byte[]> objects = new ConcurrentHashMap<>();
   final List<String> deleted = java.util.Collections.synchronizedList(new ArrayList<>());
+  /** How many of the next {@link #get} calls fail (an object store that failed for a moment). */
+  final java.util.concurrent.atomic.AtomicInteger failGets =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   @Override
   public void put(String key, InputStream in, long size, String contentType) throws IOException {
@@ -20,6 +23,9 @@ final class InMemoryObjectStore implements ObjectStore {
 
   @Override
   public InputStream get(String key, long offset, long length) throws IOException {
+    if (failGets.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw new IOException("the object store failed this once");
+    }
     byte[] b = objects.get(key);
     if (b == null) {
       throw new IOException("no object " + key);
