@@ -18,6 +18,8 @@ import dev.forgeupload.http.Metrics;
 import dev.forgeupload.objects.Compression;
 import dev.forgeupload.objects.StoredObjects;
 import dev.forgeupload.objectstore.MinioObjectStore;
+import dev.forgeupload.staging.InlineStaging;
+import dev.forgeupload.db.JooqInlineBodies;
 import dev.forgeupload.queue.BackgroundEnqueue;
 import dev.forgeupload.queue.RedisJobQueue;
 import dev.forgeupload.queue.RedisNames;
@@ -162,7 +164,10 @@ record Backends(
       throws IOException {
     StagingConfig sc = config.staging();
     if (!sc.s3()) {
-      return new DiskStagingStore(config.services().stagingDir());
+      DiskStagingStore files = new DiskStagingStore(config.services().stagingDir());
+      // small uploads that arrive whole keep their bytes with their row (see InlineStaging)
+      return sc.inlineMaxBytes() > 0
+          ? new InlineStaging(files, new JooqInlineBodies(db.dsl())) : files;
     }
     MinioS3Parts parts = new MinioS3Parts(at.s3Endpoint(), at.s3AccessKey(), at.s3SecretKey(),
         config.services().s3Region(), config.services().s3Bucket());
@@ -188,6 +193,7 @@ record Backends(
         Clock.systemUTC(),
         new UploadWriter.Settings(
             config.limits().maxUploadBytes(), config.uploads().uploadExpiry(),
-            config.uploads().checkpointInterval()));
+            config.uploads().checkpointInterval(),
+            config.staging().s3() ? 0 : config.staging().inlineMaxBytes()));
   }
 }

@@ -140,7 +140,7 @@ class ArchitectureTest {
           .whereLayer("config").mayOnlyAccessLayers("core")
           .whereLayer("auth").mayOnlyAccessLayers("core")
           .whereLayer("db").mayOnlyAccessLayers(
-              "core", "auth", "sync", "shares", "versions", "objects", "s3staging")
+              "core", "auth", "sync", "shares", "versions", "objects", "s3staging", "staging")
           .whereLayer("queue").mayOnlyAccessLayers("core", "auth")
           .whereLayer("objectstore").mayOnlyAccessLayers("core", "s3staging")
           .whereLayer("staging").mayOnlyAccessLayers("core")

@@ -51,12 +51,18 @@ final class ChunkWriter {
    */
   long write(Target t, Patch p, InputStream body, Offsets offsets, ContentGate.Check check)
       throws IOException {
+    return write(t, p, body, offsets, check, null);
+  }
+
+  /** {@link #write} into {@code into} instead of a writer staging opens (null: staging's). */
+  long write(Target t, Patch p, InputStream body, Offsets offsets, ContentGate.Check check,
+      StagingStore.Writer into) throws IOException {
     if (p.contentLength() != null && p.contentLength() > t.limit()) {
       throw UploadException.tooLarge("body of " + p.contentLength() + " bytes at offset "
           + t.start() + " runs past " + t.limitName());
     }
     try {
-      return writeBody(t, p, body, offsets, check);
+      return writeBody(t, p, body, offsets, check, into);
     } catch (BodyReadException e) {
       throw e;
     } catch (IOException e) {
@@ -70,10 +76,10 @@ final class ChunkWriter {
   }
 
   private long writeBody(Target t, Patch p, InputStream body, Offsets offsets,
-      ContentGate.Check check) throws IOException {
+      ContentGate.Check check, StagingStore.Writer into) throws IOException {
     // a checksummed or unrecorded body is kept whole or not at all: no checkpoints
     boolean whole = p.checksummed() || !offsets.recorded();
-    try (StagingStore.Writer w = open(t)) {
+    try (StagingStore.Writer w = into != null ? into : open(t)) {
       try {
         MessageDigest digest = p.checksum() == null ? null : p.checksum().newDigest();
         // a trailer names its algorithm after the body; a store that cannot read the body back

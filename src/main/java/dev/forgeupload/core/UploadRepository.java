@@ -28,6 +28,14 @@ public interface UploadRepository {
   Upload create(NewUpload upload, long offset, String contentType, OwnerLimits limits);
 
   /**
+   * {@link #create} for an upload whose every byte came with its creation request: {@code bytes}
+   * (its whole length) are kept with the row, inserted by the same statement, so one commit makes
+   * both durable and no staging file is written. The staging store reads them back (see {@code
+   * staging.InlineStaging}) until the upload is stored, deleted or expired.
+   */
+  Upload createWhole(NewUpload upload, byte[] bytes, String contentType, OwnerLimits limits);
+
+  /**
    * Inserts a new upload whose content was rejected before anything was kept: state {@code
    * failed}, offset 0, {@code error} the reason.
    */

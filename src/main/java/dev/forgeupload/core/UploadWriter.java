@@ -31,6 +31,7 @@ public final class UploadWriter {
   private final Clock clock;
   private final long maxUploadBytes;
   private final Duration expiry;
+  private final int inlineMaxBytes;
   private final ExecutorService checkpoints =
       Executors.newCachedThreadPool(
           r -> {
@@ -39,8 +40,17 @@ public final class UploadWriter {
             return t;
           });
 
-  /** Limits and timing of the write path. */
-  public record Settings(long maxUploadBytes, Duration expiry, Duration checkpointInterval) {}
+  /**
+   * Limits and timing of the write path. {@code inlineMaxBytes}: an upload of at most this length
+   * whose whole content comes with its creation request keeps it with its row ({@link
+   * UploadRepository#createWhole}); 0 when the staging store cannot read such bodies back.
+   */
+  public record Settings(
+      long maxUploadBytes, Duration expiry, Duration checkpointInterval, int inlineMaxBytes) {
+    public Settings(long maxUploadBytes, Duration expiry, Duration checkpointInterval) {
+      this(maxUploadBytes, expiry, checkpointInterval, 0);
+    }
+  }
 
   public UploadWriter(
       UploadRepository repo, StagingStore staging, UploadEvents events, UploadMetrics metrics,
@@ -55,6 +65,7 @@ public final class UploadWriter {
     this.clock = clock;
     this.maxUploadBytes = settings.maxUploadBytes();
     this.expiry = settings.expiry();
+    this.inlineMaxBytes = settings.inlineMaxBytes();
     this.chunks = new ChunkWriter(staging, events, metrics, settings.checkpointInterval());
   }
 
@@ -90,8 +101,9 @@ public final class UploadWriter {
 
   /**
    * creation-with-upload: the body goes to staging first and the row is inserted with its offset,
-   * one commit. A client that goes away mid-body never learned the upload's URL, so nothing is
-   * kept.
+   * one commit. A small upload whose body brings all of it skips staging: its bytes are inserted
+   * with the row (same statement, same commit). A client that goes away mid-body never learned
+   * the upload's URL, so nothing is kept.
    */
   public Upload createWithBody(NewUpload n, Patch p, InputStream body) throws IOException {
     if (n.kind() == UploadKind.FINAL) {
@@ -106,10 +118,20 @@ public final class UploadWriter {
       StagingStore.Plan plan = new StagingStore.Plan(
           ObjectKeys.of(n.id(), OffsetDateTime.now(clock), n.filename()),
           n.length() != null ? n.length() : maxUploadBytes);
-      long end = chunks.write(new ChunkWriter.Target(n.id(), 0, limit, n.length() != null, plan),
-          p, body, Offsets.unrecorded(0), check);
-      String contentType = check.contentTypeOr(ContentGate.initialContentType(n));
-      u = repo.create(n, end, contentType, quota.limits());
+      ChunkWriter.Target t = new ChunkWriter.Target(n.id(), 0, limit, n.length() != null, plan);
+      if (inlineable(n, p)) {
+        InlineBody inline = new InlineBody((int) (long) n.length());
+        long end = chunks.write(t, p, body, Offsets.unrecorded(0), check, inline);
+        String contentType = check.contentTypeOr(ContentGate.initialContentType(n));
+        u = inline.whole()
+            ? repo.createWhole(n, inline.bytes(), contentType, quota.limits())
+            : repo.create(n, stage(n.id(), plan, inline.bytes()), contentType, quota.limits());
+        log.debug("UploadInline id={} whole={} bytes={}", n.id(), inline.whole(), end);
+      } else {
+        long end = chunks.write(t, p, body, Offsets.unrecorded(0), check);
+        String contentType = check.contentTypeOr(ContentGate.initialContentType(n));
+        u = repo.create(n, end, contentType, quota.limits());
+      }
     } catch (IOException | RuntimeException e) {
       staging.delete(n.id());
       if (e instanceof UploadException ue && ue.isContentRejection()) {
@@ -126,6 +148,25 @@ public final class UploadWriter {
       lifecycle.completed(u);
     }
     return u;
+  }
+
+  /**
+   * Whether the body may be held in memory and kept with the row: a declared length within the
+   * inline limit, and no trailer checksum (its algorithm is named after the body, and the bytes
+   * are read back from staging to check it).
+   */
+  private boolean inlineable(NewUpload n, Patch p) {
+    return n.length() != null && n.length() > 0 && n.length() <= inlineMaxBytes
+        && !p.trailerExpected();
+  }
+
+  /** A small body that did not bring the whole upload: to staging after all, durable. */
+  private long stage(UUID id, StagingStore.Plan plan, byte[] bytes) throws IOException {
+    try (StagingStore.Writer w = staging.openWriter(id, 0, plan)) {
+      w.write(bytes, 0, bytes.length);
+      w.force();
+      return w.position();
+    }
   }
 
   /**

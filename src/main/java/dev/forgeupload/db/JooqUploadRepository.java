@@ -38,22 +38,35 @@ public final class JooqUploadRepository implements UploadRepository {
 
   @Override
   public Upload create(NewUpload n, long offset, String contentType, OwnerLimits limits) {
+    return create(n, offset, contentType, limits, null);
+  }
+
+  @Override
+  public Upload createWhole(NewUpload n, byte[] bytes, String contentType, OwnerLimits limits) {
+    if (n.kind() == UploadKind.FINAL) {
+      throw new IllegalArgumentException("a final upload has no bytes of its own");
+    }
+    return create(n, bytes.length, contentType, limits, bytes);
+  }
+
+  private Upload create(
+      NewUpload n, long offset, String contentType, OwnerLimits limits, byte[] inline) {
     boolean limited = n.owner() != null && limits.any();
     if (!limited && n.kind() != UploadKind.FINAL) {
-      return insert(dsl, n, offset, contentType);
+      return UploadInsert.insert(dsl, n, offset, contentType, inline);
     }
     return dsl.transactionResult(
         cfg -> {
           if (!limited) {
             DSLContext tx = DSL.using(cfg);
             PartSettling.lockUsable(tx, n);
-            return insert(tx, n, offset, contentType);
+            return UploadInsert.insert(tx, n, offset, contentType, inline);
           }
           DSLContext tx = OwnerUsage.lock(DSL.using(cfg), n.owner());
           PartSettling.lockUsable(tx, n);
           OwnerLimits.Usage before = owners.of(tx, n.owner(), null, 0);
           limits.check(n.owner(), before, 0, true);
-          Upload u = insert(tx, n, offset, contentType);
+          Upload u = UploadInsert.insert(tx, n, offset, contentType, inline);
           if (limits.quotaBytes() > 0) {
             // What the new row adds, measured rather than predicted: a final upload takes over
             // its parts' bytes (a part no final lists counts on its own), so only the database
@@ -122,58 +135,6 @@ public final class JooqUploadRepository implements UploadRepository {
    * because it runs once per creation and a data-modifying CTE is what makes it one statement;
    * the values are still typed binds of the generated fields.
    */
-  private Upload insert(DSLContext dsl, NewUpload n, long offset, String contentType) {
-    boolean complete =
-        n.length() != null && n.length() == offset && n.kind() != UploadKind.FINAL;
-    boolean queued = complete && n.kind() == UploadKind.REGULAR;
-    UploadsRecord r =
-        dsl.resultQuery(
-                INSERT_AUDITED,
-                DSL.val(n.id(), UPLOADS.ID),
-                DSL.val(n.owner(), UPLOADS.OWNER),
-                DSL.val(n.filename(), UPLOADS.FILENAME),
-                DSL.val(contentType, UPLOADS.CONTENT_TYPE),
-                DSL.val(n.length(), UPLOADS.LENGTH),
-                DSL.val(offset, UPLOADS.OFFSET),
-                DSL.val(n.kind().dbName(), UPLOADS.UPLOAD_TYPE),
-                DSL.val(
-                    n.concatParts() == null ? null : n.concatParts().toArray(UUID[]::new),
-                    UPLOADS.CONCAT_PARTS),
-                DSL.val(JSONB.valueOf(UploadRows.toJson(n.metadata())), UPLOADS.METADATA),
-                DSL.val(n.metadataHeader(), UPLOADS.METADATA_HEADER),
-                DSL.val(n.creatorAddress(), UPLOADS.CREATOR_ADDRESS),
-                DSL.val(n.expiresAt(), UPLOADS.EXPIRES_AT),
-                DSL.inline(complete),
-                DSL.val(
-                    queued ? UploadState.QUEUED.dbName() : UploadState.UPLOADING.dbName(),
-                    UPLOADS.STATE),
-                DSL.inline(queued),
-                DSL.inline(complete && n.kind() != UploadKind.FINAL))
-            .coerce(UPLOADS)
-            .fetchOne();
-    return UploadRows.toUpload(r);
-  }
-
-  /** See {@link #insert}; the audit entries are what {@code AuditLog} would write. */
-  private static final String INSERT_AUDITED =
-      """
-      with u as (
-        insert into uploads (id, owner, filename, content_type, length, "offset", upload_type,
-            concat_parts, metadata, metadata_header, creator_address, expires_at, completed_at,
-            state, queued_at)
-        values ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, {10}, {11},
-            case when {12} then current_timestamp end, {13},
-            case when {14} then current_timestamp end)
-        returning *),
-      a as (
-        insert into audit_log (actor, action, upload_id, address, detail)
-        select u.owner, x.action, u.id, u.creator_address, x.detail
-        from u cross join lateral (values
-            (1, 'upload.created', jsonb_build_object('length', u.length, 'filename', u.filename)),
-            (2, 'upload.finished', jsonb_build_object('bytes', u."offset"))) as x(ord, action, detail)
-        where x.ord = 1 or {15}
-        order by x.ord)
-      select * from u""";
 
   @Override
   public Upload createRejected(NewUpload n, String error) {

@@ -31,6 +31,12 @@ final class ConcatUploadRepository implements UploadRepository {
   }
 
   @Override
+  public Upload createWhole(
+      NewUpload upload, byte[] bytes, String contentType, OwnerLimits limits) {
+    return rows.createWhole(upload, bytes, contentType, limits);
+  }
+
+  @Override
   public Upload createRejected(NewUpload upload, String error) {
     return rows.createRejected(upload, error);
   }

@@ -41,8 +41,15 @@ final class CoreFixture {
 
   CoreFixture(ContentPolicy policy, OwnerLimits limits, long maxUploadBytes,
       Duration checkpointInterval) {
+    this(policy, limits, maxUploadBytes, checkpointInterval, 0);
+  }
+
+  /** {@code inlineMaxBytes}: whole small bodies kept with their rows (0: never). */
+  CoreFixture(ContentPolicy policy, OwnerLimits limits, long maxUploadBytes,
+      Duration checkpointInterval, int inlineMaxBytes) {
+    repo.rows.inlineSink = staging::put;
     uploads = Uploads.wire(repo, staging, objects, queue, events, metrics, policy, limits, clock,
-        new UploadWriter.Settings(maxUploadBytes, EXPIRY, checkpointInterval));
+        new UploadWriter.Settings(maxUploadBytes, EXPIRY, checkpointInterval, inlineMaxBytes));
   }
 
   UploadWriter writer() {

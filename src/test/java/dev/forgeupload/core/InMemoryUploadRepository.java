@@ -19,6 +19,10 @@ final class InMemoryUploadRepository implements UploadRepository {
   final List<Long> offsetWrites = java.util.Collections.synchronizedList(new ArrayList<>());
   /** Reserved end offsets of running PATCHes (deferred lengths). */
   final Map<UUID, Long> reserved = new ConcurrentHashMap<>();
+  /** Bodies kept with their rows ({@link #createWhole}), as the database keeps them. */
+  final Map<UUID, byte[]> inline = new ConcurrentHashMap<>();
+  /** Told of every inline body, so a fake staging store can read it back as the real one does. */
+  volatile java.util.function.BiConsumer<UUID, byte[]> inlineSink = (id, b) -> {};
 
   private static OffsetDateTime now() {
     return OffsetDateTime.now(ZoneOffset.UTC);
@@ -40,6 +44,14 @@ final class InMemoryUploadRepository implements UploadRepository {
             null, null, null, n.creatorAddress(), now(), now(),
             n.length() != null && n.length() == offset ? now() : null, null, n.expiresAt());
     rows.put(u.id(), u);
+    return u;
+  }
+
+  @Override
+  public Upload createWhole(NewUpload n, byte[] bytes, String contentType, OwnerLimits limits) {
+    Upload u = create(n, bytes.length, contentType, limits);
+    inline.put(u.id(), bytes);
+    inlineSink.accept(u.id(), bytes);
     return u;
   }
 

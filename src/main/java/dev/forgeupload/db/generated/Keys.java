@@ -12,6 +12,7 @@ import dev.forgeupload.db.generated.tables.HookProgress;
 import dev.forgeupload.db.generated.tables.HookRequests;
 import dev.forgeupload.db.generated.tables.HookSettings;
 import dev.forgeupload.db.generated.tables.HookStops;
+import dev.forgeupload.db.generated.tables.InlineBodies;
 import dev.forgeupload.db.generated.tables.Objects;
 import dev.forgeupload.db.generated.tables.S3Staging;
 import dev.forgeupload.db.generated.tables.S3StagingCheckpoints;
@@ -31,6 +32,7 @@ import dev.forgeupload.db.generated.tables.records.HookProgressRecord;
 import dev.forgeupload.db.generated.tables.records.HookRequestsRecord;
 import dev.forgeupload.db.generated.tables.records.HookSettingsRecord;
 import dev.forgeupload.db.generated.tables.records.HookStopsRecord;
+import dev.forgeupload.db.generated.tables.records.InlineBodiesRecord;
 import dev.forgeupload.db.generated.tables.records.ObjectsRecord;
 import dev.forgeupload.db.generated.tables.records.S3StagingCheckpointsRecord;
 import dev.forgeupload.db.generated.tables.records.S3StagingPartsRecord;
@@ -71,6 +73,7 @@ public class Keys {
     public static final UniqueKey<HookRequestsRecord> HOOK_REQUESTS_PKEY = Internal.createUniqueKey(HookRequests.HOOK_REQUESTS, DSL.name("hook_requests_pkey"), new TableField[] { HookRequests.HOOK_REQUESTS.UPLOAD_ID }, true);
     public static final UniqueKey<HookSettingsRecord> HOOK_SETTINGS_PKEY = Internal.createUniqueKey(HookSettings.HOOK_SETTINGS, DSL.name("hook_settings_pkey"), new TableField[] { HookSettings.HOOK_SETTINGS.ID }, true);
     public static final UniqueKey<HookStopsRecord> HOOK_STOPS_PKEY = Internal.createUniqueKey(HookStops.HOOK_STOPS, DSL.name("hook_stops_pkey"), new TableField[] { HookStops.HOOK_STOPS.UPLOAD_ID }, true);
+    public static final UniqueKey<InlineBodiesRecord> INLINE_BODIES_PKEY = Internal.createUniqueKey(InlineBodies.INLINE_BODIES, DSL.name("inline_bodies_pkey"), new TableField[] { InlineBodies.INLINE_BODIES.UPLOAD_ID }, true);
     public static final UniqueKey<ObjectsRecord> OBJECTS_PKEY = Internal.createUniqueKey(Objects.OBJECTS, DSL.name("objects_pkey"), new TableField[] { Objects.OBJECTS.KEY }, true);
     public static final UniqueKey<S3StagingRecord> S3_STAGING_PKEY = Internal.createUniqueKey(S3Staging.S3_STAGING, DSL.name("s3_staging_pkey"), new TableField[] { S3Staging.S3_STAGING.UPLOAD_ID }, true);
     public static final UniqueKey<S3StagingCheckpointsRecord> S3_STAGING_CHECKPOINTS_PKEY = Internal.createUniqueKey(S3StagingCheckpoints.S3_STAGING_CHECKPOINTS, DSL.name("s3_staging_checkpoints_pkey"), new TableField[] { S3StagingCheckpoints.S3_STAGING_CHECKPOINTS.UPLOAD_ID, S3StagingCheckpoints.S3_STAGING_CHECKPOINTS.STAGED_OFFSET }, true);
@@ -88,6 +91,7 @@ public class Keys {
     // FOREIGN KEY definitions
     // -------------------------------------------------------------------------
 
+    public static final ForeignKey<InlineBodiesRecord, UploadsRecord> INLINE_BODIES__INLINE_BODIES_UPLOAD_ID_FKEY = Internal.createForeignKey(InlineBodies.INLINE_BODIES, DSL.name("inline_bodies_upload_id_fkey"), new TableField[] { InlineBodies.INLINE_BODIES.UPLOAD_ID }, Keys.UPLOADS_PKEY, new TableField[] { Uploads.UPLOADS.ID }, true);
     public static final ForeignKey<S3StagingCheckpointsRecord, S3StagingRecord> S3_STAGING_CHECKPOINTS__S3_STAGING_CHECKPOINTS_UPLOAD_ID_FKEY = Internal.createForeignKey(S3StagingCheckpoints.S3_STAGING_CHECKPOINTS, DSL.name("s3_staging_checkpoints_upload_id_fkey"), new TableField[] { S3StagingCheckpoints.S3_STAGING_CHECKPOINTS.UPLOAD_ID }, Keys.S3_STAGING_PKEY, new TableField[] { S3Staging.S3_STAGING.UPLOAD_ID }, true);
     public static final ForeignKey<S3StagingPartsRecord, S3StagingRecord> S3_STAGING_PARTS__S3_STAGING_PARTS_UPLOAD_ID_FKEY = Internal.createForeignKey(S3StagingParts.S3_STAGING_PARTS, DSL.name("s3_staging_parts_upload_id_fkey"), new TableField[] { S3StagingParts.S3_STAGING_PARTS.UPLOAD_ID }, Keys.S3_STAGING_PKEY, new TableField[] { S3Staging.S3_STAGING.UPLOAD_ID }, true);
     public static final ForeignKey<ShareLinksRecord, UploadsRecord> SHARE_LINKS__SHARE_LINKS_UPLOAD_ID_FKEY = Internal.createForeignKey(ShareLinks.SHARE_LINKS, DSL.name("share_links_upload_id_fkey"), new TableField[] { ShareLinks.SHARE_LINKS.UPLOAD_ID }, Keys.UPLOADS_PKEY, new TableField[] { Uploads.UPLOADS.ID }, true);

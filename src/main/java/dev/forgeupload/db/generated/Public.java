@@ -12,6 +12,7 @@ import dev.forgeupload.db.generated.tables.HookProgress;
 import dev.forgeupload.db.generated.tables.HookRequests;
 import dev.forgeupload.db.generated.tables.HookSettings;
 import dev.forgeupload.db.generated.tables.HookStops;
+import dev.forgeupload.db.generated.tables.InlineBodies;
 import dev.forgeupload.db.generated.tables.Objects;
 import dev.forgeupload.db.generated.tables.S3Staging;
 import dev.forgeupload.db.generated.tables.S3StagingCheckpoints;
@@ -84,6 +85,11 @@ public class Public extends SchemaImpl {
      * The table <code>public.hook_stops</code>.
      */
     public final HookStops HOOK_STOPS = HookStops.HOOK_STOPS;
+
+    /**
+     * The table <code>public.inline_bodies</code>.
+     */
+    public final InlineBodies INLINE_BODIES = InlineBodies.INLINE_BODIES;
 
     /**
      * The table <code>public.objects</code>.
@@ -164,6 +170,7 @@ public class Public extends SchemaImpl {
             HookRequests.HOOK_REQUESTS,
             HookSettings.HOOK_SETTINGS,
             HookStops.HOOK_STOPS,
+            InlineBodies.INLINE_BODIES,
             Objects.OBJECTS,
             S3Staging.S3_STAGING,
             S3StagingCheckpoints.S3_STAGING_CHECKPOINTS,

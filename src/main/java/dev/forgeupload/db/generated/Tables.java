@@ -12,6 +12,7 @@ import dev.forgeupload.db.generated.tables.HookProgress;
 import dev.forgeupload.db.generated.tables.HookRequests;
 import dev.forgeupload.db.generated.tables.HookSettings;
 import dev.forgeupload.db.generated.tables.HookStops;
+import dev.forgeupload.db.generated.tables.InlineBodies;
 import dev.forgeupload.db.generated.tables.Objects;
 import dev.forgeupload.db.generated.tables.S3Staging;
 import dev.forgeupload.db.generated.tables.S3StagingCheckpoints;
@@ -70,6 +71,11 @@ public class Tables {
      * The table <code>public.hook_stops</code>.
      */
     public static final HookStops HOOK_STOPS = HookStops.HOOK_STOPS;
+
+    /**
+     * The table <code>public.inline_bodies</code>.
+     */
+    public static final InlineBodies INLINE_BODIES = InlineBodies.INLINE_BODIES;
 
     /**
      * The table <code>public.objects</code>.

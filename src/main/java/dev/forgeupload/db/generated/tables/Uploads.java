@@ -7,6 +7,7 @@ package dev.forgeupload.db.generated.tables;
 import dev.forgeupload.db.generated.Indexes;
 import dev.forgeupload.db.generated.Keys;
 import dev.forgeupload.db.generated.Public;
+import dev.forgeupload.db.generated.tables.InlineBodies.InlineBodiesPath;
 import dev.forgeupload.db.generated.tables.ShareLinks.ShareLinksPath;
 import dev.forgeupload.db.generated.tables.records.UploadsRecord;
 
@@ -273,6 +274,19 @@ public class Uploads extends TableImpl<UploadsRecord> {
     @Override
     public UniqueKey<UploadsRecord> getPrimaryKey() {
         return Keys.UPLOADS_PKEY;
+    }
+
+    private transient InlineBodiesPath _inlineBodies;
+
+    /**
+     * Get the implicit to-many join path to the
+     * <code>public.inline_bodies</code> table
+     */
+    public InlineBodiesPath inlineBodies() {
+        if (_inlineBodies == null)
+            _inlineBodies = new InlineBodiesPath(this, null, Keys.INLINE_BODIES__INLINE_BODIES_UPLOAD_ID_FKEY.getInverseKey());
+
+        return _inlineBodies;
     }
 
     private transient ShareLinksPath _shareLinks;
