@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * their fsyncs and commits are shared), {@code kill -9} of the server the moment the last 201
  * arrived, restart on the same data dir: every acknowledged upload is there, complete and
  * {@code queued}, with its bytes, and its creation audited. The worker is off, so the bytes can
- * only come from staging.
+ * only come from staging (for these 16 KiB bodies: kept with their rows, see InlineBodiesIT).
  */
 class SmallUploadKillIT {
   private static final int UPLOADS = 24;
