@@ -147,8 +147,10 @@ async function uploadPatches(agent, path, size, patchBytes, patchLat) {
 }
 
 // POST then a single PATCH with the whole body streamed from `path`.
-async function uploadPostPatch(agent, path, size, chunked) {
+async function uploadPostPatch(agent, path, size, chunked, postLat) {
+  const s = performance.now();
   const { loc } = await create(agent, size, { 'Content-Length': '0' });
+  postLat?.push(performance.now() - s);
   const headers = { 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' };
   if (chunked) headers['Transfer-Encoding'] = 'chunked';
   else headers['Content-Length'] = String(size);
@@ -270,6 +272,7 @@ async function measured(kind) {
   let count, concurrency, one;
   const small = kind === 'small' ? fs.readFileSync(file) : null; // small bodies only (16 KiB)
   const patchLat = [];
+  const postLat = []; // row 3: the POST alone (creation without a body), per upload
   if (kind === 'big-patches') {
     count = 1; concurrency = 1;
     one = (agent) => uploadPatches(agent, file, size, Number(opt['patch-bytes'] || 8 * 1024 * 1024), patchLat);
@@ -278,7 +281,7 @@ async function measured(kind) {
     one = (agent) => uploadPostPatch(agent, file, size, kind === 'big-chunked');
   } else if (kind === 'concurrent') {
     count = Number(opt.count || 64); concurrency = Number(opt.concurrency || count);
-    one = (agent) => uploadPostPatch(agent, file, size, false);
+    one = (agent) => uploadPostPatch(agent, file, size, false, postLat);
   } else if (kind === 'small') {
     count = Number(opt.count || 2000); concurrency = Number(opt.concurrency || 32);
     one = (agent) => uploadWithCreate(agent, small);
@@ -337,6 +340,8 @@ async function measured(kind) {
     cpuMsPerUpload: cpuSecByRole && lat.length ? (cpuSecByRole.server + cpuSecByRole.postgres) * 1000 / lat.length : null,
     patchP50Ms: patchLat.length ? pct([...patchLat].sort((a, b) => a - b), 50) : null,
     patchP99Ms: patchLat.length ? pct([...patchLat].sort((a, b) => a - b), 99) : null,
+    postP50Ms: postLat.length ? pct([...postLat].sort((a, b) => a - b), 50) : null,
+    postP99Ms: postLat.length ? pct([...postLat].sort((a, b) => a - b), 99) : null,
     serverAlive, deleted,
   };
 }

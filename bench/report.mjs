@@ -35,13 +35,13 @@ out.push(`- targets run alternately per row (order shown in each row); servers s
 for (const [k, name] of TARGETS) out.push(`- ${name}: ${status[k]}`);
 const dd = meta.dd;
 if (meta.pipeline !== 'only') out.push(`- disk ceiling: \`dd if=/dev/zero bs=4M count=${dd?.count ?? '?'} conv=fdatasync\` into ${meta.tmp}: ${dd && dd.mbPerSec ? `**${f(dd.mbPerSec)} MB/s** (${mib(dd.bytes)} in ${f(dd.sec, 2)} s)` : 'n/a'}`);
-out.push('', 'MB = 10^6 bytes. Latency = POST sent → final response received, per upload. Peak RSS = max VmRSS of the server process, sampled every 100 ms during the pass ("+N helpers": peak summed Pss of its helper processes, e.g. ForgeUpload\'s embedded PostgreSQL). CPU s = utime+stime (incl. reaped children) of the server and its helpers, before/after the pass, / CLK_TCK (helpers\' share in parentheses). CPU s/GiB uses bytes of successful uploads. PG CPU s = the embedded PostgreSQL\'s share of the helpers\' CPU; CPU ms/upload = (server + PostgreSQL) CPU per successful upload. Tree MiB = peak of server VmRSS + helpers\' Pss at one sample. PATCH p50 = per-PATCH latency in row 2b.', '');
+out.push('', 'MB = 10^6 bytes. Latency = POST sent → final response received, per upload. Peak RSS = max VmRSS of the server process, sampled every 100 ms during the pass ("+N helpers": peak summed Pss of its helper processes, e.g. ForgeUpload\'s embedded PostgreSQL). CPU s = utime+stime (incl. reaped children) of the server and its helpers, before/after the pass, / CLK_TCK (helpers\' share in parentheses). CPU s/GiB uses bytes of successful uploads. PG CPU s = the embedded PostgreSQL\'s share of the helpers\' CPU; CPU ms/upload = (server + PostgreSQL) CPU per successful upload. Tree MiB = peak of server VmRSS + helpers\' Pss at one sample. PATCH p50 / POST p99 = per-PATCH latency in row 2b; in row 3, the 99th percentile of the POST alone (creation without a body, while the other uploads\' PATCHes run).', '');
 
 const ratio = (a, b) => (a == null || b == null || !b ? 'n/a' : `${a / b >= 10 ? (a / b).toFixed(1) : (a / b).toFixed(2)}×`);
 const only = meta.pipeline === 'only';
 if (only) out.push('**BENCH_PIPELINE=only: rows 1–4, the peer, the sink and dd were not run.**', '');
 if (!only) {
-out.push('| Workload | Target | MB/s | uploads/s | p50 ms | p99 ms | peak RSS MiB | tree MiB | CPU s | PG CPU s | CPU s/GiB | CPU ms/upload | PATCH p50 ms | errors |');
+out.push('| Workload | Target | MB/s | uploads/s | p50 ms | p99 ms | peak RSS MiB | tree MiB | CPU s | PG CPU s | CPU s/GiB | CPU ms/upload | PATCH p50 / POST p99 ms | errors |');
 out.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
 for (const [row, title] of ROWS) {
   const order = (json(`${row}.order.json`) || TARGETS.map(([k]) => k));
@@ -51,7 +51,7 @@ for (const [row, title] of ROWS) {
     if (!r) { out.push(`| ${title()} | ${name} | not run | | | | | | | | | | | |`); continue; }
     if (r.failed) { out.push(`| ${title()} | ${name} | **FAILED** | | | | | | | | | | | ${r.failed} |`); continue; }
     const mark = r.errors > 0 ? ' ⚠' : '';
-    out.push(`| ${title()} | ${name} | ${f(r.mbPerSec)}${mark} | ${f(r.uploadsPerSec)} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${r.peakRssKiB == null ? 'n/a' : f(r.peakRssKiB / 1024, 0)}${r.peakHelpersRssKiB ? ` (+${f(r.peakHelpersRssKiB / 1024, 0)} helpers)` : ''} | ${r.peakTreeKiB ? f(r.peakTreeKiB / 1024, 0) : 'n/a'} | ${f(r.cpuSec, 2)}${r.cpuSecHelpers ? ` (helpers ${f(r.cpuSecHelpers, 2)})` : ''} | ${r.cpuSecByRole ? f(r.cpuSecByRole.postgres, 2) : 'n/a'} | ${f(r.cpuSecPerGiB, 2)} | ${f(r.cpuMsPerUpload, 2)} | ${f(r.patchP50Ms)} | ${r.errors ? `**${r.errors}/${r.count}** ${r.errorSamples.join('; ').replace(/\|/g, '/')}` : `0/${r.count}`}${r.serverAlive === false ? ' **server died**' : ''} |`);
+    out.push(`| ${title()} | ${name} | ${f(r.mbPerSec)}${mark} | ${f(r.uploadsPerSec)} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${r.peakRssKiB == null ? 'n/a' : f(r.peakRssKiB / 1024, 0)}${r.peakHelpersRssKiB ? ` (+${f(r.peakHelpersRssKiB / 1024, 0)} helpers)` : ''} | ${r.peakTreeKiB ? f(r.peakTreeKiB / 1024, 0) : 'n/a'} | ${f(r.cpuSec, 2)}${r.cpuSecHelpers ? ` (helpers ${f(r.cpuSecHelpers, 2)})` : ''} | ${r.cpuSecByRole ? f(r.cpuSecByRole.postgres, 2) : 'n/a'} | ${f(r.cpuSecPerGiB, 2)} | ${f(r.cpuMsPerUpload, 2)} | ${r.postP99Ms != null ? `POST p99 ${f(r.postP99Ms)}` : f(r.patchP50Ms)} | ${r.errors ? `**${r.errors}/${r.count}** ${r.errorSamples.join('; ').replace(/\|/g, '/')}` : `0/${r.count}`}${r.serverAlive === false ? ' **server died**' : ''} |`);
   }
 }
 
