@@ -160,12 +160,19 @@ public final class UploadWriter {
         && !p.trailerExpected();
   }
 
-  /** A small body that did not bring the whole upload: to staging after all, durable. */
-  private long stage(UUID id, StagingStore.Plan plan, byte[] bytes) throws IOException {
+  /**
+   * A small body that did not bring the whole upload: to staging after all, durable (a staging
+   * failure is a 503, as in {@link ChunkWriter}).
+   */
+  private long stage(UUID id, StagingStore.Plan plan, byte[] bytes) {
     try (StagingStore.Writer w = staging.openWriter(id, 0, plan)) {
       w.write(bytes, 0, bytes.length);
       w.force();
       return w.position();
+    } catch (IOException e) {
+      log.warn("StagingWriteFailed id={} error={}", id, e.toString());
+      throw new UploadException(Problem.STAGING_UNAVAILABLE,
+          "the upload's bytes could not be staged right now; try again later");
     }
   }
 

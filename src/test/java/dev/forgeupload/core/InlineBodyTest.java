@@ -53,6 +53,17 @@ class InlineBodyTest {
   }
 
   @Test
+  void a_short_body_that_staging_cannot_keep_is_a_503_and_creates_nothing() {
+    f.staging.failForce = new IOException("disk gone");
+    NewUpload n = f.newUpload(null, (long) LIMIT, UploadKind.REGULAR, null, null);
+    assertThatThrownBy(() -> f.writer().createWithBody(n, CoreFixture.patch(0),
+            new ByteArrayInputStream(random(300))))
+        .isInstanceOfSatisfying(UploadException.class,
+            e -> assertThat(e.problem()).isEqualTo(Problem.STAGING_UNAVAILABLE));
+    assertThat(f.repo.find(n.id())).isEmpty();
+  }
+
+  @Test
   void an_upload_over_the_limit_or_with_a_trailer_checksum_is_staged() throws IOException {
     byte[] big = random(LIMIT + 1);
     Upload over = create(LIMIT + 1, big, CoreFixture.patch(0));
