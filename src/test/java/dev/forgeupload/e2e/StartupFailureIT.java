@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.nio.channels.SocketChannel;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
@@ -149,10 +151,24 @@ class StartupFailureIT {
     }
   }
 
-  /** A loopback port where nothing listens (bound for a moment, then released). */
-  private static int closedPort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+  /**
+   * A loopback port where nothing listens, held by this test's (bound, never listening) socket so
+   * no other process can take it meanwhile: a port only bound for a moment was once taken by a
+   * server of a parallel test, which answered the S3 client. Closed after each test.
+   */
+  private int closedPort() throws IOException {
+    SocketChannel ch = SocketChannel.open();
+    held.add(ch);
+    ch.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    return ((InetSocketAddress) ch.getLocalAddress()).getPort();
+  }
+
+  private final List<SocketChannel> held = new java.util.ArrayList<>();
+
+  @AfterEach
+  void releasePorts() throws IOException {
+    for (SocketChannel ch : held) {
+      ch.close();
     }
   }
 }

@@ -9,7 +9,6 @@ import dev.forgeupload.testing.TestData;
 import dev.forgeupload.testing.TestServer;
 import dev.forgeupload.testing.TusHttp;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -289,13 +288,16 @@ class UploadCliIT {
 
   @Test
   void no_server_there_fails_after_the_retries_with_exit_1() throws Exception {
+    // a bound socket that never listens holds the port: refused, and no other test can take it
+    Result r;
     int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
+    try (java.nio.channels.SocketChannel held = java.nio.channels.SocketChannel.open()) {
+      held.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+      port = ((java.net.InetSocketAddress) held.getLocalAddress()).getPort();
+      Path file = write(tmp.resolve("nowhere.bin"), TestData.randomBytes(1000, 31));
+      r = run("--server", "http://127.0.0.1:" + port, "--retries", "2", "--json",
+          file.toString());
     }
-    Path file = write(tmp.resolve("nowhere.bin"), TestData.randomBytes(1000, 31));
-    Result r = run("--server", "http://127.0.0.1:" + port, "--retries", "2", "--json",
-        file.toString());
     assertThat(r.exit()).as(r.err()).isEqualTo(1);
     JsonNode f = r.json().get("files").get(0);
     assertThat(f.get("state").asText()).isEqualTo("failed");
