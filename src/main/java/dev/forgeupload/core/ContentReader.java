@@ -40,7 +40,7 @@ public final class ContentReader {
     }
     try {
       return openAsOf(u, from, count);
-    } catch (IOException | UncheckedIOException e) {
+    } catch (IOException e) {
       Upload now = repo.find(u.id()).orElseThrow(UploadException::notFound);
       if (now.state().isGone()) {
         throw UploadException.gone(now.state());

@@ -119,18 +119,16 @@ public final class UploadWriter {
           ObjectKeys.of(n.id(), OffsetDateTime.now(clock), n.filename()),
           n.length() != null ? n.length() : maxUploadBytes);
       ChunkWriter.Target t = new ChunkWriter.Target(n.id(), 0, limit, n.length() != null, plan);
-      if (inlineable(n, p)) {
-        InlineBody inline = new InlineBody((int) (long) n.length());
-        long end = chunks.write(t, p, body, Offsets.unrecorded(0), check, inline);
-        String contentType = check.contentTypeOr(ContentGate.initialContentType(n));
-        u = inline.whole()
-            ? repo.createWhole(n, inline.bytes(), contentType, quota.limits())
-            : repo.create(n, stage(n.id(), plan, inline.bytes()), contentType, quota.limits());
-        log.debug("UploadInline id={} whole={} bytes={}", n.id(), inline.whole(), end);
-      } else {
-        long end = chunks.write(t, p, body, Offsets.unrecorded(0), check);
-        String contentType = check.contentTypeOr(ContentGate.initialContentType(n));
+      // null: staging's own writer
+      InlineBody inline = inlineable(n, p) ? new InlineBody((int) (long) n.length()) : null;
+      long end = chunks.write(t, p, body, Offsets.unrecorded(0), check, inline);
+      String contentType = check.contentTypeOr(ContentGate.initialContentType(n));
+      if (inline == null) {
         u = repo.create(n, end, contentType, quota.limits());
+      } else if (inline.whole()) {
+        u = repo.createWhole(n, inline.bytes(), contentType, quota.limits());
+      } else {
+        u = repo.create(n, stage(n.id(), plan, inline.bytes()), contentType, quota.limits());
       }
     } catch (IOException | RuntimeException e) {
       staging.delete(n.id());
