@@ -73,7 +73,8 @@ class SlowStoreIT {
         JsonNode stored = tus.awaitStored(id, Duration.ofSeconds(90));
         assertThat(stored.path("sha256").asText()).isEqualTo(TestData.sha256(data));
 
-        String log = server.logText();
+        // the row is stored (what the API shows) just before the worker logs it
+        String log = server.logTextOnce(STORED_SECONDS, Duration.ofSeconds(10));
         Matcher m = STORED_SECONDS.matcher(log);
         assertThat(m.find()).as("UploadStored logged; log:%n%s", server.logTail()).isTrue();
         double seconds = Double.parseDouble(m.group(2));

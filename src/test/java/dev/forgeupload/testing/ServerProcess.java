@@ -251,6 +251,21 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * The log once it contains a match of {@code pattern}, waiting up to {@code timeout} (a line
+   * logged just after a state the API already shows); the log as it is when the time is up.
+   */
+  public String logTextOnce(java.util.regex.Pattern pattern, Duration timeout)
+      throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    String text = logText();
+    while (!pattern.matcher(text).find() && System.nanoTime() < end) {
+      Thread.sleep(50);
+      text = logText();
+    }
+    return text;
+  }
+
   /** The last lines of the server's log, for assertion messages. */
   public String logTail() {
     try {
