@@ -118,7 +118,9 @@ final class ChunkWriter {
   private void copy(Target t, InputStream body, StagingStore.Writer w, MessageDigest digest,
       Map<String, MessageDigest> all, boolean whole, Offsets offsets, ContentGate.Check check)
       throws IOException {
-    byte[] buf = new byte[BUFFER_BYTES];
+    // a body that cannot be larger than the buffer (a small creation-with-upload) gets one of
+    // its size, plus the byte that tells it ran past its limit
+    byte[] buf = new byte[t.limit() < BUFFER_BYTES ? (int) t.limit() + 1 : BUFFER_BYTES];
     long written = 0;
     long lastAt = System.nanoTime();
     long lastPos = t.start();
