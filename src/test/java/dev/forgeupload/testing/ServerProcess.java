@@ -42,11 +42,13 @@ public final class ServerProcess implements AutoCloseable {
   private final int port;
   private final Path log;
   private final boolean worker;
+  private final List<String> jvmOptions;
 
-  private ServerProcess(String name, Path dataDir, Map<String, String> env, boolean worker)
-      throws IOException {
+  private ServerProcess(String name, Path dataDir, Map<String, String> env, boolean worker,
+      List<String> jvmOptions) throws IOException {
     this.name = name;
     this.worker = worker;
+    this.jvmOptions = List.copyOf(jvmOptions);
     this.dataDir = dataDir;
     this.env = Map.copyOf(env);
     this.port = freePort();
@@ -59,7 +61,7 @@ public final class ServerProcess implements AutoCloseable {
 
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx768m");
+    cmd.addAll(jvmOptions);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("dev.forgeupload.Main");
@@ -77,7 +79,8 @@ public final class ServerProcess implements AutoCloseable {
     pb.redirectErrorStream(true);
     Files.writeString(
         log,
-        "# " + String.join(" ", cmd.subList(0, 2)) + " ... dev.forgeupload.Main"
+        "# " + String.join(" ", cmd.subList(0, 1 + jvmOptions.size()))
+            + " ... dev.forgeupload.Main"
             + (worker ? " worker" : "") + " env=" + env
             + " port=" + port + "\n",
         StandardCharsets.UTF_8);
@@ -107,10 +110,15 @@ public final class ServerProcess implements AutoCloseable {
 
   private static ServerProcess start(
       String name, Path dataDir, Map<String, String> env, boolean worker) {
+    return start(name, dataDir, env, worker, List.of("-Xmx768m"));
+  }
+
+  private static ServerProcess start(String name, Path dataDir, Map<String, String> env,
+      boolean worker, List<String> jvmOptions) {
     ServerProcess p;
     try {
       Files.createDirectories(dataDir);
-      p = new ServerProcess(name, dataDir, env, worker);
+      p = new ServerProcess(name, dataDir, env, worker, jvmOptions);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -130,7 +138,34 @@ public final class ServerProcess implements AutoCloseable {
   public static ServerProcess spawn(String name, Path dataDir, Map<String, String> env) {
     try {
       Files.createDirectories(dataDir);
-      return new ServerProcess(name, dataDir, env, false);
+      return new ServerProcess(name, dataDir, env, false, List.of("-Xmx768m"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Starts a server as {@code scripts/run} does: with the JVM options of {@code scripts/java-opts}
+   * and its malloc settings, plus {@code extraJvmOptions}. Waits for readiness.
+   */
+  public static ServerProcess startAsScriptsRun(
+      String name, Path dataDir, Map<String, String> env, List<String> extraJvmOptions) {
+    List<String> options = new ArrayList<>(scriptsJavaOpts());
+    options.addAll(extraJvmOptions);
+    Map<String, String> penv = new HashMap<>(env);
+    penv.putIfAbsent("MALLOC_ARENA_MAX", "1");
+    penv.putIfAbsent("MALLOC_TRIM_THRESHOLD_", "65536");
+    return start(name, dataDir, penv, false, options);
+  }
+
+  /** The options in {@code scripts/java-opts}, one per line, comments left out. */
+  public static List<String> scriptsJavaOpts() {
+    Path file = targetDir().resolveSibling("scripts").resolve("java-opts");
+    try {
+      return Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+          .map(String::trim)
+          .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+          .toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -149,7 +184,7 @@ public final class ServerProcess implements AutoCloseable {
     if (process.isAlive()) {
       throw new IllegalStateException(name + " is still running (pid " + pid() + ")");
     }
-    return start(name, dataDir, env, worker);
+    return start(name, dataDir, env, worker, jvmOptions);
   }
 
   private boolean logSays(String text) {
