@@ -30,10 +30,12 @@ public final class JooqUploadRepository implements UploadRepository {
 
   private final DSLContext dsl;
   private final OwnerUsage owners;
+  private final InlineInserts inlineInserts;
 
   public JooqUploadRepository(DSLContext dsl, Duration lockLease) {
     this.dsl = dsl;
     this.owners = new OwnerUsage(lockLease);
+    this.inlineInserts = new InlineInserts(dsl);
   }
 
   @Override
@@ -53,7 +55,9 @@ public final class JooqUploadRepository implements UploadRepository {
       NewUpload n, long offset, String contentType, OwnerLimits limits, byte[] inline) {
     boolean limited = n.owner() != null && limits.any();
     if (!limited && n.kind() != UploadKind.FINAL) {
-      return UploadInsert.insert(dsl, n, offset, contentType, inline);
+      // concurrent small uploads share one statement and one commit
+      return inline != null ? inlineInserts.insert(n, contentType, inline)
+          : UploadInsert.insert(dsl, n, offset, contentType, inline);
     }
     return dsl.transactionResult(
         cfg -> {

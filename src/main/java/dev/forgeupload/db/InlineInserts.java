@@ -1,0 +1,295 @@
+package dev.forgeupload.db;
+
+import dev.forgeupload.core.NewUpload;
+import dev.forgeupload.core.Upload;
+import dev.forgeupload.core.UploadKind;
+import dev.forgeupload.core.UploadState;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jooq.DSLContext;
+import org.jooq.exception.DataAccessException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit for small uploads that arrived whole: the requests that wait at the same moment
+ * are inserted by one statement (rows, audit entries and bytes of all of them, from arrays) and
+ * one commit, so PostgreSQL parses, plans, starts and flushes its WAL once for the group instead
+ * of once per upload. A caller waits until the commit that holds its row: a 201 still means row
+ * and bytes are durable. Nothing waits for a group to fill: a writer takes what is queued when
+ * it is free, so a lone upload goes at once and a burst forms groups by itself.
+ *
+ * <p>{@link #WRITERS} threads write (one can commit while the other gathers); they stop after a
+ * while without work and start again on demand. A group that fails is inserted again one upload
+ * at a time ({@link UploadInsert}), so one bad row fails only its own request.
+ */
+final class InlineInserts {
+  private static final Logger log = LoggerFactory.getLogger(InlineInserts.class);
+  static final int WRITERS = 2;
+  /** At most this many uploads per statement (64 KiB each at most: 4 MiB of bytes). */
+  static final int MAX_GROUP = 64;
+  private static final long IDLE_SECONDS = 30;
+
+  private static final String SQL =
+      """
+      with r as (
+        select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::bigint[],
+            ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::bool[],
+            ?::bytea[])
+          with ordinality as r(id, owner, filename, content_type, length, upload_type,
+            metadata, metadata_header, creator_address, expires_at, state, queued, bytes, ord)),
+      u as (
+        insert into uploads (id, owner, filename, content_type, length, "offset", upload_type,
+            metadata, metadata_header, creator_address, expires_at, completed_at, state,
+            queued_at)
+        select id, owner, filename, content_type, length, length, upload_type, metadata::jsonb,
+            metadata_header, creator_address, expires_at, current_timestamp, state,
+            case when queued then current_timestamp end
+        from r order by ord
+        returning id, owner, filename, length, "offset", creator_address, created_at,
+            updated_at, completed_at, expires_at),
+      a as (
+        insert into audit_log (actor, action, upload_id, address, detail)
+        select u.owner, x.action, u.id, u.creator_address, x.detail
+        from u join r on r.id = u.id cross join lateral (values
+            (1, 'upload.created', jsonb_build_object('length', u.length, 'filename', u.filename)),
+            (2, 'upload.finished', jsonb_build_object('bytes', u."offset"))) as x(n, action, detail)
+        order by r.ord, x.n),
+      b as (
+        insert into inline_bodies (upload_id, bytes) select id, bytes from r order by ord)
+      select id, created_at, updated_at, completed_at, expires_at from u""";
+
+  private final DSLContext dsl;
+  private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final AtomicInteger writers = new AtomicInteger();
+
+  InlineInserts(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  /**
+   * Inserts {@code n} complete with {@code bytes} (a regular or partial upload whose length is
+   * their length) and its creation and finish audited; returns once committed.
+   */
+  Upload insert(NewUpload n, String contentType, byte[] bytes) {
+    if (n.kind() == UploadKind.FINAL || n.length() == null || n.length() != bytes.length) {
+      throw new IllegalArgumentException("only a whole regular or partial upload goes inline");
+    }
+    Pending p = new Pending(n, contentType, bytes);
+    queue.add(p);
+    startWriterIfNeeded();
+    try {
+      return p.result.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw e;
+    }
+  }
+
+  private void startWriterIfNeeded() {
+    int w;
+    while ((w = writers.get()) < WRITERS) {
+      if (writers.compareAndSet(w, w + 1)) {
+        Thread t = new Thread(this::write, "inline-insert");
+        t.setDaemon(true);
+        t.start();
+        return;
+      }
+    }
+  }
+
+  private void write() {
+    List<Pending> group = new ArrayList<>(MAX_GROUP);
+    while (true) {
+      Pending first;
+      try {
+        first = queue.poll(IDLE_SECONDS, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        first = null;
+      }
+      if (first == null) {
+        writers.decrementAndGet();
+        if (queue.isEmpty()) {
+          return;
+        }
+        // queued while this writer gave up: it takes the work back unless another one started
+        if (writers.incrementAndGet() <= WRITERS) {
+          continue;
+        }
+        writers.decrementAndGet();
+        return;
+      }
+      group.add(first);
+      queue.drainTo(group, MAX_GROUP - 1);
+      try {
+        insertGroup(group);
+      } catch (RuntimeException | Error e) {
+        // no caller may wait forever
+        group.forEach(p -> p.result.completeExceptionally(e));
+        if (e instanceof Error err) {
+          writers.decrementAndGet();
+          throw err;
+        }
+      } finally {
+        group.clear();
+      }
+    }
+  }
+
+  private void insertGroup(List<Pending> group) {
+    try {
+      Map<UUID, Times> times = insertAll(group);
+      for (Pending p : group) {
+        p.result.complete(p.upload(times.get(p.n.id())));
+      }
+      return;
+    } catch (RuntimeException e) {
+      if (!refusedData(e)) {
+        // the database is away or failing: every queued upload would wait for it in turn, so
+        // all of them fail now, as each would have alone
+        List<Pending> waiting = new ArrayList<>();
+        queue.drainTo(waiting);
+        log.warn("InlineInsertFailed uploads={} error={}", group.size() + waiting.size(),
+            e.toString());
+        waiting.forEach(p -> p.result.completeExceptionally(e));
+        throw e;
+      }
+      if (group.size() == 1) {
+        throw e;
+      }
+      log.warn("InlineGroupRefused uploads={} error={} (inserting them one by one)",
+          group.size(), e.toString());
+    }
+    for (Pending p : group) {
+      try {
+        p.result.complete(UploadInsert.insert(dsl, p.n, p.bytes.length, p.contentType, p.bytes));
+      } catch (RuntimeException e) {
+        p.result.completeExceptionally(e);
+      }
+    }
+  }
+
+  /** A row the database refused (data or constraint, SQLSTATE class 22 or 23). */
+  static boolean refusedData(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql && sql.getSQLState() != null
+          && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Map<UUID, Times> insertAll(List<Pending> group) {
+    int size = group.size();
+    UUID[] ids = new UUID[size];
+    String[] owners = new String[size];
+    String[] filenames = new String[size];
+    String[] contentTypes = new String[size];
+    Long[] lengths = new Long[size];
+    String[] kinds = new String[size];
+    String[] metadata = new String[size];
+    String[] headers = new String[size];
+    String[] addresses = new String[size];
+    String[] expires = new String[size];
+    String[] states = new String[size];
+    Boolean[] queued = new Boolean[size];
+    byte[][] bytes = new byte[size][];
+    for (int i = 0; i < size; i++) {
+      Pending p = group.get(i);
+      NewUpload n = p.n;
+      ids[i] = n.id();
+      owners[i] = n.owner();
+      filenames[i] = n.filename();
+      contentTypes[i] = p.contentType;
+      lengths[i] = n.length();
+      kinds[i] = n.kind().dbName();
+      metadata[i] = UploadRows.toJson(n.metadata());
+      headers[i] = n.metadataHeader();
+      addresses[i] = n.creatorAddress();
+      expires[i] = n.expiresAt() == null ? null : n.expiresAt().toString();
+      states[i] = p.state().dbName();
+      queued[i] = p.state() == UploadState.QUEUED;
+      bytes[i] = p.bytes;
+    }
+    return dsl.connectionResult(c -> {
+      try (PreparedStatement ps = c.prepareStatement(SQL)) {
+        int i = 0;
+        ps.setArray(++i, c.createArrayOf("uuid", ids));
+        ps.setArray(++i, c.createArrayOf("text", owners));
+        ps.setArray(++i, c.createArrayOf("text", filenames));
+        ps.setArray(++i, c.createArrayOf("text", contentTypes));
+        ps.setArray(++i, c.createArrayOf("int8", lengths));
+        ps.setArray(++i, c.createArrayOf("text", kinds));
+        ps.setArray(++i, c.createArrayOf("text", metadata));
+        ps.setArray(++i, c.createArrayOf("text", headers));
+        ps.setArray(++i, c.createArrayOf("text", addresses));
+        ps.setArray(++i, c.createArrayOf("text", expires));
+        ps.setArray(++i, c.createArrayOf("text", states));
+        ps.setArray(++i, c.createArrayOf("bool", queued));
+        ps.setArray(++i, c.createArrayOf("bytea", bytes));
+        return times(ps, size);
+      }
+    });
+  }
+
+  private static Map<UUID, Times> times(PreparedStatement ps, int size) throws SQLException {
+    Map<UUID, Times> times = new HashMap<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        times.put(rs.getObject(1, UUID.class),
+            new Times(rs.getObject(2, OffsetDateTime.class), rs.getObject(3, OffsetDateTime.class),
+                rs.getObject(4, OffsetDateTime.class), rs.getObject(5, OffsetDateTime.class)));
+      }
+    }
+    if (times.size() != size) {
+      throw new DataAccessException(
+          "the insert of " + size + " uploads returned " + times.size() + " rows");
+    }
+    return times;
+  }
+
+  private record Times(
+      OffsetDateTime created, OffsetDateTime updated, OffsetDateTime completed,
+      OffsetDateTime expires) {}
+
+  private static final class Pending {
+    final NewUpload n;
+    final String contentType;
+    final byte[] bytes;
+    final CompletableFuture<Upload> result = new CompletableFuture<>();
+
+    Pending(NewUpload n, String contentType, byte[] bytes) {
+      this.n = n;
+      this.contentType = contentType;
+      this.bytes = bytes;
+    }
+
+    /** As {@link UploadInsert}: a whole regular upload is queued, a partial one waits. */
+    UploadState state() {
+      return n.kind() == UploadKind.REGULAR ? UploadState.QUEUED : UploadState.UPLOADING;
+    }
+
+    Upload upload(Times t) {
+      return new Upload(n.id(), n.owner(), n.filename(), contentType, n.length(),
+          bytes.length, state(), n.kind(), n.concatParts(), n.metadata(), n.metadataHeader(),
+          null, null, null, n.creatorAddress(), t.created(), t.updated(), t.completed(), null,
+          t.expires());
+    }
+  }
+}
