@@ -30,12 +30,12 @@ public final class JooqUploadRepository implements UploadRepository {
 
   private final DSLContext dsl;
   private final OwnerUsage owners;
-  private final InlineInserts inlineInserts;
+  private final CreationInserts creations;
 
   public JooqUploadRepository(DSLContext dsl, Duration lockLease) {
     this.dsl = dsl;
     this.owners = new OwnerUsage(lockLease);
-    this.inlineInserts = new InlineInserts(dsl);
+    this.creations = new CreationInserts(dsl);
   }
 
   @Override
@@ -55,9 +55,8 @@ public final class JooqUploadRepository implements UploadRepository {
       NewUpload n, long offset, String contentType, OwnerLimits limits, byte[] inline) {
     boolean limited = n.owner() != null && limits.any();
     if (!limited && n.kind() != UploadKind.FINAL) {
-      // concurrent small uploads share one statement and one commit
-      return inline != null ? inlineInserts.insert(n, contentType, inline)
-          : UploadInsert.insert(dsl, n, offset, contentType, inline);
+      // concurrent creations share one statement and one commit
+      return creations.insert(n, offset, contentType, inline);
     }
     return dsl.transactionResult(
         cfg -> {

@@ -24,18 +24,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Small uploads that arrive whole at the same moment are inserted together ({@link
- * InlineInserts}) on real PostgreSQL. To make them wait at the same moment, a test transaction
- * holds a lock that blocks every insert into {@code inline_bodies}: the first uploads wait in the
- * database, the rest queue behind them, and once it commits the queued ones go as one group.
- * Rows inserted by one transaction share its {@code xmin}, which is how the tests see a group.
+ * New uploads created at the same moment are inserted together ({@link CreationInserts}) on real
+ * PostgreSQL: small ones that arrived whole (with their bytes) and creations without a body. To
+ * make them wait at the same moment, a test transaction holds a lock that blocks every insert
+ * into {@code audit_log}: the first uploads wait in the database, the rest queue behind them,
+ * and once it commits the queued ones go as one group. Rows inserted by one transaction share its
+ * {@code xmin}, which is how the tests see a group.
  */
-class InlineGroupCommitIT {
+class CreationGroupCommitIT {
   private static final int UPLOADS = 24;
   private static final int SIZE = 4096;
 
@@ -68,17 +70,21 @@ class InlineGroupCommitIT {
   /** Sends every upload while the lock is held, then releases it; the outcome of each. */
   private List<CompletableFuture<Upload>> sendBlocked(List<NewUpload> uploads, List<byte[]> bodies)
       throws Exception {
+    return sendBlocked(uploads.size(), i -> repo.createWhole(uploads.get(i), bodies.get(i),
+        "image/jpeg", OwnerLimits.NONE));
+  }
+
+  private List<CompletableFuture<Upload>> sendBlocked(int count, IntFunction<Upload> create)
+      throws Exception {
     List<CompletableFuture<Upload>> sent = new ArrayList<>();
     try (Connection lock = DriverManager.getConnection(url, "postgres", "")) {
       lock.setAutoCommit(false);
       try (Statement s = lock.createStatement()) {
-        s.execute("lock table inline_bodies in share mode");
+        s.execute("lock table audit_log in share mode");
       }
-      for (int i = 0; i < uploads.size(); i++) {
-        NewUpload n = uploads.get(i);
-        byte[] body = bodies.get(i);
-        sent.add(CompletableFuture.supplyAsync(
-            () -> repo.createWhole(n, body, "image/jpeg", OwnerLimits.NONE), clients));
+      for (int i = 0; i < count; i++) {
+        int n = i;
+        sent.add(CompletableFuture.supplyAsync(() -> create.apply(n), clients));
       }
       Thread.sleep(1500); // every request is queued or waiting on the lock by now
       assertThat(sent).as("nothing commits while the lock is held").noneMatch(f -> f.isDone());
@@ -141,6 +147,39 @@ class InlineGroupCommitIT {
   }
 
   @Test
+  void creations_without_a_body_are_grouped_too_deferred_empty_and_sized() throws Exception {
+    List<NewUpload> uploads = new ArrayList<>();
+    for (int i = 0; i < UPLOADS; i++) {
+      // a deferred length, an empty upload (complete at once) and one of 100 bytes, in turn
+      Long length = i % 3 == 0 ? null : i % 3 == 1 ? 0L : 100L;
+      uploads.add(new NewUpload(UUID.randomUUID(), "alice", length, UploadKind.REGULAR, null,
+          Map.of("filename", "f" + i), null, "127.0.0.1", OffsetDateTime.now().plusDays(1)));
+    }
+    List<CompletableFuture<Upload>> sent = sendBlocked(UPLOADS,
+        i -> repo.create(uploads.get(i), 0, null, OwnerLimits.NONE));
+
+    assertThat(transactions(uploads.stream().map(NewUpload::id).toList()))
+        .isLessThan(UPLOADS / 2);
+    try (Connection c = DriverManager.getConnection(url, "postgres", "")) {
+      for (int i = 0; i < UPLOADS; i++) {
+        NewUpload n = uploads.get(i);
+        boolean empty = Long.valueOf(0).equals(n.length());
+        Upload returned = sent.get(i).get();
+        Upload row = repo.find(n.id()).orElseThrow();
+        assertThat(row.length()).isEqualTo(n.length());
+        assertThat(row.offset()).isZero();
+        assertThat(row.state()).isEqualTo(empty ? UploadState.QUEUED : UploadState.UPLOADING);
+        assertThat(returned.state()).isEqualTo(row.state());
+        assertThat(row.completedAt() != null).as("upload %d complete", i).isEqualTo(empty);
+        assertThat(returned.completedAt() != null).isEqualTo(empty);
+        assertThat(bytes(c, n.id())).as("no bytes kept with the row").isNull();
+        assertThat(audit(c, n.id())).containsExactlyElementsOf(empty
+            ? List.of("upload.created", "upload.finished") : List.of("upload.created"));
+      }
+    }
+  }
+
+  @Test
   void a_row_the_database_refuses_fails_alone_and_the_rest_of_its_group_is_kept()
       throws Exception {
     UUID taken = repo.createWhole(whole(UUID.randomUUID(), UploadKind.REGULAR, 0),
@@ -165,6 +204,41 @@ class InlineGroupCommitIT {
       }
       assertThat(bytes(c, taken)).as("the existing upload is untouched")
           .isEqualTo(TestData.randomBytes(SIZE, 1));
+    }
+  }
+
+  @Test
+  void with_the_database_away_every_waiting_upload_fails_after_one_pool_timeout_not_in_turn()
+      throws Exception {
+    String name = url.substring(url.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
+    String admin = url.substring(0, url.lastIndexOf('/') + 1) + "postgres";
+    try (Connection c = DriverManager.getConnection(admin, "postgres", "");
+        Statement s = c.createStatement()) {
+      s.execute("alter database " + name + " allow_connections false");
+      s.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '"
+          + name + "'");
+    }
+    try {
+      long start = System.nanoTime();
+      List<CompletableFuture<Upload>> sent = new ArrayList<>();
+      for (int i = 0; i < UPLOADS; i++) {
+        NewUpload n = whole(UUID.randomUUID(), UploadKind.REGULAR, i);
+        byte[] body = TestData.randomBytes(SIZE, i);
+        sent.add(CompletableFuture.supplyAsync(
+            () -> repo.createWhole(n, body, "image/jpeg", OwnerLimits.NONE), clients));
+      }
+      CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new))
+          .handle((v, e) -> null).get(120, TimeUnit.SECONDS);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      assertThat(sent).allMatch(CompletableFuture::isCompletedExceptionally);
+      // the pool waits 10 s for a connection: one or two rounds of that, not one per upload
+      // (24 uploads in turn on two writers would be about 120 s)
+      assertThat(seconds).as("all failed within two pool timeouts").isLessThan(35);
+    } finally {
+      try (Connection c = DriverManager.getConnection(admin, "postgres", "");
+          Statement s = c.createStatement()) {
+        s.execute("alter database " + name + " allow_connections true");
+      }
     }
   }
 

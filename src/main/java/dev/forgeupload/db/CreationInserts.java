@@ -25,19 +25,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Group commit for small uploads that arrived whole: the requests that wait at the same moment
- * are inserted by one statement (rows, audit entries and bytes of all of them, from arrays) and
- * one commit, so PostgreSQL parses, plans, starts and flushes its WAL once for the group instead
- * of once per upload. A caller waits until the commit that holds its row: a 201 still means row
- * and bytes are durable. Nothing waits for a group to fill: a writer takes what is queued when
- * it is free, so a lone upload goes at once and a burst forms groups by itself.
+ * Group commit for new uploads: the creations that wait at the same moment (a burst of small
+ * uploads that arrived whole, many clients starting at once) are inserted by one statement (rows,
+ * audit entries and the bytes of the small ones, from arrays) and one commit, so PostgreSQL
+ * parses, plans, starts and flushes its WAL once for the group instead of once per upload. A
+ * caller waits until the commit that holds its row: a 201 still means the row (and bytes kept
+ * with it) is durable. Nothing waits for a group to fill: a writer takes what is queued when it
+ * is free, so a lone upload goes at once and a burst forms groups by itself.
  *
  * <p>{@link #WRITERS} threads write (one can commit while the other gathers); they stop after a
- * while without work and start again on demand. A group that fails is inserted again one upload
- * at a time ({@link UploadInsert}), so one bad row fails only its own request.
+ * while without work and start again on demand. A group refused for one row's data is inserted
+ * again one upload at a time ({@link UploadInsert}), so the bad row fails only its own request.
+ * Final uploads and owners under limits are not grouped (they lock rows first, see {@link
+ * JooqUploadRepository}).
  */
-final class InlineInserts {
-  private static final Logger log = LoggerFactory.getLogger(InlineInserts.class);
+final class CreationInserts {
+  private static final Logger log = LoggerFactory.getLogger(CreationInserts.class);
   static final int WRITERS = 2;
   /** At most this many uploads per statement (64 KiB each at most: 4 MiB of bytes). */
   static final int MAX_GROUP = 64;
@@ -47,16 +50,18 @@ final class InlineInserts {
       """
       with r as (
         select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::bigint[],
-            ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::bool[],
-            ?::bytea[])
-          with ordinality as r(id, owner, filename, content_type, length, upload_type,
-            metadata, metadata_header, creator_address, expires_at, state, queued, bytes, ord)),
+            ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::text[],
+            ?::bool[], ?::bool[], ?::bytea[])
+          with ordinality as r(id, owner, filename, content_type, length, "offset", upload_type,
+            metadata, metadata_header, creator_address, expires_at, state, complete, queued,
+            bytes, ord)),
       u as (
         insert into uploads (id, owner, filename, content_type, length, "offset", upload_type,
             metadata, metadata_header, creator_address, expires_at, completed_at, state,
             queued_at)
-        select id, owner, filename, content_type, length, length, upload_type, metadata::jsonb,
-            metadata_header, creator_address, expires_at, current_timestamp, state,
+        select id, owner, filename, content_type, length, "offset", upload_type,
+            metadata::jsonb, metadata_header, creator_address, expires_at,
+            case when complete then current_timestamp end, state,
             case when queued then current_timestamp end
         from r order by ord
         returning id, owner, filename, length, "offset", creator_address, created_at,
@@ -67,28 +72,33 @@ final class InlineInserts {
         from u join r on r.id = u.id cross join lateral (values
             (1, 'upload.created', jsonb_build_object('length', u.length, 'filename', u.filename)),
             (2, 'upload.finished', jsonb_build_object('bytes', u."offset"))) as x(n, action, detail)
+        where x.n = 1 or r.complete
         order by r.ord, x.n),
       b as (
-        insert into inline_bodies (upload_id, bytes) select id, bytes from r order by ord)
+        insert into inline_bodies (upload_id, bytes)
+        select id, bytes from r where bytes is not null order by ord)
       select id, created_at, updated_at, completed_at, expires_at from u""";
 
   private final DSLContext dsl;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final AtomicInteger writers = new AtomicInteger();
 
-  InlineInserts(DSLContext dsl) {
+  CreationInserts(DSLContext dsl) {
     this.dsl = dsl;
   }
 
   /**
-   * Inserts {@code n} complete with {@code bytes} (a regular or partial upload whose length is
-   * their length) and its creation and finish audited; returns once committed.
+   * Inserts {@code n} with its first {@code offset} bytes received (durable in staging, or
+   * {@code inline}: all of them, kept with the row) and its creation audited, {@code
+   * upload.finished} too when they complete it; returns once committed.
    */
-  Upload insert(NewUpload n, String contentType, byte[] bytes) {
-    if (n.kind() == UploadKind.FINAL || n.length() == null || n.length() != bytes.length) {
-      throw new IllegalArgumentException("only a whole regular or partial upload goes inline");
+  Upload insert(NewUpload n, long offset, String contentType, byte[] inline) {
+    if (n.kind() == UploadKind.FINAL
+        || (inline != null && (n.length() == null || n.length() != inline.length))) {
+      throw new IllegalArgumentException(
+          "not a new upload for a group: a final, or inline bytes that are not all of it");
     }
-    Pending p = new Pending(n, contentType, bytes);
+    Pending p = new Pending(n, offset, contentType, inline);
     queue.add(p);
     startWriterIfNeeded();
     try {
@@ -177,7 +187,7 @@ final class InlineInserts {
     }
     for (Pending p : group) {
       try {
-        p.result.complete(UploadInsert.insert(dsl, p.n, p.bytes.length, p.contentType, p.bytes));
+        p.result.complete(UploadInsert.insert(dsl, p.n, p.offset, p.contentType, p.bytes));
       } catch (RuntimeException e) {
         p.result.completeExceptionally(e);
       }
@@ -202,12 +212,14 @@ final class InlineInserts {
     String[] filenames = new String[size];
     String[] contentTypes = new String[size];
     Long[] lengths = new Long[size];
+    Long[] offsets = new Long[size];
     String[] kinds = new String[size];
     String[] metadata = new String[size];
     String[] headers = new String[size];
     String[] addresses = new String[size];
     String[] expires = new String[size];
     String[] states = new String[size];
+    Boolean[] complete = new Boolean[size];
     Boolean[] queued = new Boolean[size];
     byte[][] bytes = new byte[size][];
     for (int i = 0; i < size; i++) {
@@ -218,12 +230,14 @@ final class InlineInserts {
       filenames[i] = n.filename();
       contentTypes[i] = p.contentType;
       lengths[i] = n.length();
+      offsets[i] = p.offset;
       kinds[i] = n.kind().dbName();
       metadata[i] = UploadRows.toJson(n.metadata());
       headers[i] = n.metadataHeader();
       addresses[i] = n.creatorAddress();
       expires[i] = n.expiresAt() == null ? null : n.expiresAt().toString();
       states[i] = p.state().dbName();
+      complete[i] = p.complete();
       queued[i] = p.state() == UploadState.QUEUED;
       bytes[i] = p.bytes;
     }
@@ -235,12 +249,14 @@ final class InlineInserts {
         ps.setArray(++i, c.createArrayOf("text", filenames));
         ps.setArray(++i, c.createArrayOf("text", contentTypes));
         ps.setArray(++i, c.createArrayOf("int8", lengths));
+        ps.setArray(++i, c.createArrayOf("int8", offsets));
         ps.setArray(++i, c.createArrayOf("text", kinds));
         ps.setArray(++i, c.createArrayOf("text", metadata));
         ps.setArray(++i, c.createArrayOf("text", headers));
         ps.setArray(++i, c.createArrayOf("text", addresses));
         ps.setArray(++i, c.createArrayOf("text", expires));
         ps.setArray(++i, c.createArrayOf("text", states));
+        ps.setArray(++i, c.createArrayOf("bool", complete));
         ps.setArray(++i, c.createArrayOf("bool", queued));
         ps.setArray(++i, c.createArrayOf("bytea", bytes));
         return times(ps, size);
@@ -270,26 +286,33 @@ final class InlineInserts {
 
   private static final class Pending {
     final NewUpload n;
+    final long offset;
     final String contentType;
     final byte[] bytes;
     final CompletableFuture<Upload> result = new CompletableFuture<>();
 
-    Pending(NewUpload n, String contentType, byte[] bytes) {
+    Pending(NewUpload n, long offset, String contentType, byte[] bytes) {
       this.n = n;
+      this.offset = offset;
       this.contentType = contentType;
       this.bytes = bytes;
     }
 
-    /** As {@link UploadInsert}: a whole regular upload is queued, a partial one waits. */
+    /** As {@link UploadInsert}: all bytes of a regular or partial upload are in. */
+    boolean complete() {
+      return n.length() != null && n.length() == offset;
+    }
+
+    /** A complete regular upload is queued for storing; anything else is still uploading. */
     UploadState state() {
-      return n.kind() == UploadKind.REGULAR ? UploadState.QUEUED : UploadState.UPLOADING;
+      return complete() && n.kind() == UploadKind.REGULAR
+          ? UploadState.QUEUED : UploadState.UPLOADING;
     }
 
     Upload upload(Times t) {
-      return new Upload(n.id(), n.owner(), n.filename(), contentType, n.length(),
-          bytes.length, state(), n.kind(), n.concatParts(), n.metadata(), n.metadataHeader(),
-          null, null, null, n.creatorAddress(), t.created(), t.updated(), t.completed(), null,
-          t.expires());
+      return new Upload(n.id(), n.owner(), n.filename(), contentType, n.length(), offset,
+          state(), n.kind(), n.concatParts(), n.metadata(), n.metadataHeader(), null, null,
+          null, n.creatorAddress(), t.created(), t.updated(), t.completed(), null, t.expires());
     }
   }
 }
