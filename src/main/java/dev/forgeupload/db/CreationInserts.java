@@ -42,8 +42,13 @@ import org.slf4j.LoggerFactory;
 final class CreationInserts {
   private static final Logger log = LoggerFactory.getLogger(CreationInserts.class);
   static final int WRITERS = 2;
-  /** At most this many uploads per statement (64 KiB each at most: 4 MiB of bytes). */
+  /** At most this many uploads per statement. */
   static final int MAX_GROUP = 64;
+  /**
+   * A group takes no more uploads once it holds this many inline bytes (the driver copies them
+   * once more to send them; FORGE_INLINE_MAX_BYTES may be up to 1 MiB).
+   */
+  static final long MAX_GROUP_BYTES = 4L << 20;
   private static final long IDLE_SECONDS = 30;
 
   private static final String SQL =
@@ -115,7 +120,7 @@ final class CreationInserts {
     int w;
     while ((w = writers.get()) < WRITERS) {
       if (writers.compareAndSet(w, w + 1)) {
-        Thread t = new Thread(this::write, "inline-insert");
+        Thread t = new Thread(this::write, "creation-insert");
         t.setDaemon(true);
         t.start();
         return;
@@ -145,7 +150,13 @@ final class CreationInserts {
         return;
       }
       group.add(first);
-      queue.drainTo(group, MAX_GROUP - 1);
+      long bytes = first.size();
+      Pending next;
+      while (group.size() < MAX_GROUP && bytes < MAX_GROUP_BYTES
+          && (next = queue.poll()) != null) {
+        group.add(next);
+        bytes += next.size();
+      }
       try {
         insertGroup(group);
       } catch (RuntimeException | Error e) {
@@ -174,7 +185,7 @@ final class CreationInserts {
         // all of them fail now, as each would have alone
         List<Pending> waiting = new ArrayList<>();
         queue.drainTo(waiting);
-        log.warn("InlineInsertFailed uploads={} error={}", group.size() + waiting.size(),
+        log.warn("CreationInsertFailed uploads={} error={}", group.size() + waiting.size(),
             e.toString());
         waiting.forEach(p -> p.result.completeExceptionally(e));
         throw e;
@@ -182,7 +193,7 @@ final class CreationInserts {
       if (group.size() == 1) {
         throw e;
       }
-      log.warn("InlineGroupRefused uploads={} error={} (inserting them one by one)",
+      log.warn("CreationGroupRefused uploads={} error={} (inserting them one by one)",
           group.size(), e.toString());
     }
     for (Pending p : group) {
@@ -296,6 +307,10 @@ final class CreationInserts {
       this.offset = offset;
       this.contentType = contentType;
       this.bytes = bytes;
+    }
+
+    long size() {
+      return bytes == null ? 0 : bytes.length;
     }
 
     /** As {@link UploadInsert}: all bytes of a regular or partial upload are in. */

@@ -5,6 +5,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,6 +18,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedDatabase implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedDatabase.class);
+  /**
+   * How long unpacking (first start on a machine) and starting PostgreSQL may take before the
+   * start-up gives up: the library waits for its unpacking without a limit, and a write that
+   * died (a memory cap, a full disk) would hang the start-up forever. A JVM property for tests.
+   */
+  private static final long START_SECONDS = Long.getLong("forge.embedded.startSeconds", 300);
   private final EmbeddedPostgres postgres;
 
   private EmbeddedDatabase(EmbeddedPostgres postgres) {
@@ -24,7 +34,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     Path pgData = dataDir.resolve("postgres");
     Files.createDirectories(pgData);
     stopOrphan(pgData);
-    EmbeddedPostgres pg =
+    EmbeddedPostgres.Builder builder =
         EmbeddedPostgres.builder()
             .setDataDirectory(pgData)
             .setCleanDataDirectory(false)
@@ -37,10 +47,40 @@ public final class EmbeddedDatabase implements AutoCloseable {
             .setServerConfig("max_connections", "200")
             // a small node's database: 32 MB of buffers (the default 128 MB ends up in every
             // backend's resident set as it touches them; the OS page cache still holds the rest)
-            .setServerConfig("shared_buffers", "32MB")
-            .start();
+            .setServerConfig("shared_buffers", "32MB");
+    EmbeddedPostgres pg = startWithin(builder, START_SECONDS);
     log.info("EmbeddedPostgresStarted port={} data={}", pg.getPort(), pgData);
     return new EmbeddedDatabase(pg);
+  }
+
+  private static EmbeddedPostgres startWithin(EmbeddedPostgres.Builder builder, long seconds)
+      throws IOException {
+    CompletableFuture<EmbeddedPostgres> started = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        started.complete(builder.start());
+      } catch (Throwable e) {
+        started.completeExceptionally(e);
+      }
+    }, "embedded-postgres-start");
+    t.setDaemon(true);
+    t.start();
+    try {
+      return started.get(seconds, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new IOException("the embedded PostgreSQL did not start within " + seconds
+          + " s (a first start unpacks its binaries under "
+          + Path.of(System.getProperty("java.io.tmpdir"), "embedded-pg")
+          + "; see the log for an error there)");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("the embedded PostgreSQL did not start: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while the embedded PostgreSQL started", e);
+    }
   }
 
   private static void stopOrphan(Path pgData) throws IOException {

@@ -1,6 +1,7 @@
 package dev.forgeupload.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.forgeupload.testing.ServerProcess;
 import dev.forgeupload.testing.TestData;
@@ -43,5 +44,19 @@ class FirstStartIT {
           .hasValue(Integer.toString(data.length));
       assertThat(server.logText()).doesNotContain("OutOfMemoryError");
     }
+  }
+
+  @Test
+  void an_unpacking_that_cannot_finish_ends_the_start_up_with_a_reason_instead_of_hanging()
+      throws Exception {
+    Path freshTmp = Files.createDirectories(tmp.resolve("java-tmp"));
+    // the old cap, and temporary buffers cached again (a later option wins), make the
+    // unpacking's write thread die as it did
+    assertThatThrownBy(() -> ServerProcess.startAsScriptsRun("first-start-capped",
+            tmp.resolve("data"), Map.of("FORGE_WORKER_CONCURRENCY", "0"),
+            List.of("-Djava.io.tmpdir=" + freshTmp, "-XX:MaxDirectMemorySize=32m",
+                "-Djdk.nio.maxCachedBufferSize=2147483647", "-Dforge.embedded.startSeconds=20")))
+        .hasMessageContaining("exited with 1 before it was ready")
+        .hasMessageContaining("the embedded PostgreSQL did not start within 20 s");
   }
 }
