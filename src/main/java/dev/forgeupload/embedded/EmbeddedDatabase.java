@@ -73,8 +73,15 @@ public final class EmbeddedDatabase implements AutoCloseable {
           + Path.of(System.getProperty("java.io.tmpdir"), "embedded-pg")
           + "; see the log for an error there)");
     } catch (ExecutionException e) {
+      // as the library threw it
       if (e.getCause() instanceof IOException io) {
         throw io;
+      }
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
       }
       throw new IOException("the embedded PostgreSQL did not start: " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
