@@ -34,6 +34,8 @@ public final class ServerProcess implements AutoCloseable {
         .addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly), "server-reaper"));
   }
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+  /** What a test server runs with, unless it starts as {@code scripts/run} does. */
+  private static final List<String> TEST_JVM = List.of("-Xmx768m");
 
   private final String name;
   private final Path dataDir;
@@ -110,7 +112,7 @@ public final class ServerProcess implements AutoCloseable {
 
   private static ServerProcess start(
       String name, Path dataDir, Map<String, String> env, boolean worker) {
-    return start(name, dataDir, env, worker, List.of("-Xmx768m"));
+    return start(name, dataDir, env, worker, TEST_JVM);
   }
 
   private static ServerProcess start(String name, Path dataDir, Map<String, String> env,
@@ -138,7 +140,7 @@ public final class ServerProcess implements AutoCloseable {
   public static ServerProcess spawn(String name, Path dataDir, Map<String, String> env) {
     try {
       Files.createDirectories(dataDir);
-      return new ServerProcess(name, dataDir, env, false, List.of("-Xmx768m"));
+      return new ServerProcess(name, dataDir, env, false, TEST_JVM);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -159,7 +161,7 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   /** The options in {@code scripts/java-opts}, one per line, comments left out. */
-  public static List<String> scriptsJavaOpts() {
+  private static List<String> scriptsJavaOpts() {
     Path file = targetDir().resolveSibling("scripts").resolve("java-opts");
     try {
       return Files.readAllLines(file, StandardCharsets.UTF_8).stream()
