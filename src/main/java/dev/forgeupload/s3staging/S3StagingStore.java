@@ -10,12 +10,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -32,6 +29,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Committed state is never overwritten: a checkpoint is a new row, a tail a new object; the
  * upload's offset (recorded by the write path after a checkpoint exists) names the live one.
+ *
+ * <p>The bytes go in through {@link S3Writer}; {@link Sealing} completes the multipart upload
+ * once the upload is complete (or a read needs the object), {@link FinalAssembly} composes a
+ * final from its parts, and {@link OrphanSweep} cleans up after nodes that died part-way.
  */
 public final class S3StagingStore implements StagingStore {
   private static final Logger log = LoggerFactory.getLogger(S3StagingStore.class);
@@ -46,7 +47,8 @@ public final class S3StagingStore implements StagingStore {
   private final Function<UUID, Optional<Upload>> uploads;
   private final int maxParts;
   private final long maxUploadBytes;
-  private final Duration orphanAge;
+  private final Sealing sealing;
+  private final OrphanSweep sweep;
   private final Map<UUID, S3Writer> open = new ConcurrentHashMap<>();
 
   public S3StagingStore(S3Parts s3, StagingRows rows, Function<UUID, Optional<Upload>> uploads,
@@ -56,7 +58,8 @@ public final class S3StagingStore implements StagingStore {
     this.rows = rows;
     this.uploads = uploads;
     this.maxParts = maxParts;
-    this.orphanAge = orphanAge;
+    this.sealing = new Sealing(s3, rows);
+    this.sweep = new OrphanSweep(s3, rows, orphanAge);
   }
 
   @Override
@@ -129,10 +132,10 @@ public final class S3StagingStore implements StagingStore {
 
   void dropCheckpoint(UUID id, StagingRows.Checkpoint c) {
     rows.deleteCheckpoint(id, c.offset());
-    deleteQuietly(c.tailKey());
+    deleteQuietly(s3, c.tailKey());
   }
 
-  void deleteQuietly(String key) {
+  static void deleteQuietly(S3Parts s3, String key) {
     if (key == null) {
       return;
     }
@@ -191,7 +194,7 @@ public final class S3StagingStore implements StagingStore {
       throw new NoSuchFileException(id + " has no S3 checkpoint at offset " + u.offset());
     }
     if (u.isComplete()) {
-      seal(s, cp);
+      sealing.seal(s, cp);
       return s3.get(s.objectKey(), from, count);
     }
     long tailStart = cp.offset() - cp.tailBytes();
@@ -200,61 +203,6 @@ public final class S3StagingStore implements StagingStore {
     }
     throw new IOException("bytes " + from + "+" + count + " of unfinished upload " + id
         + " are in S3 parts and cannot be read before it completes");
-  }
-
-  /**
-   * Completes the multipart upload into the object key: the full parts, then the tail as the
-   * last part (UploadPartCopy, or re-sent when the S3 server cannot copy a part).
-   */
-  private void seal(StagingRows.Staged s, StagingRows.Checkpoint cp) throws IOException {
-    long full = cp.offset() / s.partBytes();
-    if (full > Integer.MAX_VALUE - 1) {
-      throw new IOException("too many parts");
-    }
-    List<S3Parts.Part> parts = new ArrayList<>(rows.parts(s.id(), (int) full));
-    if (parts.size() != full) {
-      throw new IOException("S3 staging of " + s.id() + " has " + parts.size() + " of " + full
-          + " parts");
-    }
-    try {
-      if (cp.offset() == 0) {
-        s3.abort(s.objectKey(), s.multipartId());
-        s3.put(s.objectKey(), new byte[0], 0);
-      } else {
-        if (cp.tailBytes() > 0) {
-          parts.add(new S3Parts.Part((int) full + 1, tailPart(s, cp, (int) full + 1)));
-        }
-        s3.complete(s.objectKey(), s.multipartId(), parts);
-      }
-    } catch (IOException e) {
-      // completed before (by another node or a run that died before recording it)?
-      if (s3.size(s.objectKey()) != cp.offset()) {
-        throw e;
-      }
-      log.info("S3StagingSealedBefore id={}", s.id());
-    }
-    long size = s3.size(s.objectKey());
-    if (size != cp.offset()) {
-      throw new IOException("S3 object " + s.objectKey() + " is " + size + " bytes, the upload "
-          + cp.offset());
-    }
-    rows.markSealed(s.id());
-    log.info("S3StagingSealed id={} parts={} bytes={}", s.id(), parts.size(), size);
-  }
-
-  private String tailPart(StagingRows.Staged s, StagingRows.Checkpoint cp, int number)
-      throws IOException {
-    try {
-      return s3.copyPart(s.objectKey(), s.multipartId(), number, cp.tailKey());
-    } catch (IOException e) {
-      log.debug("S3CopyPartUnavailable id={} error={}: sending the tail again", s.id(),
-          e.toString());
-      byte[] tail;
-      try (InputStream in = s3.get(cp.tailKey(), 0, cp.tailBytes())) {
-        tail = in.readNBytes((int) cp.tailBytes());
-      }
-      return s3.uploadPart(s.objectKey(), s.multipartId(), number, tail, tail.length);
-    }
   }
 
   @Override
@@ -272,7 +220,7 @@ public final class S3StagingStore implements StagingStore {
     if (!s.sealed()) {
       StagingRows.Checkpoint cp = rows.checkpoint(u.id(), u.offset())
           .orElseThrow(() -> new IOException("no S3 checkpoint of " + u.id() + " at its end"));
-      seal(s, cp);
+      sealing.seal(s, cp);
     }
     long size = s3.size(s.objectKey());
     if (size != u.length()) {
@@ -290,7 +238,7 @@ public final class S3StagingStore implements StagingStore {
     StagingRows.Staged s = rows.find(part.id())
         .orElseThrow(() -> new NoSuchFileException("no S3 staging for part " + part.id()));
     if (!s.sealed()) {
-      seal(s, rows.checkpoint(part.id(), part.offset()).orElseThrow(
+      sealing.seal(s, rows.checkpoint(part.id(), part.offset()).orElseThrow(
           () -> new IOException("no S3 checkpoint of part " + part.id() + " at its end")));
     }
     return s.objectKey();
@@ -336,64 +284,10 @@ public final class S3StagingStore implements StagingStore {
     return rows.all().stream().map(a -> new Entry(a.id(), a.age())).toList();
   }
 
-  /**
-   * Aborts multipart uploads under the uploads prefix that no row owns and that are older than
-   * the orphan age: a node died between CreateMultipartUpload and recording it.
-   */
+  /** Multipart uploads and tails that dead nodes left, older than the orphan age. */
   @Override
   public int sweep() {
-    try {
-      List<S3Parts.Pending> pending = s3.pending(UPLOADS_PREFIX);
-      Set<String> owned = rows.owned(pending.stream().map(S3Parts.Pending::uploadId).toList());
-      Instant before = Instant.now().minus(orphanAge);
-      int aborted = 0;
-      for (S3Parts.Pending p : pending) {
-        if (!owned.contains(p.uploadId()) && p.initiated() != null
-            && p.initiated().isBefore(before)) {
-          s3.abort(p.key(), p.uploadId());
-          aborted++;
-          log.info("S3MultipartSwept key={}", p.key());
-        }
-      }
-      return aborted + sweepTails(before);
-    } catch (IOException | RuntimeException e) {
-      log.warn("S3SweepFailed error={}", e.toString());
-      return 0;
-    }
-  }
-
-  /**
-   * Tail objects no checkpoint names (a node died between putting a tail and writing its
-   * checkpoint row, or between dropping a row and deleting its tail).
-   */
-  private int sweepTails(Instant before) throws IOException {
-    int deleted = 0;
-    Map<UUID, Set<String>> named = new java.util.HashMap<>();
-    for (S3Parts.Stored o : s3.list(TAILS_PREFIX)) {
-      if (o.modified() == null || !o.modified().isBefore(before)) {
-        continue;
-      }
-      UUID id = tailOwner(o.key());
-      Set<String> keys = id == null ? Set.of() : named.computeIfAbsent(id,
-          k -> new java.util.HashSet<>(rows.checkpoints(k).stream()
-              .map(StagingRows.Checkpoint::tailKey).filter(java.util.Objects::nonNull).toList()));
-      if (!keys.contains(o.key())) {
-        deleteQuietly(o.key());
-        deleted++;
-        log.info("S3TailSwept key={}", o.key());
-      }
-    }
-    return deleted;
-  }
-
-  private static UUID tailOwner(String key) {
-    String rest = key.substring(TAILS_PREFIX.length());
-    int slash = rest.indexOf('/');
-    try {
-      return slash < 0 ? null : UUID.fromString(rest.substring(0, slash));
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
+    return sweep.sweep();
   }
 
   /** The digest of a checkpoint (tests). */
