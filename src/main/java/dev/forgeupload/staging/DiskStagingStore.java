@@ -32,7 +32,8 @@ import org.apache.commons.io.input.BoundedInputStream;
  * <p>{@link Writer#force} makes everything written durable: the bytes (fdatasync) and, for a file
  * this writer created, its name (the directory's fsync, shared by concurrent creations). While a
  * body streams, every {@link #FLUSH_BYTES} written start a background fdatasync (one at a time per
- * file), so the fsync before the response covers only the tail.
+ * file), so the fsync before the response covers only the tail. Bytes an fdatasync made durable
+ * leave the page cache ({@link PageCache}).
  */
 public final class DiskStagingStore implements StagingStore {
   /** Bytes written after which a background flush starts. */
@@ -85,7 +86,7 @@ public final class DiskStagingStore implements StagingStore {
             "staged file of " + id + " has " + ch.size() + " bytes, expected " + offset);
       }
       ch.position(offset);
-      return new DiskWriter(ch, ticket);
+      return new DiskWriter(ch, ticket, PageCache.open(file(id)));
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
@@ -137,13 +138,15 @@ public final class DiskStagingStore implements StagingStore {
 
   private final class DiskWriter implements Writer {
     private final FileChannel ch;
+    private final PageCache cache;
     private volatile long position;
     private long dirTicket;
     private long unflushed;
     private Future<?> flushing; // the background fdatasync, guarded by this
 
-    DiskWriter(FileChannel ch, long dirTicket) throws IOException {
+    DiskWriter(FileChannel ch, long dirTicket, PageCache cache) throws IOException {
       this.ch = ch;
+      this.cache = cache;
       this.position = ch.position();
       this.dirTicket = dirTicket;
     }
@@ -171,11 +174,13 @@ public final class DiskStagingStore implements StagingStore {
         return;
       }
       unflushed = 0;
+      long written = position;
       flushing =
           FLUSHES.submit(
               () -> {
                 try {
                   ch.force(false);
+                  cache.dropBefore(written);
                 } catch (IOException e) {
                   // the foreground force (before any response) repeats it and reports
                 }
@@ -205,6 +210,7 @@ public final class DiskStagingStore implements StagingStore {
     public void force() throws IOException {
       awaitFlush();
       ch.force(false);
+      cache.dropBefore(position);
       unflushed = 0;
       if (dirTicket != 0) {
         dirSync.await(dirTicket);
@@ -218,6 +224,7 @@ public final class DiskStagingStore implements StagingStore {
       ch.truncate(offset);
       ch.position(offset);
       position = offset;
+      cache.truncated(offset);
       ch.force(false);
     }
 
@@ -229,7 +236,11 @@ public final class DiskStagingStore implements StagingStore {
     @Override
     public void close() throws IOException {
       awaitFlush();
-      ch.close();
+      try {
+        ch.close();
+      } finally {
+        cache.close();
+      }
     }
   }
 }

@@ -1,0 +1,117 @@
+package dev.forgeupload.staging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.forgeupload.core.StagingStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.UUID;
+import org.apache.commons.io.file.PathUtils;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Staged bytes leave the page cache once an fdatasync made them durable, and only then. Residency
+ * is read by util-linux's {@code fincore}, as an operator would. The files live under
+ * {@code target/} (a disk): a tmpfs {@code /tmp} keeps its pages whatever anyone advises.
+ */
+class PageCacheTest {
+  private static final int MIB = 1 << 20;
+  private Path dir;
+
+  @BeforeEach
+  void dir() throws IOException {
+    dir = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "pagecache-");
+  }
+
+  @AfterEach
+  void clean() throws IOException {
+    PathUtils.deleteDirectory(dir);
+  }
+
+  @Test
+  void the_advice_is_available_on_this_linux_machine() {
+    try (PageCache c = PageCache.open(dir)) {
+      assertThat(c.active()).isTrue();
+    }
+  }
+
+  @Test
+  void bytes_stay_cached_while_unflushed_and_leave_after_force_intact() throws Exception {
+    DiskStagingStore s = new DiskStagingStore(dir);
+    UUID id = UUID.randomUUID();
+    // under one background-flush threshold: nothing is flushed before force()
+    int size = (int) DiskStagingStore.FLUSH_BYTES - 4096;
+    byte[] data = new byte[size];
+    new Random(7).nextBytes(data);
+    Path file = dir.resolve(id + ".bin");
+    try (StagingStore.Writer w = s.openWriter(id, 0)) {
+      w.write(data, 0, size);
+      assertThat(resident(file)).isGreaterThanOrEqualTo(size - 4096L); // dirty: kept
+      w.force();
+      assertThat(resident(file)).isLessThanOrEqualTo(4096L);
+    }
+    try (InputStream in = s.read(id, 0, size)) {
+      assertThat(in.readAllBytes()).isEqualTo(data);
+    }
+  }
+
+  @Test
+  void a_long_stream_keeps_only_its_unflushed_tail_cached() throws Exception {
+    DiskStagingStore s = new DiskStagingStore(dir);
+    UUID id = UUID.randomUUID();
+    byte[] piece = new byte[256 * 1024];
+    new Random(11).nextBytes(piece);
+    Path file = dir.resolve(id + ".bin");
+    long most = 0;
+    try (StagingStore.Writer w = s.openWriter(id, 0)) {
+      for (int i = 0; i < 64 * MIB / piece.length; i++) {
+        w.write(piece, 0, piece.length);
+        if (i % 16 == 15) {
+          most = Math.max(most, resident(file));
+        }
+      }
+      w.force();
+      assertThat(w.position()).isEqualTo(64L * MIB);
+    }
+    // background flushes run one at a time, each dropping what it made durable: a few
+    // thresholds' worth at most, never the whole 64 MiB
+    assertThat(most).isLessThan(32L * MIB);
+    assertThat(resident(file)).isLessThanOrEqualTo(4096L);
+  }
+
+  @Test
+  void bytes_written_again_after_a_truncation_are_dropped_too() throws Exception {
+    DiskStagingStore s = new DiskStagingStore(dir);
+    UUID id = UUID.randomUUID();
+    byte[] a = "a".repeat(MIB).getBytes(StandardCharsets.US_ASCII);
+    byte[] b = "b".repeat(MIB).getBytes(StandardCharsets.US_ASCII);
+    Path file = dir.resolve(id + ".bin");
+    try (StagingStore.Writer w = s.openWriter(id, 0)) {
+      w.write(a, 0, a.length);
+      w.force();
+      w.truncate(4096);
+      w.write(b, 0, b.length);
+      assertThat(resident(file)).isGreaterThanOrEqualTo(b.length - 4096L);
+      w.force();
+      assertThat(resident(file)).isLessThanOrEqualTo(8192L);
+    }
+    try (InputStream in = s.read(id, 4096, b.length)) {
+      assertThat(in.readAllBytes()).isEqualTo(b);
+    }
+  }
+
+  /** Bytes of {@code file} in the page cache, by {@code fincore}. */
+  private static long resident(Path file) throws Exception {
+    Process p = new ProcessBuilder("fincore", "--bytes", "--noheadings", "--output", "RES",
+        file.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+    assertThat(p.waitFor()).as("fincore: %s", out).isZero();
+    return Long.parseLong(out);
+  }
+}
