@@ -63,7 +63,9 @@ final class PageCache implements AutoCloseable {
 
   /** After a truncation, bytes from {@code offset} on are new. */
   synchronized void truncated(long offset) {
-    dropped = Math.min(dropped, offset);
+    if (fd >= 0) {
+      dropped = Math.min(dropped, offset);
+    }
   }
 
   @Override
