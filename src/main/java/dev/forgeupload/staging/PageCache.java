@@ -53,8 +53,14 @@ final class PageCache implements AutoCloseable {
    * pages only: the kernel keeps a dirty one). Advice, never an error: a failure leaves them
    * cached.
    */
-  synchronized void dropBefore(long durableEnd) {
-    if (fd < 0 || closed || durableEnd <= dropped) {
+  void dropBefore(long durableEnd) {
+    if (fd >= 0) { // the shared no-op handle takes no lock
+      drop(durableEnd);
+    }
+  }
+
+  private synchronized void drop(long durableEnd) {
+    if (closed || durableEnd <= dropped) {
       return;
     }
     LibC.posix_fadvise(fd, dropped, durableEnd - dropped, POSIX_FADV_DONTNEED);
