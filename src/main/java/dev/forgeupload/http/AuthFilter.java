@@ -82,7 +82,8 @@ public final class AuthFilter extends HttpFilter {
     String path = path(req);
     Area area = area(path);
     if (req.getQueryString() != null && !QueryStrings.valid(req.getQueryString())) {
-      error(area, resp, Problem.BAD_QUERY, "the query string is not valid percent-encoded UTF-8");
+      error(area, req, resp, Problem.BAD_QUERY,
+          "the query string is not valid percent-encoded UTF-8");
       return;
     }
     if (area == Area.PUBLIC) {
@@ -91,7 +92,7 @@ public final class AuthFilter extends HttpFilter {
     }
     long wait = limiter.acquire("a:" + req.getRemoteAddr(), addressPerMinute);
     if (wait > 0) {
-      tooMany(area, resp, wait, "too many requests from this address");
+      tooMany(area, req, resp, wait, "too many requests from this address");
       return;
     }
     if (area == Area.SHARE) {
@@ -116,12 +117,12 @@ public final class AuthFilter extends HttpFilter {
     if (principal.subject() != null) {
       wait = limiter.acquire("o:" + principal.subject(), ownerPerMinute);
       if (wait > 0) {
-        tooMany(area, resp, wait, "too many requests for this user");
+        tooMany(area, req, resp, wait, "too many requests for this user");
         return;
       }
     }
     if (area == Area.METRICS && !principal.admin()) {
-      error(area, resp, Problem.FORBIDDEN, "metrics need the admin scope");
+      error(area, req, resp, Problem.FORBIDDEN, "metrics need the admin scope");
       return;
     }
     RequestPrincipal.attach(req, principal);
@@ -139,7 +140,7 @@ public final class AuthFilter extends HttpFilter {
     }
     resp.setHeader(
         "WWW-Authenticate", token == null ? CHALLENGE : CHALLENGE + ", error=\"invalid_token\"");
-    error(area, resp, Problem.UNAUTHORIZED,
+    error(area, req, resp, Problem.UNAUTHORIZED,
         token == null
             ? "authentication required: send Authorization: Bearer <token or API key>"
             : "the bearer token or API key is invalid, expired or revoked");
@@ -174,18 +175,18 @@ public final class AuthFilter extends HttpFilter {
     return null;
   }
 
-  private void tooMany(Area area, HttpServletResponse resp, long seconds, String reason)
+  private void tooMany(Area area, HttpServletRequest req, HttpServletResponse resp, long seconds, String reason)
       throws IOException {
     resp.setHeader("Retry-After", Long.toString(seconds));
-    error(area, resp, Problem.RATE_LIMITED, reason + "; retry after " + seconds + " s");
+    error(area, req, resp, Problem.RATE_LIMITED, reason + "; retry after " + seconds + " s");
   }
 
-  private void error(Area area, HttpServletResponse resp, Problem problem, String message)
+  private void error(Area area, HttpServletRequest req, HttpServletResponse resp, Problem problem, String message)
       throws IOException {
     if (area == Area.TUS) {
-      errors.tus(resp, problem, message);
+      errors.tus(req, resp, problem, message);
     } else {
-      errors.api(resp, problem, message);
+      errors.api(req, resp, problem, message);
     }
   }
 }

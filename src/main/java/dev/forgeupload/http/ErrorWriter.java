@@ -3,6 +3,7 @@ package dev.forgeupload.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.forgeupload.core.Problem;
 import dev.forgeupload.core.UploadException;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,11 @@ import java.util.Map;
  * The one place errors are written: plain text for tus, JSON {code, message} for the API. Every
  * error written is reported to {@link Rejections} with its status and code (one instance per
  * server, so servers sharing a JVM count apart).
+ *
+ * <p>An error sent before the request's body was read ends the connection and says so with
+ * {@code Connection: close}: Jetty cannot skip a body that has not arrived yet, so it closes the
+ * connection after the response, and a client told nothing would send its next request into a
+ * closed socket.
  */
 public final class ErrorWriter {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,15 +39,16 @@ public final class ErrorWriter {
   }
 
   /** The error as the tus endpoint answers: plain text, with {@code Tus-Resumable}. */
-  public void tus(HttpServletResponse resp, UploadException e) throws IOException {
-    tus(resp, e.problem(), e.getMessage());
+  public void tus(HttpServletRequest req, HttpServletResponse resp, UploadException e) throws IOException {
+    tus(req, resp, e.problem(), e.getMessage());
   }
 
-  public void tus(HttpServletResponse resp, Problem problem, String message) throws IOException {
+  public void tus(HttpServletRequest req, HttpServletResponse resp, Problem problem,
+      String message) throws IOException {
     if (!resp.isCommitted()) {
       resp.setHeader("Tus-Resumable", "1.0.0");
     }
-    tus(resp, problem.status(), problem.code(), message);
+    tus(req, resp, problem.status(), problem.code(), message);
   }
 
   /**
@@ -49,7 +56,7 @@ public final class ErrorWriter {
    * the hook wrote it, in its content type (plain text when it named none); counted as {@code
    * hook_rejected}.
    */
-  public void tusHook(HttpServletResponse resp, int status, String body, String contentType)
+  public void tusHook(HttpServletRequest req, HttpServletResponse resp, int status, String body, String contentType)
       throws IOException {
     if (resp.isCommitted()) {
       return;
@@ -57,6 +64,7 @@ public final class ErrorWriter {
     rejections.rejected(status, "hook_rejected");
     resp.resetBuffer();
     resp.setStatus(status);
+    closeIfBodyUnread(req, resp);
     resp.setHeader("Tus-Resumable", "1.0.0");
     resp.setHeader("Cache-Control", "no-store");
     byte[] bytes = (body == null ? "" : body).getBytes(StandardCharsets.UTF_8);
@@ -66,15 +74,16 @@ public final class ErrorWriter {
   }
 
   /** The error as the API answers: JSON {code, message}. */
-  public void api(HttpServletResponse resp, UploadException e) throws IOException {
-    api(resp, e.problem(), e.getMessage());
+  public void api(HttpServletRequest req, HttpServletResponse resp, UploadException e) throws IOException {
+    api(req, resp, e.problem(), e.getMessage());
   }
 
-  public void api(HttpServletResponse resp, Problem problem, String message) throws IOException {
-    api(resp, problem.status(), problem.code(), message);
+  public void api(HttpServletRequest req, HttpServletResponse resp, Problem problem,
+      String message) throws IOException {
+    api(req, resp, problem.status(), problem.code(), message);
   }
 
-  private void tus(HttpServletResponse resp, int status, String code, String message)
+  private void tus(HttpServletRequest req, HttpServletResponse resp, int status, String code, String message)
       throws IOException {
     if (resp.isCommitted()) {
       return;
@@ -82,6 +91,7 @@ public final class ErrorWriter {
     rejections.rejected(status, code);
     resp.resetBuffer();
     resp.setStatus(status);
+    closeIfBodyUnread(req, resp);
     if (status == 412) {
       resp.setHeader("Tus-Version", "1.0.0");
     }
@@ -92,7 +102,7 @@ public final class ErrorWriter {
     resp.getOutputStream().write(body);
   }
 
-  private void api(HttpServletResponse resp, int status, String code, String message)
+  private void api(HttpServletRequest req, HttpServletResponse resp, int status, String code, String message)
       throws IOException {
     if (resp.isCommitted()) {
       return;
@@ -100,6 +110,7 @@ public final class ErrorWriter {
     rejections.rejected(status, code);
     resp.resetBuffer();
     resp.setStatus(status);
+    closeIfBodyUnread(req, resp);
     Map<String, String> m = new LinkedHashMap<>();
     m.put("code", code);
     m.put("message", message);
@@ -108,5 +119,22 @@ public final class ErrorWriter {
     resp.setHeader("Cache-Control", "no-store");
     resp.setContentLength(body.length);
     resp.getOutputStream().write(body);
+  }
+
+  /** {@code Connection: close} when the request declared a body that has not been read to its end. */
+  private static void closeIfBodyUnread(HttpServletRequest req, HttpServletResponse resp) {
+    boolean declared = req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null;
+    if (!declared) {
+      return;
+    }
+    boolean finished;
+    try {
+      finished = req.getInputStream().isFinished();
+    } catch (IOException | IllegalStateException e) {
+      finished = false; // read as a reader, or unreadable: nothing says it ended
+    }
+    if (!finished) {
+      resp.setHeader("Connection", "close");
+    }
   }
 }

@@ -35,18 +35,18 @@ public final class EventsServlet extends ReadOnlyServlet {
       // accepted within the JWT clock skew, but a stream lives only until exp: it would end at
       // once and EventSource would reconnect in a loop
       resp.setHeader("WWW-Authenticate", "Bearer realm=\"forgeupload\", error=\"invalid_token\"");
-      errors.api(resp, Problem.UNAUTHORIZED, "the bearer token has expired");
+      errors.api(req, resp, Problem.UNAUTHORIZED, "the bearer token has expired");
       return;
     }
     if (!hub.isOpen()) {
-      errors.api(resp, Problem.SHUTTING_DOWN, "the server is shutting down");
+      errors.api(req, resp, Problem.SHUTTING_DOWN, "the server is shutting down");
       return;
     }
     String owner = principal.subject();
     String address = req.getRemoteAddr();
     StreamLimits.Refusal refusal = hub.admit(owner, address);
     if (refusal != null) {
-      refuse(resp, refusal, owner, address);
+      refuse(req, resp, refusal, owner, address);
       return;
     }
     EventStream stream;
@@ -78,8 +78,8 @@ public final class EventsServlet extends ReadOnlyServlet {
     hub.add(stream);
   }
 
-  private void refuse(
-      HttpServletResponse resp, StreamLimits.Refusal refusal, String owner, String address)
+  private void refuse(HttpServletRequest req, HttpServletResponse resp,
+      StreamLimits.Refusal refusal, String owner, String address)
       throws IOException {
     long retry = hub.settings().retryAfter().toSeconds();
     String reason =
@@ -92,6 +92,6 @@ public final class EventsServlet extends ReadOnlyServlet {
     resp.setHeader("Retry-After", Long.toString(retry));
     // a refused stream's connection goes too: it would count against the address's connections
     resp.setHeader("Connection", "close");
-    errors.api(resp, Problem.TOO_MANY_STREAMS, reason);
+    errors.api(req, resp, Problem.TOO_MANY_STREAMS, reason);
   }
 }

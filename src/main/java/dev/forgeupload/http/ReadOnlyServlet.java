@@ -40,7 +40,7 @@ abstract class ReadOnlyServlet extends HttpServlet {
     }
     resp.setHeader("Allow", String.join(", ", allowed.stream().sorted().toList()));
     ErrorWriter.UNCOUNTED.api(
-        resp, dev.forgeupload.core.Problem.METHOD_NOT_ALLOWED, req.getMethod() + " is not allowed here");
+        req, resp, dev.forgeupload.core.Problem.METHOD_NOT_ALLOWED, req.getMethod() + " is not allowed here");
     return true;
   }
 }

@@ -28,9 +28,9 @@ final class RouteDispatch {
     try {
       dispatch(routes, path, req, resp);
     } catch (UploadException e) {
-      errors.api(resp, e);
+      errors.api(req, resp, e);
     } catch (IllegalArgumentException e) {
-      errors.api(resp, Problem.BAD_REQUEST, e.getMessage());
+      errors.api(req, resp, Problem.BAD_REQUEST, e.getMessage());
     }
   }
 

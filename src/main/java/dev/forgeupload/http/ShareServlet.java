@@ -43,7 +43,7 @@ public final class ShareServlet extends HttpServlet {
       content.sendShared(o.upload(), req, resp,
           (from, count) -> shares.count(o, req.getRemoteAddr(), from, count));
     } catch (UploadException e) {
-      errors.api(resp, e);
+      errors.api(req, resp, e);
     }
   }
 }

@@ -103,10 +103,10 @@ public final class TusHandler {
         default -> {} // TusRequest.parse refuses every other method with 405
       }
     } catch (UploadException e) {
-      errors.tus(resp, e);
+      errors.tus(req, resp, e);
     } catch (HookRejection e) {
       HookReplies.headers(resp, e.reply());
-      errors.tusHook(resp, e.reply().status(), e.reply().body(), HookReplies.contentType(e.reply()));
+      errors.tusHook(req, resp, e.reply().status(), e.reply().body(), HookReplies.contentType(e.reply()));
     } catch (BodyReadException e) {
       // The body could not be read: the client went away (nobody to answer), sent a malformed
       // body, or stalled past the read timeout. Answer if the connection still can.
@@ -114,7 +114,7 @@ public final class TusHandler {
       // (a stack trace for every client that went away, and error={} left unfilled)
       log.info("BodyUnreadable method={} uri={} error={}", method, req.getRequestURI(),
           String.valueOf(e.getCause()));
-      errors.tus(resp, Problem.BODY_UNREADABLE, "the request body could not be read");
+      errors.tus(req, resp, Problem.BODY_UNREADABLE, "the request body could not be read");
     }
   }
 

@@ -414,6 +414,44 @@ class TusProtocolIT {
   }
 
   @Test
+  void a_refusal_sent_before_the_body_arrives_says_the_connection_closes() {
+    // Refused on its headers (wrong offset) while its body is still on the way: the server cannot
+    // skip bytes it has not seen, so it ends the connection, and must say so, or a keep-alive
+    // client sends its next request into a closed socket ("received no bytes").
+    String url = tus.create(64);
+    try (RawHttp.Connection c =
+        raw.patch(url, 32).header("Content-Length", 64).keepAlive().open()) {
+      RawHttp.Response refused = c.read();
+      assertThat(refused.status()).as("%s", refused).isEqualTo(409);
+      assertThat(refused.header("Connection")).isEqualTo("close");
+      assertThat(c.read().status()).as("the connection ended").isEqualTo(-1);
+    }
+    assertThat(tus.offset(url)).isZero();
+  }
+
+  @Test
+  void a_refusal_after_the_whole_body_was_read_keeps_the_connection() {
+    byte[] data = randomBytes(64, 19);
+    String url = tus.create(64);
+    try (RawHttp.Connection c =
+        raw.patch(url, 0)
+            .header("Content-Length", 64)
+            .header("Upload-Checksum", "sha1 " + checksum("sha1", randomBytes(64, 20)))
+            .keepAlive()
+            .open()) {
+      c.write(data);
+      RawHttp.Response refused = c.read();
+      assertThat(refused.status()).as("%s", refused).isEqualTo(460);
+      assertThat(refused.header("Connection")).isNull();
+      c.write(raw.request("HEAD", TusHttp.path(url)).header("Tus-Resumable", "1.0.0").keepAlive()
+          .head());
+      RawHttp.Response next = c.read(true);
+      assertThat(next.statusLine()).startsWith("HTTP/1.1 200");
+      assertThat(next.header("Upload-Offset")).isEqualTo("0");
+    }
+  }
+
+  @Test
   void a_body_on_an_already_complete_upload_is_413() {
     byte[] data = randomBytes(64, 17);
     String url = tus.upload(data, null);
