@@ -93,6 +93,7 @@ final class ChunkWriter {
             && (w.position() >= ContentPolicy.SNIFF_BYTES
                 || (t.hasLength() && w.position() == t.start() + t.limit()))) {
           offsets.await();
+          w.flush(); // the check reads the first bytes back
           check.run(w.position());
         }
         offsets.commitAll(w);
@@ -145,6 +146,7 @@ final class ChunkWriter {
         }
         written += n;
         if (check != null && !whole && w.position() >= ContentPolicy.SNIFF_BYTES) {
+          w.flush(); // the check reads the first bytes back
           check.run(w.position()); // before any checkpoint can record the bytes it covers
         }
         if (offsets.recorded()) {
@@ -193,7 +195,8 @@ final class ChunkWriter {
         rollback(t, w, offsets);
         throw e;
       }
-      // the trailer names its algorithm only now: hash the bytes just written (page cache)
+      // the trailer names its algorithm only now: hash the bytes just written (read back)
+      w.flush();
       digest = all != null ? all.get(checksum.algorithm())
           : digestOf(t.id(), t.start(), w.position() - t.start(), checksum);
     }

@@ -80,14 +80,24 @@ public interface StagingStore {
   interface Writer extends AutoCloseable {
     void write(byte[] buf, int off, int len) throws IOException;
 
-    /** Makes everything written so far durable; safe to call while another thread writes. */
+    /**
+     * Makes every byte written so far readable through {@link StagingStore#read} (a writer may
+     * hold the last ones in memory until then; most have nothing to do).
+     */
+    default void flush() throws IOException {}
+
+    /**
+     * Makes everything written so far durable (and readable); called from the writing thread,
+     * and by the default {@link #checkpoint} from another, which a writer keeping it must allow.
+     */
     void force() throws IOException;
 
     /**
      * A checkpoint during a body, from another thread while this one writes: makes durable what
      * the store durably keeps mid-body and returns the offset that covers (at most {@code
      * position}, the writer's position when the checkpoint was asked for). A disk file is forced
-     * whole; S3 staging reports the last part S3 acknowledged and sends nothing itself.
+     * whole (a direct writer: what left its buffer); S3 staging reports the last part S3
+     * acknowledged and sends nothing itself.
      */
     default long checkpoint(long position) throws IOException {
       force();

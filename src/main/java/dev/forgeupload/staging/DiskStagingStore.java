@@ -1,5 +1,6 @@
 package dev.forgeupload.staging;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import dev.forgeupload.core.StagingStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,6 +25,8 @@ import java.time.Duration;
 import java.nio.file.DirectoryStream;
 import dev.forgeupload.core.UploadIds;
 import org.apache.commons.io.input.BoundedInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Staged bytes as one file per upload under {@code <data>/staging/<id>.bin}. The file name comes
@@ -34,6 +37,10 @@ import org.apache.commons.io.input.BoundedInputStream;
  * body streams, every {@link #FLUSH_BYTES} written start a background fdatasync (one at a time per
  * file), so the fsync before the response covers only the tail. Bytes an fdatasync made durable
  * leave the page cache ({@link PageCache}).
+ *
+ * <p>Where the file system takes {@code O_DIRECT} (probed once, at start), writers go past the
+ * page cache instead ({@link DirectWriter}), each from one of a few pooled aligned buffers; a
+ * writer that finds none free, or a store built without direct writes, uses the page cache.
  */
 public final class DiskStagingStore implements StagingStore {
   /** Bytes written after which a background flush starts. */
@@ -50,12 +57,70 @@ public final class DiskStagingStore implements StagingStore {
             return t;
           });
 
+  /** The buffer of a direct writer: one write of a request body's pieces (ChunkWriter's). */
+  static final int DIRECT_BUFFER_BYTES = 256 * 1024;
+  /** Direct writers at once (their buffers: 32 MiB off-heap); more write through the cache. */
+  static final int MAX_DIRECT_WRITERS = 128;
+  /** Buffers kept for the next writers when theirs close (1 MiB); the others are freed. */
+  private static final int KEPT_DIRECT_BUFFERS = 4;
+
+  private static final Logger log = LoggerFactory.getLogger(DiskStagingStore.class);
+
   private final Path dir;
   private final DirectorySync dirSync;
+  private final DirectBuffers buffers; // null: every writer goes through the page cache
 
+  /** A store whose writers write directly where the file system allows it. */
   public DiskStagingStore(Path dir) throws IOException {
+    this(dir, true);
+  }
+
+  /** With {@code directIo} false, every writer goes through the page cache. */
+  public DiskStagingStore(Path dir, boolean directIo) throws IOException {
+    this(dir, directIo, MAX_DIRECT_WRITERS);
+  }
+
+  DiskStagingStore(Path dir, boolean directIo, int maxDirectWriters) throws IOException {
     this.dir = Files.createDirectories(dir);
     this.dirSync = new DirectorySync(this.dir);
+    int alignment = directIo ? directAlignment(this.dir) : 0;
+    this.buffers = alignment > 0 && DIRECT_BUFFER_BYTES % alignment == 0
+        ? new DirectBuffers(DIRECT_BUFFER_BYTES, alignment, maxDirectWriters,
+            KEPT_DIRECT_BUFFERS) : null;
+    log.info("StagingWrites dir={} direct={} alignment={}", this.dir, buffers != null, alignment);
+  }
+
+  /** Whether writers write past the page cache. */
+  public boolean direct() {
+    return buffers != null;
+  }
+
+  /**
+   * The block size direct writes in {@code dir} must align to, found by writing one block to a
+   * probe file; 0 when the file system refuses {@code O_DIRECT} (tmpfs, some network file
+   * systems) or the JDK does not offer it.
+   */
+  private static int directAlignment(Path dir) {
+    Path probe = dir.resolve(".direct-probe-" + UUID.randomUUID());
+    try {
+      int alignment = Math.toIntExact(Files.getFileStore(dir).getBlockSize());
+      try (FileChannel ch = FileChannel.open(probe, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT)) {
+        ByteBuffer block = ByteBuffer.allocateDirect(2 * alignment).alignedSlice(alignment)
+            .limit(alignment);
+        ch.write(block, 0);
+      }
+      return alignment;
+    } catch (IOException | RuntimeException e) {
+      log.info("DirectWritesUnavailable dir={} error={}", dir, e.toString());
+      return 0;
+    } finally {
+      try {
+        Files.deleteIfExists(probe);
+      } catch (IOException e) {
+        log.warn("DirectProbeNotDeleted file={} error={}", probe, e.toString());
+      }
+    }
   }
 
   private Path file(UUID id) {
@@ -68,11 +133,13 @@ public final class DiskStagingStore implements StagingStore {
     long ticket = 0; // a file created here: its name is made durable with its first force
     while (ch == null) {
       try {
-        ch = FileChannel.open(file(id), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        // READ too: a direct writer that starts inside a block reads its head back
+        ch = FileChannel.open(file(id), StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+            StandardOpenOption.WRITE);
         ticket = dirSync.created();
       } catch (FileAlreadyExistsException e) {
         try {
-          ch = FileChannel.open(file(id), StandardOpenOption.WRITE);
+          ch = FileChannel.open(file(id), StandardOpenOption.READ, StandardOpenOption.WRITE);
         } catch (NoSuchFileException gone) {
           // deleted between the two opens: create it after all
         }
@@ -86,7 +153,9 @@ public final class DiskStagingStore implements StagingStore {
             "staged file of " + id + " has " + ch.size() + " bytes, expected " + offset);
       }
       ch.position(offset);
-      return new DiskWriter(ch, ticket, PageCache.open(file(id)));
+      StagingStore.Writer w =
+          buffers == null ? null : DirectWriter.open(file(id), ch, buffers, dirSync, ticket);
+      return w != null ? w : new DiskWriter(ch, ticket, PageCache.open(file(id)));
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
