@@ -48,7 +48,7 @@ class DirectWriterTest {
       }
       w.force();
       // only the partial last block went through the cache
-      assertThat(resident(dir.resolve(id + ".bin"))).isLessThanOrEqualTo(4096L);
+      assertThat(Fincore.resident(dir.resolve(id + ".bin"))).isLessThanOrEqualTo(4096L);
     }
     assertThat(read(s, id, 0, data.length)).isEqualTo(data);
   }
@@ -144,14 +144,5 @@ class DirectWriterTest {
     try (InputStream in = s.read(id, from, count)) {
       return in.readAllBytes();
     }
-  }
-
-  /** Bytes of {@code file} in the page cache, by {@code fincore}. */
-  private static long resident(Path file) throws Exception {
-    Process p = new ProcessBuilder("fincore", "--bytes", "--noheadings", "--output", "RES",
-        file.toString()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
-    assertThat(p.waitFor()).as("fincore: %s", out).isZero();
-    return Long.parseLong(out);
   }
 }

@@ -53,9 +53,9 @@ class PageCacheTest {
     Path file = dir.resolve(id + ".bin");
     try (StagingStore.Writer w = s.openWriter(id, 0)) {
       w.write(data, 0, size);
-      assertThat(resident(file)).isGreaterThanOrEqualTo(size - 4096L); // dirty: kept
+      assertThat(Fincore.resident(file)).isGreaterThanOrEqualTo(size - 4096L); // dirty: kept
       w.force();
-      assertThat(resident(file)).isLessThanOrEqualTo(4096L);
+      assertThat(Fincore.resident(file)).isLessThanOrEqualTo(4096L);
     }
     try (InputStream in = s.read(id, 0, size)) {
       assertThat(in.readAllBytes()).isEqualTo(data);
@@ -74,10 +74,10 @@ class PageCacheTest {
       w.write(data, 0, data.length);
       // no force(): only the background flush can make these pages clean and drop them
       long deadline = System.nanoTime() + 30_000_000_000L;
-      long left = resident(file);
+      long left = Fincore.resident(file);
       while (left > 4096 && System.nanoTime() < deadline) {
         Thread.sleep(20);
-        left = resident(file);
+        left = Fincore.resident(file);
       }
       assertThat(left).isLessThanOrEqualTo(4096L);
     }
@@ -95,21 +95,12 @@ class PageCacheTest {
       w.force();
       w.truncate(4096);
       w.write(b, 0, b.length);
-      assertThat(resident(file)).isGreaterThanOrEqualTo(b.length - 4096L);
+      assertThat(Fincore.resident(file)).isGreaterThanOrEqualTo(b.length - 4096L);
       w.force();
-      assertThat(resident(file)).isLessThanOrEqualTo(8192L);
+      assertThat(Fincore.resident(file)).isLessThanOrEqualTo(8192L);
     }
     try (InputStream in = s.read(id, 4096, b.length)) {
       assertThat(in.readAllBytes()).isEqualTo(b);
     }
-  }
-
-  /** Bytes of {@code file} in the page cache, by {@code fincore}. */
-  private static long resident(Path file) throws Exception {
-    Process p = new ProcessBuilder("fincore", "--bytes", "--noheadings", "--output", "RES",
-        file.toString()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
-    assertThat(p.waitFor()).as("fincore: %s", out).isZero();
-    return Long.parseLong(out);
   }
 }
