@@ -132,13 +132,6 @@ public final class JooqUploadRepository implements UploadRepository {
     return o == null ? 0 : o;
   }
 
-  /**
-   * The row and its audit entries in one statement (so one commit, one WAL flush): {@code
-   * upload.created}, and {@code upload.finished} when {@code offset} completes it. Plain SQL
-   * because it runs once per creation and a data-modifying CTE is what makes it one statement;
-   * the values are still typed binds of the generated fields.
-   */
-
   @Override
   public Upload createRejected(NewUpload n, String error) {
     UploadsRecord r =
