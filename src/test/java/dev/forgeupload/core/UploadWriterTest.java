@@ -77,6 +77,28 @@ class UploadWriterTest {
   }
 
   @Test
+  void a_script_split_across_patches_is_judged_on_every_byte_of_its_head() throws IOException {
+    // the check reads the head back from staging: the second PATCH's bytes must be in the file
+    // by then, not still in a direct writer's buffer
+    byte[] script = "#!/bin/sh\nrm -rf ~\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    Upload u = create((long) script.length);
+    service.append(u.id(), patch(0), new ByteArrayInputStream(script, 0, 1)); // "#": text
+    assertThatThrownBy(() -> service.append(u.id(), patch(1),
+            new ByteArrayInputStream(script, 1, script.length - 1)))
+        .isInstanceOfSatisfying(UploadException.class,
+            e -> assertThat(e.getMessage()).contains("application/x-sh"));
+    // longer than the sniff window: judged while the body streams, at 64 KiB
+    byte[] longer = Arrays.copyOf(script, 200_000);
+    Arrays.fill(longer, script.length, longer.length, (byte) '#');
+    Upload v = create((long) longer.length);
+    service.append(v.id(), patch(0), new ByteArrayInputStream(longer, 0, 1));
+    assertThatThrownBy(() -> service.append(v.id(), patch(1),
+            new ByteArrayInputStream(longer, 1, longer.length - 1)))
+        .isInstanceOfSatisfying(UploadException.class,
+            e -> assertThat(e.getMessage()).contains("application/x-sh"));
+  }
+
+  @Test
   void a_wrong_offset_is_409_and_writes_nothing() throws IOException {
     Upload u = create(10L);
     assertThatThrownBy(() -> service.append(u.id(), patch(3), new ByteArrayInputStream(new byte[3])))
