@@ -175,14 +175,14 @@ public final class AuthFilter extends HttpFilter {
     return null;
   }
 
-  private void tooMany(Area area, HttpServletRequest req, HttpServletResponse resp, long seconds, String reason)
-      throws IOException {
+  private void tooMany(Area area, HttpServletRequest req, HttpServletResponse resp, long seconds,
+      String reason) throws IOException {
     resp.setHeader("Retry-After", Long.toString(seconds));
     error(area, req, resp, Problem.RATE_LIMITED, reason + "; retry after " + seconds + " s");
   }
 
-  private void error(Area area, HttpServletRequest req, HttpServletResponse resp, Problem problem, String message)
-      throws IOException {
+  private void error(Area area, HttpServletRequest req, HttpServletResponse resp,
+      Problem problem, String message) throws IOException {
     if (area == Area.TUS) {
       errors.tus(req, resp, problem, message);
     } else {

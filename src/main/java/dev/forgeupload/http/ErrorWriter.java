@@ -39,7 +39,8 @@ public final class ErrorWriter {
   }
 
   /** The error as the tus endpoint answers: plain text, with {@code Tus-Resumable}. */
-  public void tus(HttpServletRequest req, HttpServletResponse resp, UploadException e) throws IOException {
+  public void tus(HttpServletRequest req, HttpServletResponse resp, UploadException e)
+      throws IOException {
     tus(req, resp, e.problem(), e.getMessage());
   }
 
@@ -56,8 +57,8 @@ public final class ErrorWriter {
    * the hook wrote it, in its content type (plain text when it named none); counted as {@code
    * hook_rejected}.
    */
-  public void tusHook(HttpServletRequest req, HttpServletResponse resp, int status, String body, String contentType)
-      throws IOException {
+  public void tusHook(HttpServletRequest req, HttpServletResponse resp, int status, String body,
+      String contentType) throws IOException {
     if (resp.isCommitted()) {
       return;
     }
@@ -74,7 +75,8 @@ public final class ErrorWriter {
   }
 
   /** The error as the API answers: JSON {code, message}. */
-  public void api(HttpServletRequest req, HttpServletResponse resp, UploadException e) throws IOException {
+  public void api(HttpServletRequest req, HttpServletResponse resp, UploadException e)
+      throws IOException {
     api(req, resp, e.problem(), e.getMessage());
   }
 
@@ -83,8 +85,8 @@ public final class ErrorWriter {
     api(req, resp, problem.status(), problem.code(), message);
   }
 
-  private void tus(HttpServletRequest req, HttpServletResponse resp, int status, String code, String message)
-      throws IOException {
+  private void tus(HttpServletRequest req, HttpServletResponse resp, int status, String code,
+      String message) throws IOException {
     if (resp.isCommitted()) {
       return;
     }
@@ -102,8 +104,8 @@ public final class ErrorWriter {
     resp.getOutputStream().write(body);
   }
 
-  private void api(HttpServletRequest req, HttpServletResponse resp, int status, String code, String message)
-      throws IOException {
+  private void api(HttpServletRequest req, HttpServletResponse resp, int status, String code,
+      String message) throws IOException {
     if (resp.isCommitted()) {
       return;
     }
@@ -121,9 +123,10 @@ public final class ErrorWriter {
     resp.getOutputStream().write(body);
   }
 
-  /** {@code Connection: close} when the request declared a body that has not been read to its end. */
+  /** {@code Connection: close} when the request declared a body not read to its end. */
   private static void closeIfBodyUnread(HttpServletRequest req, HttpServletResponse resp) {
-    boolean declared = req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null;
+    boolean declared =
+        req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null;
     if (!declared) {
       return;
     }

@@ -39,8 +39,8 @@ abstract class ReadOnlyServlet extends HttpServlet {
       return false;
     }
     resp.setHeader("Allow", String.join(", ", allowed.stream().sorted().toList()));
-    ErrorWriter.UNCOUNTED.api(
-        req, resp, dev.forgeupload.core.Problem.METHOD_NOT_ALLOWED, req.getMethod() + " is not allowed here");
+    ErrorWriter.UNCOUNTED.api(req, resp, dev.forgeupload.core.Problem.METHOD_NOT_ALLOWED,
+        req.getMethod() + " is not allowed here");
     return true;
   }
 }

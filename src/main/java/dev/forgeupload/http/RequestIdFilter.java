@@ -42,9 +42,11 @@ public final class RequestIdFilter extends HttpFilter {
       if (!resp.isCommitted()) {
         boolean api = req.getRequestURI().startsWith("/api/");
         if (api) {
-          ErrorWriter.UNCOUNTED.api(req, resp, Problem.INTERNAL, "internal error; request id " + id);
+          ErrorWriter.UNCOUNTED.api(req, resp, Problem.INTERNAL,
+              "internal error; request id " + id);
         } else {
-          ErrorWriter.UNCOUNTED.tus(req, resp, Problem.INTERNAL, "internal error; request id " + id);
+          ErrorWriter.UNCOUNTED.tus(req, resp, Problem.INTERNAL,
+              "internal error; request id " + id);
         }
       }
     } finally {

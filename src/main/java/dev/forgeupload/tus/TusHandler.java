@@ -106,7 +106,8 @@ public final class TusHandler {
       errors.tus(req, resp, e);
     } catch (HookRejection e) {
       HookReplies.headers(resp, e.reply());
-      errors.tusHook(req, resp, e.reply().status(), e.reply().body(), HookReplies.contentType(e.reply()));
+      errors.tusHook(req, resp, e.reply().status(), e.reply().body(),
+          HookReplies.contentType(e.reply()));
     } catch (BodyReadException e) {
       // The body could not be read: the client went away (nobody to answer), sent a malformed
       // body, or stalled past the read timeout. Answer if the connection still can.
