@@ -69,11 +69,6 @@ final class DirectBuffers {
     }
   }
 
-  /** Buffers out now (for tests). */
-  int out() {
-    return out.get();
-  }
-
   private static sun.misc.Unsafe unsafe() {
     try {
       Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");

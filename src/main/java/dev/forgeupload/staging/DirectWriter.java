@@ -25,24 +25,22 @@ final class DirectWriter implements StagingStore.Writer {
   private final FileChannel plain; // the partial last block, truncation, reading a block back
   private final DirectBuffers buffers;
   private final int align;
-  private final DirectorySync dirSync;
+  private final DirectorySync.NewName name;
   private DirectBuffers.Buffer held;
   private ByteBuffer buf; // the file's bytes [blockStart, blockStart + buf.position())
   private long blockStart;
   private volatile long position;
   private volatile long inFile; // bytes before this offset are in the file (readable)
-  private volatile long dirTicket;
 
   private DirectWriter(FileChannel direct, FileChannel plain, DirectBuffers buffers,
-      DirectBuffers.Buffer held, DirectorySync dirSync, long dirTicket) {
+      DirectBuffers.Buffer held, DirectorySync.NewName name) {
     this.direct = direct;
     this.plain = plain;
     this.buffers = buffers;
     this.align = buffers.alignment();
     this.held = held;
     this.buf = held.aligned();
-    this.dirSync = dirSync;
-    this.dirTicket = dirTicket;
+    this.name = name;
   }
 
   /**
@@ -50,7 +48,7 @@ final class DirectWriter implements StagingStore.Writer {
    * writes through the page cache instead). Takes {@code plain} over: closes it when closed.
    */
   static DirectWriter open(Path file, FileChannel plain, DirectBuffers buffers,
-      DirectorySync dirSync, long dirTicket) throws IOException {
+      DirectorySync.NewName name) throws IOException {
     DirectBuffers.Buffer buf = buffers.take();
     if (buf == null) {
       return null;
@@ -58,7 +56,7 @@ final class DirectWriter implements StagingStore.Writer {
     FileChannel direct = null;
     try {
       direct = FileChannel.open(file, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
-      DirectWriter w = new DirectWriter(direct, plain, buffers, buf, dirSync, dirTicket);
+      DirectWriter w = new DirectWriter(direct, plain, buffers, buf, name);
       w.startAt(plain.position());
       return w;
     } catch (IOException | RuntimeException e) {
@@ -141,11 +139,7 @@ final class DirectWriter implements StagingStore.Writer {
 
   private void sync() throws IOException {
     plain.force(false);
-    long ticket = dirTicket;
-    if (ticket != 0) {
-      dirSync.await(ticket);
-      dirTicket = 0;
-    }
+    name.awaitDurable();
   }
 
   @Override

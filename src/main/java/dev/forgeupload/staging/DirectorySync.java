@@ -26,6 +26,36 @@ final class DirectorySync {
     return ++created;
   }
 
+  /** {@link #created}, as the writer of the new file holds it. */
+  NewName createdName() {
+    return new NewName(this, created());
+  }
+
+  /**
+   * The name of a file a writer created, made durable by the writer's first force; {@link #NONE}
+   * for a file it only opened.
+   */
+  static final class NewName {
+    static final NewName NONE = new NewName(null, 0);
+
+    private final DirectorySync sync;
+    private volatile long ticket; // 0 once durable
+
+    private NewName(DirectorySync sync, long ticket) {
+      this.sync = sync;
+      this.ticket = ticket;
+    }
+
+    /** Returns once the name is durable: waits the first time only. */
+    void awaitDurable() throws IOException {
+      long t = ticket;
+      if (t != 0) {
+        sync.await(t);
+        ticket = 0;
+      }
+    }
+  }
+
   /** Returns once the directory entry of ticket's file is durable. */
   void await(long ticket) throws IOException {
     long target;

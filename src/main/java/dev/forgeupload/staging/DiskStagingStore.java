@@ -76,7 +76,7 @@ public final class DiskStagingStore implements StagingStore {
   }
 
   /** With {@code directIo} false, every writer goes through the page cache. */
-  public DiskStagingStore(Path dir, boolean directIo) throws IOException {
+  DiskStagingStore(Path dir, boolean directIo) throws IOException {
     this(dir, directIo, MAX_DIRECT_WRITERS);
   }
 
@@ -130,13 +130,14 @@ public final class DiskStagingStore implements StagingStore {
   @Override
   public Writer openWriter(UUID id, long offset) throws IOException {
     FileChannel ch = null;
-    long ticket = 0; // a file created here: its name is made durable with its first force
+    // a file created here: its name is made durable with its first force
+    DirectorySync.NewName name = DirectorySync.NewName.NONE;
     while (ch == null) {
       try {
         // READ too: a direct writer that starts inside a block reads its head back
         ch = FileChannel.open(file(id), StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
             StandardOpenOption.WRITE);
-        ticket = dirSync.created();
+        name = dirSync.createdName();
       } catch (FileAlreadyExistsException e) {
         try {
           ch = FileChannel.open(file(id), StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -154,8 +155,8 @@ public final class DiskStagingStore implements StagingStore {
       }
       ch.position(offset);
       StagingStore.Writer w =
-          buffers == null ? null : DirectWriter.open(file(id), ch, buffers, dirSync, ticket);
-      return w != null ? w : new DiskWriter(ch, ticket, PageCache.open(file(id)));
+          buffers == null ? null : DirectWriter.open(file(id), ch, buffers, name);
+      return w != null ? w : new DiskWriter(ch, name, PageCache.open(file(id)));
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
@@ -209,15 +210,15 @@ public final class DiskStagingStore implements StagingStore {
     private final FileChannel ch;
     private final PageCache cache;
     private volatile long position;
-    private long dirTicket;
+    private final DirectorySync.NewName name;
     private long unflushed;
     private Future<?> flushing; // the background fdatasync, guarded by this
 
-    DiskWriter(FileChannel ch, long dirTicket, PageCache cache) throws IOException {
+    DiskWriter(FileChannel ch, DirectorySync.NewName name, PageCache cache) throws IOException {
       this.ch = ch;
       this.cache = cache;
       this.position = ch.position();
-      this.dirTicket = dirTicket;
+      this.name = name;
     }
 
     @Override
@@ -281,10 +282,7 @@ public final class DiskStagingStore implements StagingStore {
       ch.force(false);
       cache.dropBefore(position);
       unflushed = 0;
-      if (dirTicket != 0) {
-        dirSync.await(dirTicket);
-        dirTicket = 0;
-      }
+      name.awaitDurable();
     }
 
     @Override
